@@ -1,0 +1,56 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { MeshInjection } from "./helm";
+
+/*
+ * What each layer exposes to the layers that depend on it. Components take these in their
+ * Args (never optional), so a missing dependency fails to compile; tests pass fakes.
+ * `ready` lists the resources a dependent must wait for (dependsOn).
+ */
+
+/** The cluster: the provider every Kubernetes resource uses. */
+export interface ClusterLayer {
+  readonly provider: k8s.Provider;
+  /** API server address as seen from inside the cluster; host `auto` reads cluster-info. */
+  readonly apiServer: { host: string; port: number };
+}
+
+/** The CNI: every pod waits for it. */
+export interface NetworkLayer {
+  readonly ready: pulumi.Resource[];
+}
+
+/** The service mesh, or none. */
+export interface MeshLayer {
+  readonly kind: "istio" | "linkerd" | "none";
+  /** How a namespace joins the mesh; undefined without a mesh. */
+  readonly injection?: MeshInjection;
+  readonly ready: pulumi.Resource[];
+}
+
+/** cert-manager and the platform's ClusterIssuer. */
+export interface CertificatesLayer {
+  /** Name of the ClusterIssuer every platform Ingress uses. */
+  readonly clusterIssuer: string;
+  /** cert-manager ready (webhook serving) and the issuer created. */
+  readonly ready: pulumi.Resource[];
+}
+
+/** The ingress controller with the default IngressClass. */
+export interface IngressLayer {
+  /** IngressClass name of the default controller. */
+  readonly className: string;
+  readonly ready: pulumi.Resource[];
+}
+
+/** Block storage with the default StorageClass. */
+export interface StorageLayer {
+  /** Name of the default StorageClass. */
+  readonly defaultStorageClass: string;
+  readonly ready: pulumi.Resource[];
+}
+
+/** The Prometheus Operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule). */
+export interface MonitoringCrdsLayer {
+  readonly ready: pulumi.Resource[];
+}

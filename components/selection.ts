@@ -1,0 +1,49 @@
+import type { PlatformConfig } from "../config/schema";
+import { CHARTS, type ChartKey, type ChartPin } from "./catalog";
+
+/**
+ * The charts a stack installs, in catalog order. Pure: the preflight checks the cluster
+ * against exactly these, and the `charts` stack output reports them.
+ */
+export function selectedCharts(c: PlatformConfig): ChartKey[] {
+  const on: Record<ChartKey, boolean> = {
+    cilium: c.networking.cilium.enabled,
+    istioBase: c.mesh.istio.enabled,
+    istiod: c.mesh.istio.enabled,
+    istioGateway: c.mesh.istio.enabled,
+    linkerdCrds: c.mesh.linkerd.enabled,
+    linkerdControlPlane: c.mesh.linkerd.enabled,
+    contour: c.ingress.contour.enabled,
+    ingressNginx: c.ingress.ingressNginx.enabled,
+    certManager: true,
+    kyverno: true,
+    crossplane: c.crossplane.enabled,
+    rookCeph: c.storage.rookCeph.enabled,
+    rookCephCluster: c.storage.rookCeph.enabled,
+    minioOperator: c.objectStorage.minio.enabled,
+    minioTenant: c.objectStorage.minio.enabled,
+    longhorn: c.storage.longhorn.enabled,
+    keda: c.autoscaling.keda.enabled,
+    kedaHttpAddon: c.autoscaling.keda.enabled && c.autoscaling.keda.httpAddon,
+    knativeOperator: c.serverless.knative.enabled,
+    otelOperator: c.observability.otel.enabled,
+    otelCollector: c.observability.otel.enabled,
+    kubePrometheusStack: c.observability.prometheus.enabled,
+    grafanaOperator: c.observability.grafana.enabled,
+    loki: c.observability.loki.enabled,
+    jaeger: c.observability.jaeger.enabled,
+    // Installed when a GPU node pool exists (the Ollama fleet issue adds pools).
+    gpuOperator: false,
+  };
+  return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
+}
+
+/** The pins of the selected charts. */
+export function selectedPins(c: PlatformConfig): ChartPin[] {
+  return selectedCharts(c).map((k) => CHARTS[k]);
+}
+
+/** `{ "<chart>": "<version>" }` for the stack output, keyed by chart name. */
+export function chartVersions(keys: readonly ChartKey[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [CHARTS[k].chart.replace(/^oci:\/\/.*\//, ""), CHARTS[k].version]));
+}

@@ -1,0 +1,245 @@
+import { z } from "zod";
+import { isQuantity } from "../lib/quantity";
+
+/*
+ * One schema for the whole platform config. Every object is strict (unknown keys are
+ * errors) and every leaf says what it allows, so a message can name the key path, the bad
+ * value and the allowed set. Cross-field rules (exclusive choices, required secrets) live
+ * in `rules.ts`.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const EMAIL = /^[^@\s]+@[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/i;
+const IMAGE_TAG = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
+
+/** A DNS-1123 label (namespace, cluster or object name): lowercase, digits and `-`, at most 63. */
+export const dnsLabel = z
+  .string()
+  .max(63, { message: "must be at most 63 characters" })
+  .regex(DNS_LABEL, { message: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric" });
+
+/** A DNS name such as `agents.example.org` or `localhost`. */
+export const domainName = z
+  .string()
+  .regex(DNS_NAME, { message: "must be a lowercase DNS name such as agents.example.org (no scheme, port, wildcard or trailing dot)" });
+
+/** A Kubernetes resource quantity such as `100Gi` or `500m`. */
+export const quantity = z
+  .string()
+  .refine(isQuantity, { message: "must be a Kubernetes quantity such as 100Gi, 512Mi, 500m or 2" });
+
+/** Kubernetes labels: valid keys and values. */
+export const labels = z.record(
+  z.string().regex(LABEL_KEY, { message: "must be a label key: [prefix/]name, name at most 63 of [A-Za-z0-9-_.]" }),
+  z.string().regex(LABEL_VALUE, { message: "must be a label value: at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends" }),
+);
+
+/** A pinned container image reference; `latest` and untagged images are refused. */
+export const pinnedImage = z
+  .string()
+  .regex(IMAGE_TAG, { message: "must be a pinned image reference repository:tag (optionally @sha256:digest)" })
+  .refine((s) => !/:latest(@|$)/.test(s), { message: "must not use the 'latest' tag: pin a version" });
+
+/** A toleration as the Kubernetes API spells it. */
+export const toleration = z.strictObject({
+  key: z.string().min(1),
+  operator: z.enum(["Equal", "Exists"]).default("Equal"),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+
+/** Extra Helm values, deep-merged once over what the component renders. */
+const helmValues = z.record(z.string(), z.unknown()).default({});
+
+const port = z.number().int().min(1, { message: "must be a port between 1 and 65535" }).max(65535, { message: "must be a port between 1 and 65535" });
+
+const kindWorker = z.strictObject({
+  /** Labels put on the worker node (e.g. a fake GPU pool for scheduling tests). */
+  labels: labels.default({}),
+  /** How many workers with these labels. */
+  count: z.number().int().min(1).max(8).default(1),
+});
+
+const cluster = z.strictObject({
+  /** `kind`: the program creates a local kind cluster; `existing`: use a cluster from a kubeconfig. */
+  mode: z.enum(["kind", "existing"]),
+  kind: z.strictObject({
+    /** kind cluster name (also the prefix of the control-plane container). */
+    name: dnsLabel.default("local-hands"),
+    /** kind node image, pinned; its Kubernetes version is preflighted against the charts. */
+    nodeImage: pinnedImage.refine((s) => /^kindest\/node:v\d+\.\d+\.\d+/.test(s), {
+      message: "must be a kindest/node:vX.Y.Z image",
+    }),
+    /** Host ports mapped to the control-plane node's ingress ports. */
+    hostPorts: z.strictObject({ http: port.default(80), https: port.default(443) }).default({ http: 80, https: 443 }),
+    /** Worker nodes; none runs everything on the control plane. */
+    workers: z.array(kindWorker).max(8).default([]),
+  }),
+  existing: z
+    .strictObject({
+      /** kubeconfig context to use; without it the secret `platform:kubeconfig` must be set. */
+      context: z.string().min(1).optional(),
+    })
+    .default({}),
+  /** Check the cluster's Kubernetes version against the pinned charts before deploying. */
+  preflight: z.boolean().default(true),
+});
+
+const cilium = z.strictObject({
+  enabled: z.boolean(),
+  hubble: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Hubble metrics, as Cilium names them. */
+      metrics: z.array(z.string().min(1)).default(["dns", "drop", "tcp", "flow", "icmp", "http"]),
+      ui: z.boolean().default(true),
+    })
+    .default({ enabled: true, metrics: ["dns", "drop", "tcp", "flow", "icmp", "http"], ui: true }),
+  values: helmValues,
+});
+
+const proxyResources = z.strictObject({
+  requests: z.strictObject({ cpu: quantity, memory: quantity }),
+  limits: z.strictObject({ cpu: quantity, memory: quantity }),
+});
+
+const mesh = z.strictObject({
+  istio: z.strictObject({
+    enabled: z.boolean(),
+    egressGateway: z.boolean().default(true),
+    proxy: proxyResources.default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } }),
+    /** Percentage of requests traced, 0 to 100. */
+    tracingSampling: z.number().min(0).max(100).default(1),
+    values: helmValues,
+  }),
+  linkerd: z.strictObject({
+    enabled: z.boolean(),
+    /** Validity of the generated trust anchor, in hours. */
+    trustAnchorValidityHours: z.number().int().min(24).max(87600).default(87600),
+    /** Validity of the generated identity issuer certificate, in hours. */
+    issuerValidityHours: z.number().int().min(24).max(87600).default(8760),
+    values: helmValues,
+  }),
+});
+
+const ingressController = z.strictObject({
+  enabled: z.boolean(),
+  /** Make this controller's IngressClass the cluster default. */
+  default: z.boolean(),
+  values: helmValues,
+});
+
+const acme = z.strictObject({
+  email: z.string().regex(EMAIL, { message: "must be an email address" }),
+  server: z.url({ protocol: /^https$/, message: "must be an https URL of an ACME directory" }).default("https://acme-v02.api.letsencrypt.org/directory"),
+});
+
+const certificates = z.strictObject({
+  /** `selfSigned`: a local CA (dev); `acme`: Let's Encrypt or another ACME CA with HTTP-01 (prod). */
+  issuer: z.enum(["selfSigned", "acme"]),
+  acme: acme.optional(),
+  values: helmValues,
+});
+
+const storageProvider = z.strictObject({
+  enabled: z.boolean(),
+  default: z.boolean(),
+  values: helmValues,
+});
+
+const storage = z.strictObject({
+  /** kind's built-in local-path provisioner (StorageClass `standard`); kind mode only. */
+  localPath: z.strictObject({ enabled: z.boolean(), default: z.boolean() }),
+  rookCeph: storageProvider.extend({
+    /** Host path for Ceph's state on each node. */
+    dataDirHostPath: z.string().startsWith("/", { message: "must be an absolute path" }).default("/var/lib/rook"),
+    /** Monitors; odd, 1 to 9. */
+    mons: z.number().int().min(1).max(9).refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5, 7 or 9)" }).default(3),
+    /** Let Rook consume every empty device on every node (the chart's default). */
+    useAllDevices: z.boolean().default(true),
+    osdsPerDevice: z.number().int().min(1).max(4).default(1),
+    clusterValues: helmValues,
+  }),
+  longhorn: storageProvider.extend({
+    replicas: z.number().int().min(1).max(5).default(3),
+  }),
+});
+
+const objectStorage = z.strictObject({
+  minio: z.strictObject({
+    enabled: z.boolean(),
+    servers: z.number().int().min(1).max(32).default(4),
+    volumesPerServer: z.number().int().min(1).max(16).default(4),
+    volumeSize: quantity.default("100Gi"),
+    /** StorageClass of the pool's volumes; defaults to the platform's default class. */
+    storageClass: dnsLabel.optional(),
+    /** Buckets created in the tenant. */
+    buckets: z.array(dnsLabel).default([]),
+    values: helmValues,
+  }),
+  cephRgw: z.strictObject({
+    enabled: z.boolean(),
+    buckets: z.array(dnsLabel).default([]),
+  }),
+});
+
+const observability = z.strictObject({
+  otel: z.strictObject({ enabled: z.boolean(), values: helmValues }),
+  prometheus: z.strictObject({
+    enabled: z.boolean(),
+    retention: z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, { message: "must be a Prometheus duration such as 15d or 12h" }).default("15d"),
+    storageSize: quantity.default("50Gi"),
+    values: helmValues,
+  }),
+  grafana: z.strictObject({ enabled: z.boolean(), values: helmValues }),
+  loki: z.strictObject({ enabled: z.boolean(), storageSize: quantity.default("10Gi"), values: helmValues }),
+  jaeger: z.strictObject({ enabled: z.boolean(), values: helmValues }),
+});
+
+const cloud = z.strictObject({
+  enabled: z.boolean(),
+  /** Default region (aws, azure location) or project (gcp) for managed resources. */
+  region: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+});
+
+const crossplane = z.strictObject({
+  enabled: z.boolean(),
+  providers: z.strictObject({
+    aws: cloud.default({ enabled: false }),
+    gcp: cloud.default({ enabled: false }),
+    azure: cloud.default({ enabled: false }),
+  }),
+  values: helmValues,
+});
+
+/** The validated platform configuration every component is built from. */
+export const platformSchema = z.strictObject({
+  /** `dev` (local kind, light) or `prod` (existing cluster, full); selects the defaults. */
+  profile: z.enum(["dev", "prod"]),
+  /** Base domain: `openhands.<domain>`, `grafana.<domain>`, sandboxes at `*.<domain>`. */
+  domain: domainName,
+  cluster,
+  networking: z.strictObject({ cilium }),
+  mesh,
+  ingress: z.strictObject({ contour: ingressController, ingressNginx: ingressController }),
+  certificates,
+  storage,
+  objectStorage,
+  autoscaling: z.strictObject({
+    keda: z.strictObject({ enabled: z.boolean(), httpAddon: z.boolean().default(true), values: helmValues }),
+  }),
+  serverless: z.strictObject({
+    knative: z.strictObject({ enabled: z.boolean(), networking: z.enum(["kourier", "istio"]).default("kourier") }),
+  }),
+  observability,
+  crossplane,
+});
+
+/** Platform config after validation and defaulting. */
+export type PlatformConfig = z.infer<typeof platformSchema>;
+/** Platform config as a stack file may spell it (any subset). */
+export type PlatformConfigInput = z.input<typeof platformSchema>;

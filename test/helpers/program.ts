@@ -1,0 +1,268 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+/*
+ * Runs the real index.ts for a stack under Pulumi's mocks and records every resource it
+ * registers. Pulumi's mocks only see type, name, inputs and provider; a stack
+ * transformation adds what they hide: the parent and the dependsOn edges.
+ *
+ * Pulumi's runtime is process-global, so a process runs one program: node's test runner
+ * gives each test file its own process.
+ */
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** One registered resource. */
+export interface Recorded {
+  type: string;
+  name: string;
+  /** Inputs as the provider would receive them (resolved). */
+  inputs: Record<string, any>;
+  /** `type::name` of the parent, if any (the stack is not recorded). */
+  parent?: string;
+  /** `type::name` of every explicit dependsOn. */
+  dependsOn: string[];
+  /** Provider reference (`urn::id`) for custom resources. */
+  provider?: string;
+  custom: boolean;
+}
+
+/** What a program run produced. */
+export interface ProgramRun {
+  resources: Recorded[];
+  /** The program module's exports (stack outputs), as Outputs. */
+  exports: Record<string, unknown>;
+  /** Resources of a type (`kubernetes:core/v1:Namespace`). */
+  ofType(type: string): Recorded[];
+  /** The one resource with this type and name; throws naming what exists when absent. */
+  get(type: string, name: string): Recorded;
+  /** Whether `from` (`type::name`) waits for `to`: through dependsOn edges, transitively. */
+  dependsOn(from: string, to: string): boolean;
+}
+
+/** Options of {@link runProgram}. */
+export interface RunOptions {
+  /** Stack whose `Pulumi.<stack>.yaml` is loaded. */
+  stack: string;
+  /** Extra or replacing config, keys without namespace, objects as objects. */
+  config?: Record<string, unknown>;
+  /** Secret config values, keys without namespace. */
+  secrets?: Record<string, string>;
+  /** Kubernetes version the fake API server reports (existing mode). Defaults to v1.35.1. */
+  serverVersion?: string;
+  /** Run as a preview. Defaults to false. */
+  preview?: boolean;
+}
+
+/** The stack file's config as `pulumi.runtime.allConfig()` would return it. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, encode(v)]));
+}
+
+function encode(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Serves `/version` on loopback, as an API server would, for the preflight. */
+async function fakeApiServer(version: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.url === "/version") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ major: "1", minor: version.split(".")[1], gitVersion: version }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A kubeconfig with one context pointing at `server`. */
+export function fixtureKubeconfig(server: string, context: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    `current-context: ${context}`,
+    "clusters:",
+    `- name: ${context}`,
+    `  cluster: { server: "${server}" }`,
+    "contexts:",
+    `- name: ${context}`,
+    `  context: { cluster: ${context}, user: ${context} }`,
+    "users:",
+    `- name: ${context}`,
+    "  user: { token: fixture-token }",
+    "",
+  ].join("\n");
+}
+
+/** Outputs the mocks return for resources whose outputs the program reads. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  if (type === "command:local:Command" && typeof inputs.create === "string" && inputs.create.includes("kind get kubeconfig")) {
+    return { ...inputs, stdout: fixtureKubeconfig("https://127.0.0.1:6443", `kind-${inputs.environment?.CLUSTER ?? name}`) };
+  }
+  if (type === "command:local:Command") return { ...inputs, stdout: "", stderr: "" };
+  if (type === "random:index/randomPassword:RandomPassword") return { ...inputs, result: `pw-${name}-0123456789abcdef` };
+  if (type === "kubernetes:helm.sh/v3:Release") return { ...inputs, status: { status: "deployed", namespace: inputs.namespace, name: inputs.name } };
+  return inputs;
+}
+
+const key = (type: string, name: string) => `${type}::${name}`;
+
+/** Runs index.ts for `opts.stack` under mocks; see the module comment. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const config: Record<string, string> = stackFileConfig(opts.stack);
+  for (const [k, v] of Object.entries(opts.config ?? {})) config[`platform:${k}`] = encode(v);
+  const secretKeys: string[] = [];
+  for (const [k, v] of Object.entries(opts.secrets ?? {})) {
+    config[`platform:${k}`] = v;
+    secretKeys.push(`platform:${k}`);
+  }
+
+  const api = await fakeApiServer(opts.serverVersion ?? "v1.35.1");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-test-"));
+  const cluster = config["platform:cluster"] ? (JSON.parse(config["platform:cluster"]) as { existing?: { context?: string } }) : {};
+  const kubeconfigPath = path.join(tmp, "kubeconfig");
+  fs.writeFileSync(kubeconfigPath, fixtureKubeconfig(api.url, cluster.existing?.context ?? "fixture"));
+  process.env.KUBECONFIG = kubeconfigPath;
+  try {
+    return await recordResources(
+      () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require(path.join(ROOT, "index.ts")) as Record<string, unknown>;
+      },
+      { stack: opts.stack, config, secretKeys, preview: opts.preview },
+    );
+  } finally {
+    await api.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `program` inside a mocked Pulumi stack and records every resource it registers.
+ * Component tests call it with a function that constructs components directly.
+ */
+export async function recordResources(
+  program: () => Record<string, unknown> | Promise<Record<string, unknown>>,
+  opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; preview?: boolean } = {},
+): Promise<ProgramRun> {
+  const mocked = new Map<string, { inputs: Record<string, any>; provider?: string; custom: boolean }>();
+  const meta = new Map<string, { parent?: pulumi.Resource; dependsOn: unknown[] }>();
+  const names = new WeakMap<pulumi.Resource, string>();
+  const order: string[] = [];
+
+  pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        mocked.set(key(args.type, args.name), { inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    "platform",
+    opts.stack ?? "test",
+    opts.preview ?? false,
+  );
+
+  let exportsObj: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const k = key(args.type, args.name);
+      names.set(args.resource, k);
+      order.push(k);
+      const deps = args.opts.dependsOn;
+      meta.set(k, { parent: args.opts.parent, dependsOn: deps === undefined ? [] : Array.isArray(deps) ? deps : [deps] });
+      return undefined;
+    });
+    exportsObj = await program();
+    return exportsObj;
+  });
+  const resources: Recorded[] = [];
+  for (const k of order) {
+    const m = meta.get(k)!;
+    const deps: string[] = [];
+    for (const d of m.dependsOn) {
+      const r = (pulumi.Output.isInstance(d) ? await (d as any).promise() : await d) as pulumi.Resource | pulumi.Resource[];
+      for (const x of Array.isArray(r) ? r : [r]) {
+        const n = names.get(x);
+        if (n) deps.push(n);
+      }
+    }
+    const [type, name] = k.split("::");
+    const mk = mocked.get(k);
+    resources.push({
+      type,
+      name,
+      inputs: mk?.inputs ?? {},
+      parent: m.parent ? names.get(m.parent) : undefined,
+      dependsOn: deps,
+      provider: mk?.provider,
+      custom: mk?.custom ?? false,
+    });
+  }
+  const byKey = new Map(resources.map((r) => [key(r.type, r.name), r]));
+
+  const dependsOn = (from: string, to: string): boolean => {
+    const seen = new Set<string>();
+    const visit = (k: string): boolean => {
+      if (seen.has(k)) return false;
+      seen.add(k);
+      const r = byKey.get(k);
+      if (!r) return false;
+      // A dependency on a component means on all of its children (Pulumi waits for them).
+      // A parent's dependsOn is not inherited by its children, so parents are not walked.
+      for (const d of r.dependsOn) {
+        if (d === to || isAncestor(to, d) || visit(d)) return true;
+      }
+      return false;
+    };
+    return visit(from);
+  };
+  const isAncestor = (child: string, ancestor: string): boolean => {
+    let p = byKey.get(child)?.parent;
+    while (p) {
+      if (p === ancestor) return true;
+      p = byKey.get(p)?.parent;
+    }
+    return false;
+  };
+
+  return {
+    resources,
+    exports: exportsObj,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    get(type, name) {
+      const r = byKey.get(key(type, name));
+      if (!r) {
+        const same = resources.filter((x) => x.type === type).map((x) => x.name);
+        throw new Error(`no ${type} named ${name}; registered: ${same.join(", ") || "none of that type"}`);
+      }
+      return r;
+    },
+    dependsOn,
+  };
+}
+
+/** Resolves an Output (or plain value) and whether it is secret. */
+export async function resolveOutput<T>(o: unknown): Promise<{ value: T; secret: boolean }> {
+  if (!pulumi.Output.isInstance(o)) return { value: o as T, secret: false };
+  const out = o as pulumi.Output<T>;
+  const secret = await (out as any).isSecret;
+  const value = await (out as any).promise();
+  return { value, secret };
+}
+
+/** Secrets the prod stack needs, as a user sets them with `pulumi config set --secret`. */
+export const PROD_SECRETS = { awsCredentials: "[default]\naws_access_key_id = AKIAFIXTURE\naws_secret_access_key = fixture\n" };
