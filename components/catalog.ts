@@ -61,8 +61,8 @@ export type ChartKey = keyof typeof CHARTS;
 export const ARTIFACTS = {
   /** Gateway API CRDs (standard channel), a prerequisite of Linkerd. */
   gatewayApi:   { version: "v1.6.1", url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml" },
-  /** kind release whose node images the dev profile uses. */
-  kind:         { version: "v0.31.0" },
+  /** kind node image of the dev cluster (kind v0.33.0's Kubernetes 1.35 image, inside every chart's range). */
+  kindNodeImage: { image: "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0", kind: "v0.33.0" },
 } as const;
 
 /** A Kubernetes minor version as [major, minor]. */

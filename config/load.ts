@@ -53,7 +53,7 @@ export function loadPlatformConfig(raw: Record<string, string>, secretKeys: Read
       try {
         input[key] = JSON.parse(value);
       } catch {
-        problems.push(`${fullKey}: expected an object, got ${JSON.stringify(value)}`);
+        problems.push(`${fullKey}: expected object, got ${JSON.stringify(value)}`);
       }
     } else {
       problems.push(`${fullKey}: unknown key; allowed keys: ${ALLOWED.join(", ")}`);
@@ -115,7 +115,10 @@ function formatIssue(issue: z.core.$ZodIssue): string {
       return `${at}: ${show(input)} is not allowed; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "too_small":
     case "too_big":
-      return `${at}: ${show(input)} ${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
+      return `${at}: ${show(input)} ${issue.message.replace(/^Too (small|big): expected \w+ to (have |be )?/, "must be ")}`;
+    case "invalid_key":
+      // A record key failed its own schema: report the key itself and the key's rule.
+      return `${keyPath(issue.path)}: ${show(input)} ${issue.issues[0]?.message ?? issue.message}`;
     default:
       return `${at}: ${show(input)} ${issue.message}`;
   }

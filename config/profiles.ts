@@ -13,7 +13,6 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
     domain: "localhost",
     cluster: {
       mode: "kind",
-      kind: { name: "local-hands", nodeImage: "kindest/node:v1.35.1", hostPorts: { http: 80, https: 443 }, workers: [] },
       existing: {},
       preflight: true,
     },
@@ -71,7 +70,7 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       prometheus: { enabled: true },
       grafana: { enabled: true },
       loki: { enabled: true, storageSize: "100Gi" },
-      jaeger: { enabled: true },
+      jaeger: { enabled: true, storage: "badger", storageSize: "20Gi" },
     },
     crossplane: { enabled: true, providers: {} },
   } as PlatformConfigInput,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ARTIFACTS } from "../components/catalog";
 import { isQuantity } from "../lib/quantity";
 
 /*
@@ -66,18 +67,20 @@ const kindWorker = z.strictObject({
 const cluster = z.strictObject({
   /** `kind`: the program creates a local kind cluster; `existing`: use a cluster from a kubeconfig. */
   mode: z.enum(["kind", "existing"]),
-  kind: z.strictObject({
-    /** kind cluster name (also the prefix of the control-plane container). */
-    name: dnsLabel.default("local-hands"),
-    /** kind node image, pinned; its Kubernetes version is preflighted against the charts. */
-    nodeImage: pinnedImage.refine((s) => /^kindest\/node:v\d+\.\d+\.\d+/.test(s), {
-      message: "must be a kindest/node:vX.Y.Z image",
-    }),
-    /** Host ports mapped to the control-plane node's ingress ports. */
-    hostPorts: z.strictObject({ http: port.default(80), https: port.default(443) }).default({ http: 80, https: 443 }),
-    /** Worker nodes; none runs everything on the control plane. */
-    workers: z.array(kindWorker).max(8).default([]),
-  }),
+  kind: z
+    .strictObject({
+      /** kind cluster name (also the prefix of the control-plane container). Defaults to local-hands. */
+      name: dnsLabel.default("local-hands"),
+      /** kind node image, pinned; its Kubernetes version is preflighted against the charts. */
+      nodeImage: pinnedImage
+        .refine((s) => /^kindest\/node:v\d+\.\d+\.\d+/.test(s), { message: "must be a kindest/node:vX.Y.Z image" })
+        .default(ARTIFACTS.kindNodeImage.image),
+      /** Host ports mapped to the control-plane node's ingress ports. Defaults to 80 and 443. */
+      hostPorts: z.strictObject({ http: port.default(80), https: port.default(443) }).default({ http: 80, https: 443 }),
+      /** Worker nodes; none runs everything on the control plane. Defaults to none. */
+      workers: z.array(kindWorker).max(8).default([]),
+    })
+    .default({ name: "local-hands", nodeImage: ARTIFACTS.kindNodeImage.image, hostPorts: { http: 80, https: 443 }, workers: [] }),
   existing: z
     .strictObject({
       /** kubeconfig context to use; without it the secret `platform:kubeconfig` must be set. */
@@ -158,9 +161,15 @@ const storage = z.strictObject({
     dataDirHostPath: z.string().startsWith("/", { message: "must be an absolute path" }).default("/var/lib/rook"),
     /** Monitors; odd, 1 to 9. */
     mons: z.number().int().min(1).max(9).refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5, 7 or 9)" }).default(3),
+    /** Serve the Ceph dashboard (in-cluster, TLS). Defaults to true. */
+    dashboard: z.boolean().default(true),
+    /** Run OSDs on every node (the chart's default). Defaults to true. */
+    useAllNodes: z.boolean().default(true),
     /** Let Rook consume every empty device on every node (the chart's default). */
     useAllDevices: z.boolean().default(true),
+    /** OSDs per device (more on fast NVMe). Defaults to 1. */
     osdsPerDevice: z.number().int().min(1).max(4).default(1),
+    /** Extra values for the rook-ceph-cluster chart (`values` goes to the operator chart). */
     clusterValues: helmValues,
   }),
   longhorn: storageProvider.extend({
@@ -196,7 +205,16 @@ const observability = z.strictObject({
   }),
   grafana: z.strictObject({ enabled: z.boolean(), values: helmValues }),
   loki: z.strictObject({ enabled: z.boolean(), storageSize: quantity.default("10Gi"), values: helmValues }),
-  jaeger: z.strictObject({ enabled: z.boolean(), values: helmValues }),
+  jaeger: z.strictObject({
+    enabled: z.boolean(),
+    /** `memory`: traces live in the pod and vanish on restart (dev); `badger`: on a PVC (prod). Defaults to memory. */
+    storage: z.enum(["memory", "badger"]).default("memory"),
+    /** Size of the badger volume (storage `badger` only). Defaults to 10Gi. */
+    storageSize: quantity.default("10Gi"),
+    /** How long badger keeps spans, in hours (storage `badger` only). Defaults to 168 (7 days). */
+    retentionHours: z.number().int().min(1).max(8760).default(168),
+    values: helmValues,
+  }),
 });
 
 const cloud = z.strictObject({

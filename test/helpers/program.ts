@@ -117,6 +117,10 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
 
 const key = (type: string, name: string) => `${type}::${name}`;
 
+// Internal to Pulumi, but exactly what the language host awaits before it disconnects.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
 /** Runs index.ts for `opts.stack` under mocks; see the module comment. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const config: Record<string, string> = stackFileConfig(opts.stack);
@@ -189,6 +193,9 @@ export async function recordResources(
     exportsObj = await program();
     return exportsObj;
   });
+  // Registrations that wait on outputs (the provider waits for the preflight) finish after
+  // the stack's outputs resolve: drain them, as the language host does before exiting.
+  await waitForRPCs();
   const resources: Recorded[] = [];
   for (const k of order) {
     const m = meta.get(k)!;

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { CHARTS } from "../components/catalog";
+import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames } from "./helpers/invariants";
+import { resolveOutput, runProgram, type ProgramRun } from "./helpers/program";
+
+describe("the dev stack", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({ stack: "dev" });
+  });
+
+  it("creates a kind cluster from the rendered config and deletes it on destroy", () => {
+    const kind = run.get("command:local:Command", "cluster-kind");
+    assert.match(kind.inputs.create, /kind create cluster --name "\$CLUSTER" --config -/);
+    assert.match(kind.inputs.delete, /kind delete cluster --name "\$CLUSTER"/);
+    assert.deepEqual(kind.inputs.environment, { CLUSTER: "local-hands" });
+    const cfg = parse(kind.inputs.stdin);
+    assert.deepEqual(cfg.networking, { disableDefaultCNI: true, kubeProxyMode: "none" });
+    assert.deepEqual(kind.inputs.triggers, [kind.inputs.stdin]);
+  });
+
+  it("reads the kubeconfig back without logging it, as a secret", async () => {
+    const kc = run.get("command:local:Command", "cluster-kubeconfig");
+    assert.equal(kc.inputs.logging, "none");
+    assert.deepEqual(kc.dependsOn, ["command:local:Command::cluster-kind"]);
+    const out = await resolveOutput<string>(run.exports.kubeconfig);
+    assert.equal(out.secret, true);
+    assert.match(out.value, /kind-local-hands/);
+  });
+
+  it("puts every Kubernetes resource on the cluster's provider", () => assertExplicitKubernetesProvider(run));
+  it("emits only schema-valid Kubernetes objects", () => assertSchemasValid(run));
+  it("names every resource uniquely", () => assertUniqueNames(run));
+
+  it("reports the charts it installs with their pinned versions", async () => {
+    const charts = (await resolveOutput<Record<string, string>>(run.exports.charts)).value;
+    assert.equal(charts["linkerd-control-plane"], CHARTS.linkerdControlPlane.version);
+    assert.equal(charts.istiod, undefined);
+    assert.equal(charts["rook-ceph"], undefined);
+  });
+
+  it("exports the local ingress domain", async () => {
+    assert.equal((await resolveOutput(run.exports.ingressDomain)).value, "localhost");
+  });
+});

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { CHARTS } from "../components/catalog";
+import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames, snapshot } from "./helpers/invariants";
+import { PROD_SECRETS, resolveOutput, runProgram, type ProgramRun } from "./helpers/program";
+
+describe("the prod stack", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({ stack: "prod", secrets: PROD_SECRETS });
+  });
+
+  it("connects to the existing cluster through the configured context", () => {
+    const provider = run.get("pulumi:providers:kubernetes", "cluster-provider");
+    assert.equal(provider.inputs.context, "platform-prod");
+    assert.equal(run.ofType("command:local:Command").length, 0);
+  });
+
+  it("checks the cluster's version before deploying and exports it", async () => {
+    assert.equal((await resolveOutput(run.exports.kubernetesVersion)).value, "v1.35.1");
+  });
+
+  it("keeps the kubeconfig secret", async () => {
+    assert.equal((await resolveOutput(run.exports.kubeconfig)).secret, true);
+  });
+
+  it("puts every Kubernetes resource on the cluster's provider", () => assertExplicitKubernetesProvider(run));
+  it("emits only schema-valid Kubernetes objects", () => assertSchemasValid(run));
+  it("names every resource uniquely", () => assertUniqueNames(run));
+
+  it("reports the charts it installs with their pinned versions", async () => {
+    const charts = (await resolveOutput<Record<string, string>>(run.exports.charts)).value;
+    assert.equal(charts.istiod, CHARTS.istiod.version);
+    assert.equal(charts["rook-ceph-cluster"], CHARTS.rookCephCluster.version);
+    assert.equal(charts["linkerd-control-plane"], undefined);
+  });
+
+  it("registers identical inputs on a second run (a second `pulumi up` is a no-op)", async () => {
+    for (const k of Object.keys(require.cache)) {
+      if (!k.includes("node_modules")) delete require.cache[k];
+    }
+    const again = await runProgram({ stack: "prod", secrets: PROD_SECRETS });
+    assert.equal(snapshot(again), snapshot(run));
+  });
+});
