@@ -1,0 +1,10 @@
+/* One evaluation of a stack under mocks, in a fresh process; prints JSON for bench/index.ts. */
+import { performance } from "node:perf_hooks";
+import { PROD_SECRETS, runProgram } from "../test/helpers/program";
+
+const stack = process.argv[2] ?? "dev";
+const t0 = performance.now();
+runProgram({ stack, secrets: stack === "prod" ? PROD_SECRETS : undefined }).then((run) => {
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({ stack, resources: run.resources.length, ms }) + "\n");
+});
