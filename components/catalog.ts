@@ -63,6 +63,15 @@ export const ARTIFACTS = {
   gatewayApi:   { version: "v1.6.1", url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml" },
   /** kind node image of the dev cluster (kind v0.33.0's Kubernetes 1.35 image, inside every chart's range). */
   kindNodeImage: { image: "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0", kind: "v0.33.0" },
+  /** Crossplane packages (family and service providers share one version per cloud). */
+  providerFamilyAws:             { package: "xpkg.crossplane.io/crossplane-contrib/provider-family-aws", version: "v2.6.0" },
+  providerAwsEc2:                { package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-ec2", version: "v2.6.0" },
+  providerAwsEks:                { package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-eks", version: "v2.6.0" },
+  providerFamilyGcp:             { package: "xpkg.crossplane.io/crossplane-contrib/provider-family-gcp", version: "v3.0.0" },
+  providerGcpContainer:          { package: "xpkg.crossplane.io/crossplane-contrib/provider-gcp-container", version: "v3.0.0" },
+  providerFamilyAzure:           { package: "xpkg.crossplane.io/crossplane-contrib/provider-family-azure", version: "v2.7.0" },
+  providerAzureContainerservice: { package: "xpkg.crossplane.io/crossplane-contrib/provider-azure-containerservice", version: "v2.7.0" },
+  functionPatchAndTransform:     { package: "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform", version: "v0.10.8" },
 } as const;
 
 /** A Kubernetes minor version as [major, minor]. */

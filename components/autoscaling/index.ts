@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Values } from "../../lib/merge";
+import { CHARTS } from "../catalog";
+import type { ClusterLayer, NetworkLayer } from "../contracts";
+import { platformNamespace, platformRelease } from "../helm";
+
+/** KEDA settings, as validated config gives them (`platform:autoscaling.keda`). */
+export interface AutoscalingSettings {
+  enabled: boolean;
+  /** Install the HTTP add-on (request-based scaling, including scale to zero). */
+  httpAddon: boolean;
+  values: Values;
+}
+
+/** Values of the `keda` chart (2.20.2). */
+export function renderKedaValues(): Values {
+  return {
+    crds: { install: true },
+    // KEDA's metrics server registers v1beta1.external.metrics.k8s.io, and a cluster has
+    // exactly one APIService per group/version: KEDA owns it. Nothing else in the platform
+    // (no prometheus-adapter, no Datadog/other adapters) may register external metrics.
+    metricsServer: { enabled: true },
+  };
+}
+
+/** Values of the `keda-add-ons-http` chart (0.15.0). */
+export function renderHttpAddonValues(): Values {
+  // The images are pinned by the chart's appVersion; the chart's `Always` pull policy
+  // would re-pull an immutable tag on every restart.
+  return {
+    crds: { install: true },
+    operator: { pullPolicy: "IfNotPresent" },
+    scaler: { pullPolicy: "IfNotPresent" },
+    interceptor: { pullPolicy: "IfNotPresent" },
+  };
+}
+
+/** Arguments of {@link Autoscaling}. */
+export interface AutoscalingArgs {
+  cluster: ClusterLayer;
+  /** KEDA's pods wait for the CNI. */
+  network: NetworkLayer;
+  settings: AutoscalingSettings;
+}
+
+/**
+ * KEDA (event-driven autoscaling, the external metrics API) and, when enabled, its HTTP
+ * add-on (request-based scaling with scale to zero, beta). The add-on's operator creates
+ * ScaledObjects, so it installs after KEDA's CRDs exist.
+ */
+export class Autoscaling extends pulumi.ComponentResource {
+  /** Whether the HTTP add-on (HTTPScaledObject) is installed. */
+  public readonly httpAddon: boolean;
+  /** KEDA (and the add-on) serving: ScaledObjects can be created after these. */
+  public readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: AutoscalingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:autoscaling:Autoscaling", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const pin = CHARTS.keda;
+    // KEDA's own pods would pass restricted, but the HTTP add-on's do not set
+    // runAsNonRoot or a seccomp profile: baseline for the shared namespace.
+    const ns = platformNamespace(`${name}-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    const keda = platformRelease(
+      `${name}-keda`,
+      { pin, releaseName: "keda", namespace: ns, values: renderKedaValues(), overrides: args.settings.values, dependsOn: args.network.ready },
+      { parent: this },
+    );
+    this.httpAddon = args.settings.httpAddon;
+    this.ready = [keda];
+    if (this.httpAddon) {
+      const addon = platformRelease(
+        `${name}-http-addon`,
+        // The add-on's ScaledObjects need KEDA's CRDs and its external scaler is called by KEDA.
+        { pin: CHARTS.kedaHttpAddon, releaseName: "keda-add-ons-http", namespace: ns, values: renderHttpAddonValues(), dependsOn: [keda] },
+        { parent: this },
+      );
+      this.ready.push(addon);
+    }
+    this.registerOutputs({ httpAddon: this.httpAddon });
+  }
+}

@@ -1,0 +1,162 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../catalog";
+import type { ClusterLayer, NetworkLayer } from "../contracts";
+import { platformNamespace, platformRelease } from "../helm";
+import type { StorageWithObjectStore } from "../storage";
+import {
+  MINIO_CONFIG_SECRET,
+  minioConfigEnv,
+  minioEndpoint,
+  RGW_KEYS_SECRET,
+  RGW_USER,
+  renderBucketClaimSpec,
+  renderMinioOperatorValues,
+  renderMinioTenantValues,
+  renderRgwUserSpec,
+  type ObjectStorageSettings,
+} from "./values";
+
+export * from "./values";
+
+/** S3 credentials of the platform's object store. */
+export interface S3Credentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+/** Arguments of {@link ObjectStorage}. */
+export interface ObjectStorageArgs {
+  cluster: ClusterLayer;
+  /** The MinIO operator is a pod: it waits for the CNI. */
+  network: NetworkLayer;
+  /** Volumes for MinIO, or the Ceph object store for RGW. */
+  storage: StorageWithObjectStore;
+  settings: ObjectStorageSettings;
+}
+
+/**
+ * The platform's one S3 endpoint: a MinIO tenant (operator, then tenant) or buckets in
+ * Rook-Ceph's object gateway (RGW). Either way the root/owner keys are generated with
+ * @pulumi/random and reach the cluster only as a Secret the platform creates.
+ *
+ * MinIO community edition is archived upstream (2026): operator 7.1.1 is the last chart
+ * and its images live only on quay.io. Prefer `cephRgw` where Rook-Ceph runs.
+ */
+export class ObjectStorage extends pulumi.ComponentResource {
+  /** Which backend serves S3. */
+  public readonly backend: "minio" | "cephRgw";
+  /** In-cluster S3 URL. */
+  public readonly s3Endpoint: pulumi.Output<string>;
+  /** Access and secret key with access to every platform bucket (secret). */
+  public readonly credentials: pulumi.Output<S3Credentials>;
+  /** Buckets the layer creates. */
+  public readonly buckets: string[];
+  /** What a dependent waits for: the tenant release, or the bucket claims. */
+  public readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:objectStorage:ObjectStorage", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const { minio, cephRgw } = args.settings;
+    if (minio.enabled === cephRgw.enabled) {
+      throw new pulumi.ResourceError(
+        `platform:objectStorage: minio.enabled is ${minio.enabled} and cephRgw.enabled is ${cephRgw.enabled}; enable exactly one (the platform exposes one S3 endpoint)`,
+        this,
+      );
+    }
+    this.backend = minio.enabled ? "minio" : "cephRgw";
+
+    // Alphanumeric only: the MinIO keys are written into a shell-style config.env.
+    const accessKey = new random.RandomPassword(`${name}-access-key`, { length: 20, special: false }, { parent: this });
+    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this });
+    this.credentials = pulumi.secret(
+      pulumi.all([accessKey.result, secretKey.result]).apply(([a, s]): S3Credentials => ({ accessKey: a, secretKey: s })),
+    );
+
+    if (this.backend === "minio") {
+      this.buckets = minio.buckets;
+      const operatorNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.minioOperator.namespace, podSecurity: "restricted" }, this);
+      const operator = platformRelease(
+        `${name}-operator`,
+        { pin: CHARTS.minioOperator, releaseName: "minio-operator", namespace: operatorNs, values: renderMinioOperatorValues(), dependsOn: args.network.ready },
+        { parent: this },
+      );
+      // The operator adds its own sidecar and init container to tenant pods; baseline
+      // leaves room for them.
+      const tenantNs = platformNamespace(`${name}-tenant-ns`, { name: CHARTS.minioTenant.namespace, podSecurity: "baseline" }, this);
+      const rootConfig = new k8s.core.v1.Secret(
+        `${name}-root`,
+        {
+          metadata: { name: MINIO_CONFIG_SECRET, namespace: tenantNs.metadata.name },
+          type: "Opaque",
+          stringData: { "config.env": pulumi.secret(pulumi.all([accessKey.result, secretKey.result]).apply(([a, s]) => minioConfigEnv(a, s))) },
+        },
+        { parent: this },
+      );
+      const tenant = platformRelease(
+        `${name}-tenant`,
+        {
+          pin: CHARTS.minioTenant,
+          releaseName: "minio-tenant",
+          namespace: tenantNs,
+          values: renderMinioTenantValues(minio, args.storage.defaultStorageClass),
+          overrides: minio.values,
+          // The Tenant CRD comes with the operator; the pool's PVCs need the StorageClass.
+          dependsOn: [operator, rootConfig, ...args.storage.ready],
+        },
+        { parent: this },
+      );
+      this.s3Endpoint = pulumi.output(minioEndpoint(CHARTS.minioTenant.namespace));
+      this.ready = [tenant];
+    } else {
+      this.buckets = cephRgw.buckets;
+      const store = args.storage.cephObjectStore;
+      if (!store) {
+        throw new pulumi.ResourceError(
+          `platform:objectStorage.cephRgw.enabled: true, but the storage layer renders no Ceph object store; enable storage.rookCeph and pass objectStore: true to Storage`,
+          this,
+        );
+      }
+      const keys = new k8s.core.v1.Secret(
+        `${name}-rgw-keys`,
+        {
+          metadata: { name: RGW_KEYS_SECRET, namespace: store.namespace },
+          type: "Opaque",
+          stringData: { "access-key": accessKey.result, "secret-key": secretKey.result },
+        },
+        { parent: this },
+      );
+      const user = new k8s.apiextensions.CustomResource(
+        `${name}-rgw-user`,
+        {
+          apiVersion: "ceph.rook.io/v1",
+          kind: "CephObjectStoreUser",
+          // A custom resource gets no readiness await by default: wait for Rook's phase.
+          metadata: { name: RGW_USER, namespace: store.namespace, annotations: { "pulumi.com/waitFor": "jsonpath={.status.phase}=Ready" } },
+          spec: renderRgwUserSpec(store.name),
+        },
+        // Rook creates the user only once the Ceph cluster and its gateway are up.
+        { parent: this, dependsOn: [keys, ...args.storage.ready], customTimeouts: { create: "30m", update: "30m" } },
+      );
+      const claims = cephRgw.buckets.map(
+        (bucket) =>
+          new k8s.apiextensions.CustomResource(
+            `${name}-bucket-${bucket}`,
+            {
+              apiVersion: "objectbucket.io/v1alpha1",
+              kind: "ObjectBucketClaim",
+              metadata: { name: bucket, namespace: store.namespace, annotations: { "pulumi.com/waitFor": "jsonpath={.status.phase}=Bound" } },
+              spec: renderBucketClaimSpec(bucket, store.bucketStorageClass),
+            },
+            // bucketOwner names the user: it must exist before the bucket is linked to it.
+            { parent: this, dependsOn: [user] },
+          ),
+      );
+      this.s3Endpoint = pulumi.output(store.endpoint);
+      this.ready = [user, ...claims];
+    }
+
+    this.registerOutputs({ backend: this.backend, s3Endpoint: this.s3Endpoint, credentials: this.credentials, buckets: this.buckets });
+  }
+}

@@ -1,0 +1,79 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../catalog";
+import type { ClusterLayer, MeshLayer, NetworkLayer } from "../contracts";
+import { platformNamespace, platformRelease } from "../helm";
+import { renderKnativeServingSpec, type ServerlessSettings } from "./spec";
+
+export * from "./spec";
+
+/** Namespace of Knative Serving's control plane (and Kourier's gateway). */
+export const KNATIVE_SERVING_NAMESPACE = "knative-serving";
+
+/** Arguments of {@link Serverless}. */
+export interface ServerlessArgs {
+  cluster: ClusterLayer;
+  /** The operator and Serving are pods: they wait for the CNI. */
+  network: NetworkLayer;
+  /** With networking `istio`, Serving waits for Istio; otherwise unused. */
+  mesh: MeshLayer;
+  settings: ServerlessSettings;
+  /** Platform base domain (`platform:domain`): the default domain of Knative Services. */
+  domain: string;
+  /** Istio ingress gateway pod labels Knative's gateways select. Defaults to Knative's `istio: ingressgateway`. */
+  istioGatewaySelector?: Record<string, string>;
+}
+
+/**
+ * Knative Serving through the Knative operator: the operator chart, then a KnativeServing
+ * resource with Kourier or Istio networking, the platform domain and the KPA autoscaler
+ * (see `spec.ts` for KEDA-driven scaling).
+ */
+export class Serverless extends pulumi.ComponentResource {
+  /** Knative's ingress class (`config-network` ingress-class). */
+  public readonly ingressClass: string;
+  /** KnativeServing reports Ready: Knative Services can be created. */
+  public readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: ServerlessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:serverless:Serverless", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const s = args.settings;
+    if (s.networking === "istio" && args.mesh.kind !== "istio") {
+      throw new pulumi.ResourceError(`platform:serverless.knative.networking: "istio" needs mesh.istio.enabled: true (the mesh is "${args.mesh.kind}"); use "kourier" otherwise`, this);
+    }
+    const pin = CHARTS.knativeOperator;
+    // The operator's containers set no seccomp profile or dropped capabilities: baseline.
+    const operatorNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    const operator = platformRelease(
+      `${name}-operator`,
+      { pin, releaseName: "knative-operator", namespace: operatorNs, values: {}, dependsOn: args.network.ready },
+      { parent: this },
+    );
+    const servingNs = platformNamespace(`${name}-serving-ns`, { name: KNATIVE_SERVING_NAMESPACE, podSecurity: "baseline" }, this);
+    const spec = renderKnativeServingSpec(s, { domain: args.domain, istioGatewaySelector: args.istioGatewaySelector });
+    this.ingressClass = (spec.config as { network: Record<string, string> }).network["ingress-class"];
+    const serving = new k8s.apiextensions.CustomResource(
+      `${name}-serving`,
+      {
+        apiVersion: "operator.knative.dev/v1beta1",
+        kind: "KnativeServing",
+        metadata: {
+          name: "knative-serving",
+          namespace: servingNs.metadata.name,
+          // A custom resource gets no readiness await by default: wait until the operator
+          // reports every Serving component (and the ingress) ready.
+          annotations: { "pulumi.com/waitFor": "condition=Ready" },
+        },
+        spec,
+      },
+      {
+        parent: this,
+        // The CRD comes with the operator chart; net-istio needs Istio's CRDs and istiod.
+        dependsOn: [operator, servingNs, ...(s.networking === "istio" ? args.mesh.ready : [])],
+        customTimeouts: { create: "15m", update: "15m" },
+      },
+    );
+    this.ready = [serving];
+    this.registerOutputs({ ingressClass: this.ingressClass });
+  }
+}

@@ -1,0 +1,64 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Autoscaling, renderHttpAddonValues, renderKedaValues, type AutoscalingSettings } from "../../components/autoscaling";
+import { CHARTS } from "../../components/catalog";
+import { loadPlatformConfig } from "../../config/load";
+import { recordResources, stackFileConfig, type ProgramRun } from "../helpers/program";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const DEV = loadPlatformConfig(stackFileConfig("dev"), new Set()).config;
+
+async function build(settings: AutoscalingSettings): Promise<{ run: ProgramRun; layer: Autoscaling }> {
+  let layer: Autoscaling | undefined;
+  const run = await recordResources(async () => {
+    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+    const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
+    layer = new Autoscaling("autoscaling", { cluster: { provider, apiServer: { host: "auto", port: 443 } }, network: { ready: [cni] }, settings });
+    return {};
+  });
+  return { run, layer: layer! };
+}
+
+describe("KEDA values", () => {
+  it("installs KEDA's CRDs and its metrics server (the external metrics APIService)", () => {
+    assert.deepEqual(renderKedaValues(), { crds: { install: true }, metricsServer: { enabled: true } });
+  });
+
+  it("does not re-pull the add-on's pinned images on every restart", () => {
+    const v = renderHttpAddonValues() as any;
+    for (const part of ["operator", "scaler", "interceptor"]) assert.equal(v[part].pullPolicy, "IfNotPresent", part);
+  });
+});
+
+describe("Autoscaling component", () => {
+  it("installs the pinned KEDA chart in a baseline namespace after the CNI", async () => {
+    const { run } = await build(DEV.autoscaling.keda);
+    const keda = run.get(RELEASE, "autoscaling-keda");
+    assert.deepEqual([keda.inputs.chart, keda.inputs.version, keda.inputs.namespace], ["keda", CHARTS.keda.version, "keda"]);
+    assert.ok(run.dependsOn(`${RELEASE}::autoscaling-keda`, "test:network:Cni::cni"));
+    const ns = run.get("kubernetes:core/v1:Namespace", "autoscaling-ns");
+    assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+  });
+
+  it("installs the HTTP add-on after KEDA (it needs KEDA's CRDs) and reports both ready", async () => {
+    const { run, layer } = await build(DEV.autoscaling.keda);
+    const addon = run.get(RELEASE, "autoscaling-http-addon");
+    assert.deepEqual([addon.inputs.chart, addon.inputs.version, addon.inputs.namespace], ["keda-add-ons-http", CHARTS.kedaHttpAddon.version, "keda"]);
+    assert.ok(run.dependsOn(`${RELEASE}::autoscaling-http-addon`, `${RELEASE}::autoscaling-keda`));
+    assert.equal(layer.ready.length, 2);
+    assert.equal(layer.httpAddon, true);
+  });
+
+  it("leaves the add-on out when disabled", async () => {
+    const { run, layer } = await build({ ...DEV.autoscaling.keda, httpAddon: false });
+    assert.deepEqual(run.ofType(RELEASE).map((r) => r.name), ["autoscaling-keda"]);
+    assert.equal(layer.ready.length, 1);
+  });
+
+  it("merges the stack's values into the KEDA release", async () => {
+    const { run } = await build({ ...DEV.autoscaling.keda, values: { metricsServer: { replicaCount: 2 } } });
+    assert.deepEqual(run.get(RELEASE, "autoscaling-keda").inputs.values.metricsServer, { enabled: true, replicaCount: 2 });
+  });
+});
