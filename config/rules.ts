@@ -114,6 +114,9 @@ export function configWarnings(c: PlatformConfig): string[] {
     warnings.push(
       "platform:ingress.ingressNginx is enabled: ingress-nginx was retired upstream in March 2026 and receives no security fixes; prefer contour",
     );
+  if (secrets.grafanaAdminPassword !== undefined && !c.observability.grafana.enabled) {
+    err(`platform:grafanaAdminPassword: set, but observability.grafana.enabled is false; remove the secret or enable Grafana`);
+  }
   }
   if (c.certificates.issuer === "acme" && RESERVED_DOMAINS.test(c.domain)) {
     warnings.push(`platform:domain: "${c.domain}" is a reserved documentation domain; ACME cannot issue for it. Set your own domain`);

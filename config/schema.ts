@@ -196,7 +196,13 @@ const objectStorage = z.strictObject({
 });
 
 const observability = z.strictObject({
-  otel: z.strictObject({ enabled: z.boolean(), values: helmValues }),
+  otel: z.strictObject({
+    enabled: z.boolean(),
+    /** Extra values for the opentelemetry-collector chart (the platform's collector). */
+    values: helmValues,
+    /** Extra values for the opentelemetry-operator chart. */
+    operatorValues: helmValues,
+  }),
   prometheus: z.strictObject({
     enabled: z.boolean(),
     retention: z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, { message: "must be a Prometheus duration such as 15d or 12h" }).default("15d"),

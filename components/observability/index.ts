@@ -1,0 +1,227 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS, type ChartPin } from "../catalog";
+import type { CertificatesLayer, ClusterLayer, IngressLayer, MeshLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { Values } from "../../lib/merge";
+import { platformNamespace, platformRelease } from "../helm";
+import { tlsIngress } from "../ingress/tls-ingress";
+import { modelServingDashboard, platformDashboard } from "./dashboards";
+import { ADMIN_SECRET, dashboardSpec, datasourceSpecs, folderSpec, FOLDER, GRAFANA_API, GRAFANA_NAME, grafanaSpec, INSTANCE_LABELS, renderGrafanaOperatorValues } from "./grafana";
+import { badgerClaim, renderJaegerValues } from "./jaeger";
+import { renderLokiValues } from "./loki";
+import { renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
+import { collectorServiceMonitor, renderKubePrometheusStackValues } from "./prometheus";
+import { ENDPOINTS, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, serviceUrl, type ObservabilitySettings } from "./settings";
+
+export { modelServingDashboard, platformDashboard } from "./dashboards";
+export { datasourceSpecs } from "./grafana";
+export { renderJaegerValues } from "./jaeger";
+export { renderLokiValues } from "./loki";
+export { EXPORTERS, renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
+export { renderKubePrometheusStackValues } from "./prometheus";
+export { observabilityRequests, SIZING, type ObservabilitySettings, type ReleaseRequests } from "./settings";
+
+/** Arguments of {@link Observability}. */
+export interface ObservabilityArgs {
+  cluster: ClusterLayer;
+  network: NetworkLayer;
+  /** Read for its kind only (which metrics measure model traffic); nothing waits for it. */
+  mesh: MeshLayer;
+  ingress: IngressLayer;
+  certificates: CertificatesLayer;
+  storage: StorageLayer;
+  /** `platform:observability`. */
+  settings: ObservabilitySettings;
+  /** `platform:profile`: selects the sizing. */
+  profile: "dev" | "prod";
+  /** `platform:domain`: Grafana is served at `grafana.<domain>`. */
+  domain: string;
+  /** kind clusters expose no controller-manager, scheduler or etcd metrics. */
+  clusterMode: "kind" | "existing";
+  /** True when Cilium replaces kube-proxy (nothing to scrape). */
+  kubeProxyReplaced: boolean;
+  /** `platform:grafanaAdminPassword` (secret); a random one is generated when absent. */
+  adminPassword?: pulumi.Output<string>;
+}
+
+/**
+ * Metrics, logs and traces: kube-prometheus-stack (Prometheus and its operator), the
+ * OpenTelemetry operator and a collector (`otel-collector.monitoring`), Loki, Jaeger, and
+ * Grafana through the Grafana Operator with datasources and dashboards as CRs, served at
+ * `grafana.<domain>`. Each part installs only when enabled. `ready` is the
+ * kube-prometheus-stack release: other layers' ServiceMonitors wait for it.
+ */
+export class Observability extends pulumi.ComponentResource implements MonitoringCrdsLayer {
+  /** The kube-prometheus-stack release (its CRDs); empty when Prometheus is disabled. */
+  public readonly ready: pulumi.Resource[];
+  /** Every Helm release of the layer, by release name. */
+  public readonly releases: Record<string, k8s.helm.v3.Release> = {};
+  /** `https://grafana.<domain>`, when Grafana is enabled. */
+  public readonly grafanaUrl?: string;
+  /** Grafana's admin password (secret), when Grafana is enabled. */
+  public readonly grafanaAdminPassword?: pulumi.Output<string>;
+  /** In-cluster Prometheus URL (for KEDA and other consumers), when Prometheus is enabled. */
+  public readonly prometheusUrl?: string;
+  /** In-cluster Jaeger UI URL, when Jaeger is enabled (not exposed: the UI has no login). */
+  public readonly jaegerUrl?: string;
+  /** OTLP/gRPC endpoint of the collector, when OpenTelemetry is enabled. */
+  public readonly otlpEndpoint?: string;
+
+  constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:observability:Observability", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const s = args.settings;
+    const net = args.network.ready;
+    const storage = args.storage.ready;
+    const anyBackend = s.prometheus.enabled || s.otel.enabled || s.loki.enabled || s.jaeger.enabled || s.grafana.enabled;
+
+    // Out of the mesh: Prometheus scrapes meshed and unmeshed pods alike over plain HTTP,
+    // and the collector receives spans from the mesh's own proxies.
+    const ns = anyBackend ? platformNamespace(`${name}-namespace`, { name: MONITORING_NAMESPACE, podSecurity: "baseline" }, this) : undefined;
+
+    let kps: k8s.helm.v3.Release | undefined;
+    if (s.prometheus.enabled) {
+      const nodeNs = platformNamespace(`${name}-node-exporter-namespace`, { name: NODE_EXPORTER_NAMESPACE, podSecurity: "privileged" }, this);
+      const values = renderKubePrometheusStackValues({
+        prometheus: s.prometheus,
+        profile: args.profile,
+        storageClass: args.storage.defaultStorageClass,
+        clusterMode: args.clusterMode,
+        kubeProxyReplaced: args.kubeProxyReplaced,
+      });
+      kps = this.release(`${name}-kube-prometheus-stack`, {
+        releaseName: "kube-prometheus-stack",
+        pin: CHARTS.kubePrometheusStack,
+        namespace: ns!,
+        values,
+        overrides: s.prometheus.values,
+        dependsOn: [...net, ...storage, nodeNs],
+      });
+      this.prometheusUrl = serviceUrl(ENDPOINTS.prometheus.service, ENDPOINTS.prometheus.port);
+    }
+    this.ready = kps ? [kps] : [];
+
+    if (s.otel.enabled) {
+      const opNs = platformNamespace(`${name}-otel-operator-namespace`, { name: CHARTS.otelOperator.namespace, podSecurity: "baseline" }, this);
+      this.release(`${name}-otel-operator`, {
+        releaseName: "opentelemetry-operator",
+        pin: CHARTS.otelOperator,
+        namespace: opNs,
+        values: renderOtelOperatorValues(args.profile),
+        overrides: s.otel.operatorValues,
+        dependsOn: [...net, ...args.certificates.ready],
+      });
+      this.release(`${name}-otel-collector`, {
+        releaseName: ENDPOINTS.collector.service,
+        pin: CHARTS.otelCollector,
+        namespace: ns!,
+        values: renderOtelCollectorValues({ profile: args.profile, loki: s.loki.enabled, jaeger: s.jaeger.enabled }),
+        overrides: s.otel.values,
+        dependsOn: net,
+      });
+      this.otlpEndpoint = `${ENDPOINTS.collector.service}.${MONITORING_NAMESPACE}.svc.cluster.local:${ENDPOINTS.collector.grpc}`;
+      if (kps) {
+        new k8s.apiextensions.CustomResource(`${name}-collector-servicemonitor`, collectorServiceMonitor(MONITORING_NAMESPACE) as k8s.apiextensions.CustomResourceArgs, {
+          parent: this,
+          dependsOn: [kps],
+        });
+      }
+    }
+
+    if (s.loki.enabled) {
+      this.release(`${name}-loki`, {
+        releaseName: "loki",
+        pin: CHARTS.loki,
+        namespace: ns!,
+        values: renderLokiValues({ loki: s.loki, profile: args.profile, storageClass: args.storage.defaultStorageClass }),
+        overrides: s.loki.values,
+        dependsOn: [...net, ...storage],
+      });
+    }
+
+    if (s.jaeger.enabled) {
+      const deps: pulumi.Resource[] = [...net];
+      if (s.jaeger.storage === "badger") {
+        const claim = badgerClaim(MONITORING_NAMESPACE, args.storage.defaultStorageClass, s.jaeger.storageSize);
+        deps.push(new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, claim as k8s.core.v1.PersistentVolumeClaimArgs, {
+          parent: this,
+          dependsOn: [ns!, ...storage],
+        }));
+      }
+      this.release(`${name}-jaeger`, {
+        releaseName: "jaeger",
+        pin: CHARTS.jaeger,
+        namespace: ns!,
+        values: renderJaegerValues({ jaeger: s.jaeger, profile: args.profile }),
+        overrides: s.jaeger.values,
+        dependsOn: deps,
+      });
+      this.jaegerUrl = serviceUrl(ENDPOINTS.jaeger.service, ENDPOINTS.jaeger.ui);
+    }
+
+    if (s.grafana.enabled) {
+      const host = `grafana.${args.domain}`;
+      const operator = this.release(`${name}-grafana-operator`, {
+        releaseName: "grafana-operator",
+        pin: CHARTS.grafanaOperator,
+        namespace: ns!,
+        values: renderGrafanaOperatorValues(args.profile),
+        overrides: s.grafana.values,
+        dependsOn: net,
+      });
+      const password =
+        args.adminPassword ??
+        new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this }).result;
+      this.grafanaAdminPassword = pulumi.secret(password);
+      const secret = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+          metadata: { name: ADMIN_SECRET, namespace: MONITORING_NAMESPACE },
+          type: "Opaque",
+          stringData: { GF_SECURITY_ADMIN_USER: "admin", GF_SECURITY_ADMIN_PASSWORD: this.grafanaAdminPassword },
+        },
+        { parent: this, dependsOn: [ns!] },
+      );
+      const cr = (role: string, kind: string, crName: string, spec: unknown, deps: pulumi.Resource[], labels: Record<string, string> = {}) =>
+        new k8s.apiextensions.CustomResource(
+          `${name}-${role}`,
+          { apiVersion: GRAFANA_API, kind, metadata: { name: crName, namespace: MONITORING_NAMESPACE, labels }, spec },
+          { parent: this, dependsOn: deps },
+        );
+      cr("grafana", "Grafana", GRAFANA_NAME, grafanaSpec(host, args.profile), [operator, secret], { ...INSTANCE_LABELS });
+      for (const ds of datasourceSpecs({ prometheus: s.prometheus.enabled, loki: s.loki.enabled, jaeger: s.jaeger.enabled })) {
+        cr(`datasource-${ds.role}`, "GrafanaDatasource", ds.role, ds.spec, [operator]);
+      }
+      cr("folder", "GrafanaFolder", FOLDER.name, folderSpec(), [operator]);
+      cr("dashboard-platform", "GrafanaDashboard", "platform", dashboardSpec(platformDashboard(args.ingress.className)), [operator]);
+      cr("dashboard-model-serving", "GrafanaDashboard", "model-serving", dashboardSpec(modelServingDashboard(args.mesh.kind)), [operator]);
+      tlsIngress(
+        `${name}-grafana-ingress`,
+        { namespace: MONITORING_NAMESPACE, name: "grafana", host, service: { name: ENDPOINTS.grafana.service, port: ENDPOINTS.grafana.port } },
+        args.certificates,
+        args.ingress,
+        this,
+      );
+      this.grafanaUrl = `https://${host}`;
+    }
+
+    this.registerOutputs({
+      releases: Object.fromEntries(Object.entries(this.releases).map(([k, r]) => [k, r.status])),
+      grafanaUrl: this.grafanaUrl,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      prometheusUrl: this.prometheusUrl,
+      jaegerUrl: this.jaegerUrl,
+      otlpEndpoint: this.otlpEndpoint,
+    });
+  }
+
+  /** A release of this layer, recorded in {@link releases}; `dependsOn` lists its only edges. */
+  private release(
+    resourceName: string,
+    r: { releaseName: string; pin: ChartPin; namespace: k8s.core.v1.Namespace; values: Values; overrides: Values; dependsOn: pulumi.Resource[] },
+  ): k8s.helm.v3.Release {
+    const release = platformRelease(resourceName, r, { parent: this });
+    this.releases[r.releaseName] = release;
+    return release;
+  }
+}
