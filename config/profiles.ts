@@ -16,7 +16,8 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       existing: {},
       preflight: true,
     },
-    networking: { cilium: { enabled: true } },
+    // hubble.localhost reaches kind's host ports: the UI is one click away on a laptop.
+    networking: { cilium: { enabled: true, hubble: { uiIngress: true } } },
     mesh: { istio: { enabled: false }, linkerd: { enabled: true } },
     ingress: {
       contour: { enabled: true, default: true },

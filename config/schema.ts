@@ -96,11 +96,18 @@ const cilium = z.strictObject({
   hubble: z
     .strictObject({
       enabled: z.boolean().default(true),
-      /** Hubble metrics, as Cilium names them. */
+      /** Hubble metrics, as Cilium names them. Defaults to dns, drop, tcp, flow, icmp, http. */
       metrics: z.array(z.string().min(1)).default(["dns", "drop", "tcp", "flow", "icmp", "http"]),
+      /** Run Hubble Relay and the Hubble UI. Defaults to true. */
       ui: z.boolean().default(true),
+      /**
+       * Serve the Hubble UI at `https://hubble.<domain>` through the default IngressClass. The
+       * UI has no login: only where the network is trusted. Ignored while the UI is off.
+       * Defaults to false (the dev profile turns it on).
+       */
+      uiIngress: z.boolean().default(false),
     })
-    .default({ enabled: true, metrics: ["dns", "drop", "tcp", "flow", "icmp", "http"], ui: true }),
+    .default({ enabled: true, metrics: ["dns", "drop", "tcp", "flow", "icmp", "http"], ui: true, uiIngress: false }),
   values: helmValues,
 });
 

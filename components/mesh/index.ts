@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import type { ClusterLayer, MeshLayer, NetworkLayer } from "../contracts";
+import type { MeshInjection } from "../helm";
+import { installIstio, type IstioResources } from "./istio";
+import { installLinkerd, type LinkerdResources } from "./linkerd";
+
+export {
+  installIstio,
+  ISTIO_NAMESPACES,
+  ISTIO_TRACING_PROVIDER,
+  istioTelemetrySpec,
+  OTEL_COLLECTOR,
+  OTEL_COLLECTOR_HOST,
+  OTEL_COLLECTOR_OTLP_GRPC,
+  renderIstioGatewayValues,
+  renderIstiodValues,
+  type IstioSettings,
+} from "./istio";
+export { installLinkerd, LINKERD, linkerdIdentity, linkerdNamespaceMetadata, renderLinkerdControlPlaneValues, type LinkerdIdentity, type LinkerdSettings } from "./linkerd";
+
+/** Mesh settings, as validated config gives them (`platform:mesh`). */
+export type MeshSettings = PlatformConfig["mesh"];
+
+/** Arguments of {@link Mesh}. */
+export interface MeshArgs {
+  cluster: ClusterLayer;
+  /** The CNI: the control plane's pods wait for it. */
+  network: NetworkLayer;
+  /** kind: the Istio ingress gateway is a NodePort (no load balancer on kind). */
+  clusterMode: "kind" | "existing";
+  /** `platform:mesh`. */
+  settings: MeshSettings;
+}
+
+/** How a namespace joins each mesh. */
+export const MESH_INJECTION: Record<"istio" | "linkerd", MeshInjection> = {
+  istio: { labels: { "istio-injection": "enabled" }, annotations: {} },
+  linkerd: { labels: {}, annotations: { "linkerd.io/inject": "enabled" } },
+};
+
+/** Which mesh the settings select, or an error message when both are on. */
+export function selectedMesh(s: MeshSettings): { ok: true; kind: MeshLayer["kind"] } | { ok: false; message: string } {
+  if (s.istio.enabled && s.linkerd.enabled) return { ok: false, message: `platform:mesh: istio and linkerd are exclusive; enable at most one` };
+  return { ok: true, kind: s.istio.enabled ? "istio" : s.linkerd.enabled ? "linkerd" : "none" };
+}
+
+/**
+ * The service mesh: Istio (base, istiod, ingress and egress gateways, mesh-wide tracing to
+ * the OpenTelemetry collector) or Linkerd (Gateway API CRDs, linkerd-crds, control plane
+ * with a generated identity), or none. Namespaces join through `injection`.
+ */
+export class Mesh extends pulumi.ComponentResource implements MeshLayer {
+  public readonly kind: MeshLayer["kind"];
+  /** Labels/annotations that put a namespace into the mesh; undefined without a mesh. */
+  public readonly injection?: MeshInjection;
+  /** Control plane (and gateways) ready; empty without a mesh. */
+  public readonly ready: pulumi.Resource[];
+  /** Istio's releases, when Istio is the mesh. */
+  public readonly istio?: IstioResources;
+  /** Linkerd's resources, when Linkerd is the mesh. */
+  public readonly linkerd?: LinkerdResources;
+  /** Linkerd's trust anchor (public PEM), for clients outside the cluster; Linkerd only. */
+  public readonly trustAnchorPem?: pulumi.Output<string>;
+
+  constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:mesh:Mesh", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const choice = selectedMesh(args.settings);
+    if (!choice.ok) throw new pulumi.ResourceError(choice.message, this);
+    this.kind = choice.kind;
+
+    if (this.kind === "istio") {
+      this.istio = installIstio(name, args.settings.istio, args.clusterMode, args.network.ready, this);
+      const { istiod, ingressGateway, egressGateway, telemetry } = this.istio;
+      this.ready = [istiod, ingressGateway, ...(egressGateway ? [egressGateway] : []), telemetry];
+      this.injection = MESH_INJECTION.istio;
+    } else if (this.kind === "linkerd") {
+      this.linkerd = installLinkerd(name, args.settings.linkerd, args.network.ready, this);
+      this.ready = [this.linkerd.controlPlane];
+      this.injection = MESH_INJECTION.linkerd;
+      this.trustAnchorPem = this.linkerd.identity.trustAnchorPem;
+    } else {
+      this.ready = [];
+    }
+    this.registerOutputs({ kind: this.kind, trustAnchorPem: this.trustAnchorPem });
+  }
+}

@@ -1,0 +1,117 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import type { Values } from "../../lib/merge";
+import { CHARTS } from "../catalog";
+import { platformNamespace, platformRelease } from "../helm";
+
+/** Istio settings, as validated config gives them (`platform:mesh.istio`). */
+export type IstioSettings = PlatformConfig["mesh"]["istio"];
+
+/**
+ * The OpenTelemetry collector's OTLP/gRPC endpoint, created by the observability layer
+ * (Service `otel-collector` in `monitoring`). The mesh sends traces there; other layers
+ * import it from here so there is one spelling of the address.
+ */
+export const OTEL_COLLECTOR = { service: "otel-collector", namespace: "monitoring", grpcPort: 4317 } as const;
+/** Fully qualified host of {@link OTEL_COLLECTOR}. */
+export const OTEL_COLLECTOR_HOST = `${OTEL_COLLECTOR.service}.${OTEL_COLLECTOR.namespace}.svc.cluster.local`;
+/** `host:port` of the collector's OTLP/gRPC receiver. */
+export const OTEL_COLLECTOR_OTLP_GRPC = `${OTEL_COLLECTOR_HOST}:${OTEL_COLLECTOR.grpcPort}`;
+
+/** Name of the tracing extension provider in Istio's mesh config. */
+export const ISTIO_TRACING_PROVIDER = "otel-tracing";
+/** Namespaces of the Istio gateways. */
+export const ISTIO_NAMESPACES = { system: CHARTS.istiod.namespace, ingress: CHARTS.istioGateway.namespace, egress: "istio-egress" } as const;
+
+/**
+ * istiod values (1.30.x). No `profile`: the chart has no `default` profile file and fails
+ * on unknown ones; the chart's defaults are what the old `default` profile meant. Tracing
+ * goes through an OpenTelemetry extension provider that a Telemetry resource enables (the
+ * old `envoyMetricsService` pointed at :4317 does not speak OTLP).
+ */
+export function renderIstiodValues(s: Pick<IstioSettings, "proxy">): Values {
+  return {
+    global: { proxy: { resources: structuredClone(s.proxy) } },
+    meshConfig: {
+      extensionProviders: [{ name: ISTIO_TRACING_PROVIDER, opentelemetry: { service: OTEL_COLLECTOR_HOST, port: OTEL_COLLECTOR.grpcPort } }],
+    },
+  };
+}
+
+/**
+ * gateway chart values. The ingress gateway is a LoadBalancer on existing clusters; on
+ * kind nothing hands out load-balancer addresses (and Helm would wait for one), and the
+ * default ingress controller owns the host ports, so it is a NodePort there. The egress
+ * gateway is only reachable from inside the cluster.
+ */
+export function renderIstioGatewayValues(role: "ingress" | "egress", clusterMode: "kind" | "existing"): Values {
+  const type = role === "egress" ? "ClusterIP" : clusterMode === "kind" ? "NodePort" : "LoadBalancer";
+  return { service: { type } };
+}
+
+/** The mesh-wide Telemetry resource's spec: trace a share of requests to the collector. */
+export function istioTelemetrySpec(samplingPercent: number): Values {
+  return { tracing: [{ providers: [{ name: ISTIO_TRACING_PROVIDER }], randomSamplingPercentage: samplingPercent }] };
+}
+
+/** What {@link installIstio} created. */
+export interface IstioResources {
+  base: k8s.helm.v3.Release;
+  istiod: k8s.helm.v3.Release;
+  ingressGateway: k8s.helm.v3.Release;
+  egressGateway?: k8s.helm.v3.Release;
+  telemetry: k8s.apiextensions.CustomResource;
+}
+
+/**
+ * Istio by Helm, in order: base (CRDs) -> istiod -> gateways and the Telemetry resource
+ * (the gateways' pods are injected by istiod's webhook; Telemetry is validated by it).
+ */
+export function installIstio(
+  name: string,
+  s: IstioSettings,
+  clusterMode: "kind" | "existing",
+  network: pulumi.Resource[],
+  parent: pulumi.Resource,
+): IstioResources {
+  // Sidecar-free system namespaces: istiod and the gateways need no extra privileges.
+  const systemNs = platformNamespace(`${name}-istio-system-ns`, { name: ISTIO_NAMESPACES.system, podSecurity: "baseline" }, parent);
+  const base = platformRelease(
+    `${name}-istio-base`,
+    { pin: CHARTS.istioBase, releaseName: "istio-base", namespace: systemNs, values: {} },
+    { parent },
+  );
+  const istiod = platformRelease(
+    `${name}-istiod`,
+    { pin: CHARTS.istiod, releaseName: "istiod", namespace: systemNs, values: renderIstiodValues(s), overrides: s.values, dependsOn: [base, ...network] },
+    { parent },
+  );
+  const ingressNs = platformNamespace(`${name}-istio-ingress-ns`, { name: ISTIO_NAMESPACES.ingress, podSecurity: "baseline" }, parent);
+  const ingressGateway = platformRelease(
+    `${name}-istio-ingress`,
+    { pin: CHARTS.istioGateway, releaseName: "istio-ingress", namespace: ingressNs, values: renderIstioGatewayValues("ingress", clusterMode), dependsOn: [istiod] },
+    { parent },
+  );
+  let egressGateway: k8s.helm.v3.Release | undefined;
+  if (s.egressGateway) {
+    const egressNs = platformNamespace(`${name}-istio-egress-ns`, { name: ISTIO_NAMESPACES.egress, podSecurity: "baseline" }, parent);
+    egressGateway = platformRelease(
+      `${name}-istio-egress`,
+      { pin: CHARTS.istioGateway, releaseName: "istio-egress", namespace: egressNs, values: renderIstioGatewayValues("egress", clusterMode), dependsOn: [istiod] },
+      { parent },
+    );
+  }
+  const telemetry = new k8s.apiextensions.CustomResource(
+    `${name}-istio-telemetry`,
+    {
+      apiVersion: "telemetry.istio.io/v1",
+      kind: "Telemetry",
+      // A Telemetry named in the root namespace applies mesh-wide.
+      metadata: { name: "mesh-default", namespace: ISTIO_NAMESPACES.system },
+      spec: istioTelemetrySpec(s.tracingSampling),
+    },
+    { parent, dependsOn: [istiod] },
+  );
+  return { base, istiod, ingressGateway, egressGateway, telemetry };
+}

@@ -1,0 +1,206 @@
+import * as k8s from "@pulumi/kubernetes";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CHARTS } from "../../components/catalog";
+import type { ClusterLayer } from "../../components/contracts";
+import {
+  bindsKindHostPorts,
+  defaultController,
+  Ingress,
+  renderContourValues,
+  renderIngressNginxValues,
+  renderTlsIngress,
+  tlsIngress,
+  type IngressSettings,
+} from "../../components/ingress";
+import { validateAll } from "../helpers/validate";
+import { recordResources } from "../helpers/program";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+
+const contourOnly: IngressSettings = {
+  contour: { enabled: true, default: true, values: {} },
+  ingressNginx: { enabled: false, default: false, values: {} },
+};
+const both: IngressSettings = {
+  contour: { enabled: true, default: false, values: {} },
+  ingressNginx: { enabled: true, default: true, values: { controller: { replicaCount: 2 } } },
+};
+
+describe("ingress controller values", () => {
+  it("makes Contour's IngressClass `contour` and default only when configured", () => {
+    for (const isDefault of [true, false]) {
+      const v = renderContourValues({ clusterMode: "existing", isDefault }) as any;
+      assert.deepEqual(v.contour.ingressClass, { name: "contour", create: true, default: isDefault });
+    }
+  });
+
+  it("binds Envoy to kind's mapped host ports on the ingress-ready control plane", () => {
+    const v = renderContourValues({ clusterMode: "kind", isDefault: true }) as any;
+    assert.deepEqual(v.envoy.useHostPort, { http: true, https: true, metrics: false });
+    assert.deepEqual(v.envoy.hostPorts, { http: 80, https: 443 });
+    assert.deepEqual(v.envoy.nodeSelector, { "ingress-ready": "true" });
+    assert.deepEqual(v.envoy.tolerations, [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    assert.equal(v.envoy.service.type, "NodePort");
+    assert.equal(v.contour.ingressStatusAddress, "127.0.0.1");
+  });
+
+  it("gives Envoy a LoadBalancer and no host ports on existing clusters", () => {
+    const v = renderContourValues({ clusterMode: "existing", isDefault: true }) as any;
+    assert.equal(v.envoy.service.type, "LoadBalancer");
+    assert.equal(v.envoy.useHostPort, undefined);
+    assert.equal(v.envoy.nodeSelector, undefined);
+    assert.equal(v.contour.ingressStatusAddress, undefined);
+  });
+
+  it("leaves Gateway API CRDs to the mesh layer", () => {
+    assert.deepEqual((renderContourValues({ clusterMode: "kind", isDefault: true }) as any).gatewayAPI, { manageCRDs: false });
+  });
+
+  it("sets up ingress-nginx on kind as kind's guide does", () => {
+    const c = (renderIngressNginxValues({ clusterMode: "kind", isDefault: true }) as any).controller;
+    assert.deepEqual(c.hostPort, { enabled: true });
+    assert.equal(c.watchIngressWithoutClass, true);
+    assert.deepEqual(c.nodeSelector, { "kubernetes.io/os": "linux", "ingress-ready": "true" });
+    assert.deepEqual(c.tolerations, [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    assert.deepEqual(c.ingressClassResource, { name: "nginx", enabled: true, default: true });
+    assert.deepEqual(c.extraArgs, { "publish-status-address": "localhost" });
+  });
+
+  it("keeps a non-default ingress-nginx off kind's host ports and off class-less Ingresses", () => {
+    const c = (renderIngressNginxValues({ clusterMode: "kind", isDefault: false }) as any).controller;
+    assert.equal(c.hostPort, undefined);
+    assert.equal(c.watchIngressWithoutClass, false);
+    assert.equal(c.ingressClassResource.default, false);
+  });
+
+  for (const [mode, isDefault, binds] of [
+    ["kind", true, true],
+    ["kind", false, false],
+    ["existing", true, false],
+    ["existing", false, false],
+  ] as const) {
+    it(`${binds ? "binds" : "does not bind"} host ports for a ${isDefault ? "default" : "second"} controller on ${mode}`, () => {
+      assert.equal(bindsKindHostPorts({ clusterMode: mode, isDefault }), binds);
+    });
+  }
+
+  const defaults: [string, IngressSettings, string | RegExp][] = [
+    ["Contour alone", contourOnly, "contour"],
+    ["ingress-nginx as the default next to Contour", both, "ingressNginx"],
+    ["no default", { ...contourOnly, contour: { ...contourOnly.contour, default: false } }, /no enabled controller is the default/],
+    ["two defaults", { ...both, contour: { ...both.contour, default: true } }, /contour and ingressNginx are both the default/],
+    ["a disabled default", { contour: { ...contourOnly.contour, default: false }, ingressNginx: { enabled: false, default: true, values: {} } }, /no enabled controller/],
+  ];
+  for (const [label, s, want] of defaults) {
+    it(`picks the default IngressClass: ${label}`, () => {
+      const r = defaultController(s);
+      if (typeof want === "string") assert.deepEqual(r, { ok: true, controller: want });
+      else assert.ok(!r.ok && want.test(r.message), JSON.stringify(r));
+    });
+  }
+});
+
+describe("tlsIngress", () => {
+  const args = { namespace: "monitoring", name: "grafana", host: "grafana.agents.example.org", service: { name: "grafana-service", port: 3000 } };
+
+  it("renders the class, a TLS section for the host and the ClusterIssuer annotation", () => {
+    const ing = renderTlsIngress(args, "platform-acme", "contour") as any;
+    assert.equal(ing.metadata.name, "grafana");
+    assert.equal(ing.metadata.namespace, "monitoring");
+    assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-acme");
+    assert.equal(ing.spec.ingressClassName, "contour");
+    assert.deepEqual(ing.spec.tls, [{ hosts: ["grafana.agents.example.org"], secretName: "grafana-tls" }]);
+    assert.deepEqual(ing.spec.rules, [
+      {
+        host: "grafana.agents.example.org",
+        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "grafana-service", port: { number: 3000 } } } }] },
+      },
+    ]);
+  });
+
+  it("takes a named port, a path, a secret name and extra annotations, but never lets them replace the issuer", () => {
+    const ing = renderTlsIngress(
+      {
+        ...args,
+        service: { name: "openhands", port: "http" },
+        path: "/api",
+        tlsSecretName: "wildcard-tls",
+        annotations: { "cert-manager.io/cluster-issuer": "other", "projectcontour.io/websocket-routes": "/" },
+      },
+      "platform-ca",
+      "nginx",
+    ) as any;
+    assert.deepEqual(ing.spec.rules[0].http.paths[0].backend.service.port, { name: "http" });
+    assert.equal(ing.spec.rules[0].http.paths[0].path, "/api");
+    assert.equal(ing.spec.tls[0].secretName, "wildcard-tls");
+    assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
+    assert.equal(ing.metadata.annotations["projectcontour.io/websocket-routes"], "/");
+  });
+
+  it("creates the Ingress under its parent's provider, after the issuer, the controller and extra dependencies", async () => {
+    const run = await recordResources(() => {
+      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider });
+      const parent = new k8s.core.v1.ConfigMap("parent", {}, { provider });
+      tlsIngress("grafana-ingress", args, { clusterIssuer: "platform-ca", ready: [m("issuer")] }, { className: "contour", ready: [m("controller")] }, parent, {
+        dependsOn: [m("grafana-release")],
+        provider,
+      });
+      return {};
+    });
+    const from = "kubernetes:networking.k8s.io/v1:Ingress::grafana-ingress";
+    for (const to of ["issuer", "controller", "grafana-release"]) assert.ok(run.dependsOn(from, `${CONFIGMAP}::${to}`), to);
+    assert.deepEqual(await validateAll(run.resources), []);
+    assert.equal(run.get("kubernetes:networking.k8s.io/v1:Ingress", "grafana-ingress").parent, `${CONFIGMAP}::parent`);
+  });
+});
+
+function fakeCluster(): ClusterLayer {
+  return { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
+}
+
+describe("Ingress component", () => {
+  it("installs the pinned Contour chart in its namespace after the CNI, and names its class", async () => {
+    let layer: Ingress | undefined;
+    const run = await recordResources(() => {
+      const cluster = fakeCluster();
+      const cni = new k8s.core.v1.ConfigMap("cni", {}, { provider: cluster.provider });
+      layer = new Ingress("ingress", { cluster, network: { ready: [cni] }, clusterMode: "kind", settings: contourOnly });
+      return {};
+    });
+    const r = run.get(RELEASE, "ingress-contour");
+    assert.equal(r.inputs.chart, CHARTS.contour.chart);
+    assert.equal(r.inputs.version, CHARTS.contour.version);
+    assert.equal(r.inputs.namespace, "projectcontour");
+    assert.equal(r.inputs.values.contour.ingressClass.default, true);
+    assert.equal(r.inputs.values.envoy.useHostPort.http, true);
+    assert.ok(run.dependsOn(`${RELEASE}::ingress-contour`, `${CONFIGMAP}::cni`));
+    assert.ok(run.dependsOn(`${RELEASE}::ingress-contour`, `${NAMESPACE}::ingress-contour-ns`));
+    const ns = run.get(NAMESPACE, "ingress-contour-ns");
+    assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged", "kind's host ports need privileged");
+    assert.equal(run.ofType(RELEASE).length, 1, "ingress-nginx stays off unless enabled");
+    assert.equal(layer!.className, "contour");
+    assert.equal(layer!.ready.length, 1);
+  });
+
+  it("adds ingress-nginx when enabled, with the stack's overrides, and uses its class when it is the default", async () => {
+    let layer: Ingress | undefined;
+    const run = await recordResources(() => {
+      layer = new Ingress("ingress", { cluster: fakeCluster(), network: { ready: [] }, clusterMode: "existing", settings: both });
+      return {};
+    });
+    const nginx = run.get(RELEASE, "ingress-ingress-nginx");
+    assert.equal(nginx.inputs.chart, CHARTS.ingressNginx.chart);
+    assert.equal(nginx.inputs.version, CHARTS.ingressNginx.version);
+    assert.equal(nginx.inputs.namespace, "ingress-nginx");
+    assert.equal(nginx.inputs.values.controller.replicaCount, 2);
+    assert.equal(nginx.inputs.values.controller.ingressClassResource.default, true);
+    assert.equal(run.get(RELEASE, "ingress-contour").inputs.values.contour.ingressClass.default, false);
+    assert.equal(run.get(NAMESPACE, "ingress-contour-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.equal(layer!.className, "nginx");
+    assert.equal(layer!.ready.length, 2);
+  });
+});

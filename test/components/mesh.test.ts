@@ -1,0 +1,249 @@
+import * as k8s from "@pulumi/kubernetes";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ARTIFACTS, CHARTS } from "../../components/catalog";
+import type { ClusterLayer } from "../../components/contracts";
+import {
+  istioTelemetrySpec,
+  linkerdIdentity,
+  linkerdNamespaceMetadata,
+  Mesh,
+  MESH_INJECTION,
+  OTEL_COLLECTOR_OTLP_GRPC,
+  renderIstioGatewayValues,
+  renderIstiodValues,
+  renderLinkerdControlPlaneValues,
+  selectedMesh,
+  type MeshSettings,
+} from "../../components/mesh";
+import { validateAll } from "../helpers/validate";
+import { recordResources, resolveOutput } from "../helpers/program";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const SECRET = "kubernetes:core/v1:Secret";
+const TELEMETRY = "kubernetes:telemetry.istio.io/v1:Telemetry";
+const CONFIGFILE = "kubernetes:yaml/v2:ConfigFile";
+
+const proxy = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } };
+const istioOn: MeshSettings = {
+  istio: { enabled: true, egressGateway: true, proxy, tracingSampling: 5, values: { pilot: { replicaCount: 2 } } },
+  linkerd: { enabled: false, trustAnchorValidityHours: 87600, issuerValidityHours: 8760, values: {} },
+};
+const linkerdOn: MeshSettings = {
+  istio: { ...istioOn.istio, enabled: false },
+  linkerd: { enabled: true, trustAnchorValidityHours: 87600, issuerValidityHours: 8760, values: { controllerReplicas: 1 } },
+};
+
+describe("mesh values", () => {
+  it("exports the collector's OTLP/gRPC address for other layers", () => {
+    assert.equal(OTEL_COLLECTOR_OTLP_GRPC, "otel-collector.monitoring.svc.cluster.local:4317");
+  });
+
+  it("traces through an OpenTelemetry extension provider, with the configured proxy resources and no profile", () => {
+    const v = renderIstiodValues({ proxy }) as any;
+    assert.deepEqual(v.meshConfig.extensionProviders, [
+      { name: "otel-tracing", opentelemetry: { service: "otel-collector.monitoring.svc.cluster.local", port: 4317 } },
+    ]);
+    assert.deepEqual(v.global.proxy.resources, proxy);
+    assert.equal("profile" in v, false);
+    assert.equal(v.meshConfig.defaultConfig?.envoyMetricsService, undefined);
+  });
+
+  for (const [role, mode, type] of [
+    ["ingress", "existing", "LoadBalancer"],
+    ["ingress", "kind", "NodePort"],
+    ["egress", "existing", "ClusterIP"],
+    ["egress", "kind", "ClusterIP"],
+  ] as const) {
+    it(`exposes the ${role} gateway as ${type} on ${mode} clusters`, () => {
+      assert.deepEqual(renderIstioGatewayValues(role, mode), { service: { type } });
+    });
+  }
+
+  it("samples the configured share of requests mesh-wide", () => {
+    assert.deepEqual(istioTelemetrySpec(5), { tracing: [{ providers: [{ name: "otel-tracing" }], randomSamplingPercentage: 5 }] });
+  });
+
+  it("keeps the Linkerd issuer out of the Helm values and reads it from a kubernetes.io/tls Secret", () => {
+    const v = renderLinkerdControlPlaneValues("ANCHOR") as any;
+    assert.equal(v.identityTrustAnchorsPEM, "ANCHOR");
+    assert.deepEqual(v.identity, { issuer: { scheme: "kubernetes.io/tls" } });
+  });
+
+  it("labels Linkerd's namespace as its CLI does", () => {
+    assert.deepEqual(linkerdNamespaceMetadata(), {
+      labels: { "linkerd.io/is-control-plane": "true", "linkerd.io/control-plane-ns": "linkerd", "config.linkerd.io/admission-webhooks": "disabled" },
+      annotations: { "linkerd.io/inject": "disabled" },
+    });
+  });
+
+  for (const [label, s, want] of [
+    ["Istio", istioOn, "istio"],
+    ["Linkerd", linkerdOn, "linkerd"],
+    ["neither", { istio: { ...istioOn.istio, enabled: false }, linkerd: { ...linkerdOn.linkerd, enabled: false } }, "none"],
+  ] as const) {
+    it(`selects ${label}`, () => assert.deepEqual(selectedMesh(s), { ok: true, kind: want }));
+  }
+
+  it("refuses Istio and Linkerd together", () => {
+    const r = selectedMesh({ istio: istioOn.istio, linkerd: linkerdOn.linkerd });
+    assert.ok(!r.ok && /istio and linkerd are exclusive/.test(r.message));
+  });
+
+  it("joins namespaces by label for Istio and by annotation for Linkerd", () => {
+    assert.deepEqual(MESH_INJECTION.istio, { labels: { "istio-injection": "enabled" }, annotations: {} });
+    assert.deepEqual(MESH_INJECTION.linkerd, { labels: {}, annotations: { "linkerd.io/inject": "enabled" } });
+  });
+});
+
+function layers() {
+  const cluster: ClusterLayer = { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
+  return { cluster, network: { ready: [new k8s.core.v1.ConfigMap("cni", {}, { provider: cluster.provider })] } };
+}
+
+describe("Mesh component: Istio", () => {
+  it("installs base -> istiod -> ingress and egress gateways and the Telemetry, pinned, in their namespaces", async () => {
+    let mesh: Mesh | undefined;
+    const run = await recordResources(() => {
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "existing", settings: istioOn });
+      return {};
+    });
+    const base = run.get(RELEASE, "mesh-istio-base");
+    const istiod = run.get(RELEASE, "mesh-istiod");
+    const ingress = run.get(RELEASE, "mesh-istio-ingress");
+    const egress = run.get(RELEASE, "mesh-istio-egress");
+    for (const [r, pin] of [
+      [base, CHARTS.istioBase],
+      [istiod, CHARTS.istiod],
+      [ingress, CHARTS.istioGateway],
+      [egress, CHARTS.istioGateway],
+    ] as const) {
+      assert.equal(r.inputs.chart, pin.chart);
+      assert.equal(r.inputs.version, pin.version);
+      assert.equal(r.inputs.repositoryOpts.repo, pin.repo);
+    }
+    assert.equal(istiod.inputs.namespace, "istio-system");
+    assert.equal(ingress.inputs.namespace, "istio-ingress");
+    assert.equal(egress.inputs.namespace, "istio-egress");
+    assert.equal(egress.inputs.values.service.type, "ClusterIP");
+    assert.equal(istiod.inputs.values.pilot.replicaCount, 2, "stack overrides reach istiod");
+    assert.equal(istiod.inputs.values.profile, undefined);
+
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${RELEASE}::mesh-istio-base`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${CONFIGMAP}::cni`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-ingress`, `${RELEASE}::mesh-istiod`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-egress`, `${RELEASE}::mesh-istiod`));
+    assert.ok(run.dependsOn(`${TELEMETRY}::mesh-istio-telemetry`, `${RELEASE}::mesh-istiod`));
+    assert.equal(run.dependsOn(`${RELEASE}::mesh-istio-ingress`, `${RELEASE}::mesh-istio-egress`), false, "gateways install in parallel");
+
+    const tel = run.get(TELEMETRY, "mesh-istio-telemetry");
+    assert.equal(tel.inputs.metadata.namespace, "istio-system");
+    assert.equal(tel.inputs.spec.tracing[0].randomSamplingPercentage, 5);
+
+    for (const n of ["mesh-istio-system-ns", "mesh-istio-ingress-ns", "mesh-istio-egress-ns"]) {
+      const labels = run.get(NAMESPACE, n).inputs.metadata.labels;
+      assert.equal(labels["pod-security.kubernetes.io/enforce"], "baseline", n);
+      assert.equal(labels["istio-injection"], undefined, `${n} stays out of sidecar injection`);
+    }
+    assert.equal(mesh!.kind, "istio");
+    assert.deepEqual(mesh!.injection, MESH_INJECTION.istio);
+    assert.equal(mesh!.ready.length, 4);
+    assert.equal(run.ofType(CONFIGFILE).length, 0, "Istio does not install Gateway API CRDs");
+    assert.deepEqual(await validateAll(run.resources), [], "the Telemetry and namespaces match their schemas");
+  });
+
+  it("skips the egress gateway when disabled", async () => {
+    const run = await recordResources(() => {
+      new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: { ...istioOn, istio: { ...istioOn.istio, egressGateway: false } } });
+      return {};
+    });
+    assert.deepEqual(
+      run.ofType(RELEASE).map((r) => r.name),
+      ["mesh-istio-base", "mesh-istiod", "mesh-istio-ingress"],
+    );
+    assert.equal(run.get(RELEASE, "mesh-istio-ingress").inputs.values.service.type, "NodePort");
+  });
+});
+
+describe("Mesh component: Linkerd", () => {
+  it("installs Gateway API CRDs -> linkerd-crds -> control plane with a Secret-held issuer", async () => {
+    let mesh: Mesh | undefined;
+    const run = await recordResources(() => {
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: linkerdOn });
+      return {};
+    });
+    const gw = run.get(CONFIGFILE, "mesh-gateway-api");
+    assert.equal(gw.inputs.file, ARTIFACTS.gatewayApi.url);
+    const crds = run.get(RELEASE, "mesh-linkerd-crds");
+    const cp = run.get(RELEASE, "mesh-linkerd-control-plane");
+    assert.equal(crds.inputs.chart, CHARTS.linkerdCrds.chart);
+    assert.equal(crds.inputs.version, CHARTS.linkerdCrds.version);
+    assert.equal(cp.inputs.chart, CHARTS.linkerdControlPlane.chart);
+    assert.equal(cp.inputs.version, CHARTS.linkerdControlPlane.version);
+    assert.equal(cp.inputs.namespace, "linkerd");
+    assert.equal(cp.inputs.values.controllerReplicas, 1, "stack overrides reach the control plane");
+    assert.equal(cp.inputs.values.identity.issuer.scheme, "kubernetes.io/tls");
+    assert.equal(cp.inputs.values.identity.issuer.tls, undefined, "no issuer key in Helm values");
+
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-crds`, `${CONFIGFILE}::mesh-gateway-api`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${RELEASE}::mesh-linkerd-crds`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${SECRET}::mesh-linkerd-issuer`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${CONFIGMAP}::cni`));
+
+    const secret = run.get(SECRET, "mesh-linkerd-issuer");
+    assert.equal(secret.inputs.type, "kubernetes.io/tls");
+    assert.equal(secret.inputs.metadata.name, "linkerd-identity-issuer");
+    // The mocks see the issuer key as Pulumi's secret envelope: it reaches the provider as a secret.
+    const data = secret.inputs.stringData;
+    assert.equal(data[specialSigKey], specialSecretSig, "the Secret's data is a Pulumi secret");
+
+    const ns = run.get(NAMESPACE, "mesh-linkerd-ns").inputs.metadata;
+    assert.equal(ns.name, "linkerd");
+    assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "privileged", "linkerd-init needs NET_ADMIN");
+    assert.equal(ns.labels["config.linkerd.io/admission-webhooks"], "disabled");
+    assert.equal(ns.annotations["linkerd.io/inject"], "disabled");
+
+    const anchor = run.get("tls:index/selfSignedCert:SelfSignedCert", "mesh-linkerd-trust-anchor");
+    assert.equal(anchor.inputs.isCaCertificate, true);
+    assert.equal(anchor.inputs.validityPeriodHours, 87600);
+    const issuer = run.get("tls:index/locallySignedCert:LocallySignedCert", "mesh-linkerd-issuer");
+    assert.equal(issuer.inputs.isCaCertificate, true);
+    assert.equal(issuer.inputs.validityPeriodHours, 8760);
+    for (const k of ["mesh-linkerd-trust-anchor-key", "mesh-linkerd-issuer-key"]) {
+      const key = run.get("tls:index/privateKey:PrivateKey", k);
+      assert.deepEqual([key.inputs.algorithm, key.inputs.ecdsaCurve], ["ECDSA", "P256"], k);
+      assert.equal(key.provider?.includes("fake"), false, `${k} uses the default tls provider`);
+    }
+
+    // The Secret's data is a secret envelope under mocks (checked above); the rest must validate.
+    assert.deepEqual(await validateAll(run.resources.filter((r) => r.type !== SECRET)), []);
+    assert.equal(mesh!.kind, "linkerd");
+    assert.deepEqual(mesh!.injection, MESH_INJECTION.linkerd);
+    assert.equal(mesh!.ready.length, 1);
+  });
+
+  it("keeps the generated issuer key secret", async () => {
+    let key: unknown;
+    await recordResources(() => {
+      const parent = new k8s.core.v1.ConfigMap("parent", {}, { provider: new k8s.Provider("fake", { kubeconfig: "fake" }) });
+      key = linkerdIdentity("id", { trustAnchorValidityHours: 48, issuerValidityHours: 24 }, parent).issuerKeyPem;
+      return {};
+    });
+    assert.equal((await resolveOutput(key)).secret, true);
+  });
+
+  it("registers nothing without a mesh", async () => {
+    let mesh: Mesh | undefined;
+    const run = await recordResources(() => {
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: { istio: { ...istioOn.istio, enabled: false }, linkerd: { ...linkerdOn.linkerd, enabled: false } } });
+      return {};
+    });
+    assert.equal(run.ofType(RELEASE).length, 0);
+    assert.equal(mesh!.kind, "none");
+    assert.equal(mesh!.injection, undefined);
+    assert.deepEqual(mesh!.ready, []);
+  });
+});

@@ -1,0 +1,178 @@
+import * as k8s from "@pulumi/kubernetes";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CHARTS } from "../../components/catalog";
+import type { CertificatesLayer, ClusterLayer, IngressLayer } from "../../components/contracts";
+import { apiServerProblem, HubbleUiIngress, hubbleHost, Networking, renderCiliumValues, type CiliumSettings, type CiliumValuesInput } from "../../components/networking";
+import { validateAll } from "../helpers/validate";
+import { recordResources } from "../helpers/program";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+
+const settings: CiliumSettings = {
+  enabled: true,
+  hubble: { enabled: true, metrics: ["dns", "drop", "tcp", "flow", "icmp", "http"], ui: true, uiIngress: false },
+  values: {},
+};
+const kindInput: CiliumValuesInput = {
+  settings,
+  clusterMode: "kind",
+  apiServer: { host: "local-hands-control-plane", port: 6443 },
+  mesh: { kind: "none" },
+};
+
+function fakeCluster(apiServer = { host: "auto", port: 443 }): ClusterLayer {
+  return { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer };
+}
+
+describe("Cilium values", () => {
+  it("replaces kube-proxy with the documented 'true', never the removed 'strict'", () => {
+    const v = renderCiliumValues(kindInput);
+    assert.equal(v.kubeProxyReplacement, "true");
+    assert.notEqual(v.kubeProxyReplacement, "strict");
+  });
+
+  it("uses Kubernetes IPAM, maglev + SNAT load balancing and the bandwidth manager", () => {
+    const v = renderCiliumValues(kindInput);
+    assert.deepEqual(v.ipam, { mode: "kubernetes" });
+    assert.deepEqual(v.loadBalancer, { algorithm: "maglev", mode: "snat" });
+    assert.deepEqual(v.bandwidthManager, { enabled: true });
+  });
+
+  for (const [mode, apiServer, replicas] of [
+    ["kind", { host: "local-hands-control-plane", port: 6443 }, 1],
+    ["existing", { host: "auto", port: 443 }, 2],
+  ] as const) {
+    it(`points the agent at the API server and sizes the operator for ${mode} clusters`, () => {
+      const v = renderCiliumValues({ ...kindInput, clusterMode: mode, apiServer });
+      assert.equal(v.k8sServiceHost, apiServer.host);
+      assert.equal(v.k8sServicePort, apiServer.port);
+      assert.deepEqual(v.operator, { replicas });
+    });
+  }
+
+  it("enables Hubble with relay, UI, the configured metrics and cronJob TLS (not the churning helm method)", () => {
+    const v = renderCiliumValues(kindInput) as any;
+    assert.equal(v.hubble.enabled, true);
+    assert.deepEqual(v.hubble.metrics.enabled, ["dns", "drop", "tcp", "flow", "icmp", "http"]);
+    assert.equal(v.hubble.relay.enabled, true);
+    assert.equal(v.hubble.ui.enabled, true);
+    assert.deepEqual(v.hubble.tls.auto, { enabled: true, method: "cronJob" });
+  });
+
+  it("turns Hubble metrics, relay and UI off with Hubble", () => {
+    const v = renderCiliumValues({ ...kindInput, settings: { ...settings, hubble: { ...settings.hubble, enabled: false } } }) as any;
+    assert.equal(v.hubble.enabled, false);
+    assert.equal(v.hubble.metrics.enabled, null);
+    assert.equal(v.hubble.relay.enabled, false);
+    assert.equal(v.hubble.ui.enabled, false);
+  });
+
+  it("keeps the UI off when only the UI is disabled", () => {
+    const v = renderCiliumValues({ ...kindInput, settings: { ...settings, hubble: { ...settings.hubble, ui: false } } }) as any;
+    assert.equal(v.hubble.ui.enabled, false);
+    assert.equal(v.hubble.relay.enabled, true);
+  });
+
+  const meshCases: [string, CiliumValuesInput["mesh"], boolean | undefined, boolean][] = [
+    ["no mesh", { kind: "none" }, undefined, true],
+    ["Istio with sidecar init", { kind: "istio" }, true, true],
+    ["Linkerd with linkerd-init", { kind: "linkerd" }, true, true],
+    ["Istio with Istio CNI", { kind: "istio", cniChaining: true }, true, false],
+    ["Linkerd with linkerd-cni", { kind: "linkerd", cniChaining: true }, true, false],
+    ["no mesh (chaining flag ignored)", { kind: "none", cniChaining: true }, undefined, true],
+  ];
+  for (const [label, mesh, hostNamespaceOnly, exclusive] of meshCases) {
+    it(`sets socket LB and CNI exclusivity for ${label}`, () => {
+      const v = renderCiliumValues({ ...kindInput, mesh }) as any;
+      assert.equal(v.socketLB?.hostNamespaceOnly, hostNamespaceOnly);
+      assert.equal(v.cni.exclusive, exclusive);
+    });
+  }
+
+  it("renders identical values for identical input", () => {
+    assert.deepEqual(renderCiliumValues(kindInput), renderCiliumValues(structuredClone(kindInput)));
+  });
+
+  for (const [api, ok] of [
+    [{ host: "local-hands-control-plane", port: 6443 }, true],
+    [{ host: "auto", port: 443 }, true],
+    [{ host: "", port: 443 }, false],
+    [{ host: "auto", port: 0 }, false],
+    [{ host: "auto", port: 70000 }, false],
+  ] as const) {
+    it(`${ok ? "accepts" : "rejects"} API server address ${JSON.stringify(api)}`, () => {
+      const problem = apiServerProblem(api);
+      if (ok) assert.equal(problem, undefined);
+      else assert.match(problem ?? "", /^cluster.apiServer: .* is not an address/);
+    });
+  }
+
+  it("names the Hubble host under the platform domain", () => {
+    assert.equal(hubbleHost("agents.example.org"), "hubble.agents.example.org");
+  });
+});
+
+describe("Networking component", () => {
+  it("installs the pinned Cilium chart in kube-system with the rendered values and the stack's overrides", async () => {
+    let layer: Networking | undefined;
+    const run = await recordResources(() => {
+      layer = new Networking("network", {
+        cluster: fakeCluster({ host: "local-hands-control-plane", port: 6443 }),
+        clusterMode: "kind",
+        settings: { ...settings, values: { hubble: { relay: { replicas: 2 } } } },
+        mesh: { kind: "linkerd" },
+      });
+      return {};
+    });
+    const r = run.get(RELEASE, "network-cilium");
+    assert.equal(r.inputs.chart, CHARTS.cilium.chart);
+    assert.equal(r.inputs.version, CHARTS.cilium.version);
+    assert.equal(r.inputs.repositoryOpts.repo, CHARTS.cilium.repo);
+    assert.equal(r.inputs.namespace, "kube-system");
+    assert.equal(r.inputs.values.k8sServiceHost, "local-hands-control-plane");
+    assert.equal(r.inputs.values.socketLB.hostNamespaceOnly, true);
+    assert.equal(r.inputs.values.hubble.relay.replicas, 2);
+    assert.equal(r.inputs.values.hubble.relay.enabled, true);
+    assert.ok(r.provider?.includes("fake"), "the release uses the cluster's provider");
+    assert.equal(run.ofType("kubernetes:core/v1:Namespace").length, 0, "kube-system is not created");
+    assert.equal(layer!.ready.length, 1);
+  });
+
+  it("registers nothing and exposes an empty ready list when Cilium is disabled", async () => {
+    let layer: Networking | undefined;
+    const run = await recordResources(() => {
+      layer = new Networking("network", { cluster: fakeCluster(), clusterMode: "existing", settings: { ...settings, enabled: false }, mesh: { kind: "none" } });
+      return {};
+    });
+    assert.deepEqual(layer!.ready, []);
+    assert.equal(run.ofType(RELEASE).length, 0);
+  });
+});
+
+describe("Hubble UI ingress", () => {
+  it("serves hubble.<domain> over TLS from the platform issuer, after Cilium, the issuer and the controller", async () => {
+    let hubble: HubbleUiIngress | undefined;
+    const run = await recordResources(() => {
+      const cluster = fakeCluster();
+      const network = new Networking("network", { cluster, clusterMode: "existing", settings, mesh: { kind: "none" } });
+      const marker = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider: cluster.provider });
+      const certificates: CertificatesLayer = { clusterIssuer: "platform-ca", ready: [marker("issuer")] };
+      const ingress: IngressLayer = { className: "contour", ready: [marker("controller")] };
+      hubble = new HubbleUiIngress("hubble", { cluster, network, ingress, certificates, domain: "agents.example.org" });
+      return {};
+    });
+    const ing = run.get(INGRESS, "hubble-ingress");
+    assert.equal(ing.inputs.metadata.namespace, "kube-system");
+    assert.equal(ing.inputs.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
+    assert.equal(ing.inputs.spec.ingressClassName, "contour");
+    assert.deepEqual(ing.inputs.spec.tls, [{ hosts: ["hubble.agents.example.org"], secretName: "hubble-ui-tls" }]);
+    assert.deepEqual(ing.inputs.spec.rules[0].http.paths[0].backend, { service: { name: "hubble-ui", port: { number: 80 } } });
+    assert.ok(run.dependsOn(`${INGRESS}::hubble-ingress`, `${RELEASE}::network-cilium`));
+    assert.ok(run.dependsOn(`${INGRESS}::hubble-ingress`, "kubernetes:core/v1:ConfigMap::issuer"));
+    assert.ok(run.dependsOn(`${INGRESS}::hubble-ingress`, "kubernetes:core/v1:ConfigMap::controller"));
+    assert.deepEqual(await validateAll(run.resources), []);
+    assert.equal(hubble!.url, "https://hubble.agents.example.org");
+  });
+});
