@@ -7,6 +7,7 @@ import { installLinkerd, type LinkerdResources } from "./linkerd";
 
 export {
   installIstio,
+  ISTIO_INGRESS_GATEWAY_LABELS,
   ISTIO_NAMESPACES,
   ISTIO_TRACING_PROVIDER,
   istioTelemetrySpec,

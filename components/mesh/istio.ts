@@ -22,6 +22,13 @@ export const OTEL_COLLECTOR_OTLP_GRPC = `${OTEL_COLLECTOR_HOST}:${OTEL_COLLECTOR
 /** Name of the tracing extension provider in Istio's mesh config. */
 export const ISTIO_TRACING_PROVIDER = "otel-tracing";
 /** Namespaces of the Istio gateways. */
+/**
+ * Pod labels of the ingress gateway: the gateway chart labels its pods `istio: <release name
+ * without the "istio-" prefix>`, and the release is `istio-ingress`. Knative's Istio
+ * networking selects its gateway by these.
+ */
+export const ISTIO_INGRESS_GATEWAY_LABELS = { istio: "ingress" } as const;
+
 export const ISTIO_NAMESPACES = { system: CHARTS.istiod.namespace, ingress: CHARTS.istioGateway.namespace, egress: "istio-egress" } as const;
 
 /**

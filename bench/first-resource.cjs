@@ -1,0 +1,52 @@
+/*
+ * What a `pulumi preview` pays before the program registers its first resource, per
+ * TypeScript loader, measured the way Pulumi's Node.js host loads the program:
+ *   tsnode-check      Pulumi.yaml `typescript: true` (ts-node, type-checking; the default)
+ *   tsnode-transpile  the same with PULUMI_NODEJS_TRANSPILE_ONLY=true
+ *   tsx               `typescript: false` with `nodeargs: --import tsx`
+ * Plain JavaScript on purpose: the driver itself must not need a loader.
+ * Prints JSON: { mode, firstMs, totalMs } in milliseconds since process start.
+ */
+const path = require("node:path");
+const { performance } = require("node:perf_hooks");
+
+const ROOT = path.resolve(__dirname, "..");
+const mode = process.argv[2];
+if (mode === "tsnode-check" || mode === "tsnode-transpile") {
+  // The same registration Pulumi's run.js performs (vendored ts-node, the project's TypeScript).
+  const tsn = require(path.join(ROOT, "node_modules/@pulumi/pulumi/vendor/ts-node@7.0.1"));
+  tsn.register({
+    compiler: "typescript",
+    transpileOnly: mode === "tsnode-transpile",
+    project: path.join(ROOT, "tsconfig.json"),
+    compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: "true" },
+  });
+} else if (mode !== "tsx") {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}
+
+const pulumi = require("@pulumi/pulumi");
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
+let first;
+pulumi.runtime.setAllConfig({ "platform:profile": "dev" }, []);
+pulumi.runtime
+  .setMocks(
+    {
+      newResource(a) {
+        if (first === undefined) first = performance.now();
+        return { id: `${a.name}-id`, state: { ...a.inputs, stdout: "" } };
+      },
+      call(a) {
+        return a.inputs;
+      },
+    },
+    "platform",
+    "dev",
+    true,
+  )
+  .then(() => pulumi.runtime.runInPulumiStack(async () => require(path.join(ROOT, "index.ts"))))
+  .then(() => waitForRPCs())
+  .then(() => {
+    process.stdout.write(JSON.stringify({ mode, firstMs: first, totalMs: performance.now() }) + "\n");
+  });
