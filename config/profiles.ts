@@ -44,6 +44,8 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       jaeger: { enabled: true },
     },
     crossplane: { enabled: false, providers: {} },
+    // Audit: violations land in policy reports and the preview pack only warns.
+    policy: { enforcement: "Audit" },
   },
   prod: {
     profile: "prod",
@@ -74,5 +76,7 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       jaeger: { enabled: true, storage: "badger", storageSize: "20Gi" },
     },
     crossplane: { enabled: true, providers: {} },
+    // Deny: Kyverno rejects violating requests and the preview pack blocks them.
+    policy: { enforcement: "Deny" },
   } as PlatformConfigInput,
 };

@@ -1,3 +1,5 @@
+import { CHARTS } from "../components/catalog";
+import { compareQuantities } from "../lib/quantity";
 import type { PlatformConfig } from "./schema";
 
 /** Names of the secret config keys, in the `platform` namespace. */
@@ -58,6 +60,15 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
   if (c.objectStorage.cephRgw.enabled && !c.storage.rookCeph.enabled) {
     err(`platform:objectStorage.cephRgw.enabled: true needs storage.rookCeph.enabled: true (the gateway runs in the Ceph cluster)`);
   }
+  // Each MinIO volume is one PVC, so the pool must fit the pvc-storage-quota policy of the
+  // tenant's namespace (the platform sizes the pool; an exception is the other way out).
+  const minioNs = CHARTS.minioTenant.namespace;
+  const minioQuota = c.policy.pvcQuotaExceptions[minioNs] ?? c.policy.pvcQuota;
+  if (c.objectStorage.minio.enabled && compareQuantities(c.objectStorage.minio.volumeSize, minioQuota) > 0) {
+    err(
+      `platform:objectStorage.minio.volumeSize: "${c.objectStorage.minio.volumeSize}" exceeds the PVC quota of namespace ${minioNs} (${minioQuota}, platform:policy.pvcQuota; each MinIO volume is one PVC); use at most ${minioQuota} and add servers or volumesPerServer for capacity, or set platform:policy.pvcQuotaExceptions.${minioNs}`,
+    );
+  }
 
   // Certificates.
   if (c.certificates.issuer === "acme") {
@@ -103,6 +114,9 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
   if (secrets.grafanaAdminPassword !== undefined && secrets.grafanaAdminPassword.length < 12) {
     err(`platform:grafanaAdminPassword: must be at least 12 characters (value not shown)`);
   }
+  if (secrets.grafanaAdminPassword !== undefined && !c.observability.grafana.enabled) {
+    err(`platform:grafanaAdminPassword: set, but observability.grafana.enabled is false; remove the secret or enable Grafana`);
+  }
 
   return errors;
 }
@@ -114,9 +128,6 @@ export function configWarnings(c: PlatformConfig): string[] {
     warnings.push(
       "platform:ingress.ingressNginx is enabled: ingress-nginx was retired upstream in March 2026 and receives no security fixes; prefer contour",
     );
-  if (secrets.grafanaAdminPassword !== undefined && !c.observability.grafana.enabled) {
-    err(`platform:grafanaAdminPassword: set, but observability.grafana.enabled is false; remove the secret or enable Grafana`);
-  }
   }
   if (c.certificates.issuer === "acme" && RESERVED_DOMAINS.test(c.domain)) {
     warnings.push(`platform:domain: "${c.domain}" is a reserved documentation domain; ACME cannot issue for it. Set your own domain`);

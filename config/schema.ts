@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ARTIFACTS } from "../components/catalog";
 import { isQuantity } from "../lib/quantity";
+import { DEFAULT_POLICY_SETTINGS } from "../policies/rules/settings";
 
 /*
  * One schema for the whole platform config. Every object is strict (unknown keys are
@@ -247,6 +248,31 @@ const crossplane = z.strictObject({
   values: helmValues,
 });
 
+const policy = z.strictObject({
+  /**
+   * What a violation does. `Deny`: Kyverno rejects the request and the preview pack is
+   * mandatory; `Audit`: Kyverno records it in a policy report and the pack is advisory.
+   */
+  enforcement: z.enum(["Audit", "Deny"]),
+  /** Largest storage request of a PersistentVolumeClaim. Defaults to 100Gi. */
+  pvcQuota: quantity.default(DEFAULT_POLICY_SETTINGS.pvcQuota),
+  /** Per-namespace quotas that replace `pvcQuota` there, e.g. `{ "minio-tenant": "1Ti" }`. Defaults to none. */
+  pvcQuotaExceptions: z.record(dnsLabel, quantity).default({}),
+  /** Namespaces where privileged containers are allowed (node agents). Defaults to the platform's system namespaces. */
+  systemNamespaces: z.array(dnsLabel).default([...DEFAULT_POLICY_SETTINGS.systemNamespaces]),
+  /** Namespaces whose containers must set requests and limits. Defaults to ollama, openhands. */
+  workloadNamespaces: z
+    .array(dnsLabel)
+    .min(1, { message: "must list at least one namespace" })
+    .default([...DEFAULT_POLICY_SETTINGS.workloadNamespaces]),
+  /** Labels marking a model-serving pod (which must limit nvidia.com/gpu). Defaults to app.kubernetes.io/component=model-server. */
+  modelPodLabels: labels
+    .refine((l) => Object.keys(l).length > 0, { message: "must name at least one label" })
+    .default({ ...DEFAULT_POLICY_SETTINGS.modelPodLabels }),
+  /** Extra values for the Kyverno chart. */
+  values: helmValues,
+});
+
 /** The validated platform configuration every component is built from. */
 export const platformSchema = z.strictObject({
   /** `dev` (local kind, light) or `prod` (existing cluster, full); selects the defaults. */
@@ -268,6 +294,8 @@ export const platformSchema = z.strictObject({
   }),
   observability,
   crossplane,
+  /** Policy as code: the Kyverno rules and the preview pack's settings. */
+  policy,
 });
 
 /** Platform config after validation and defaulting. */

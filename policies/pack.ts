@@ -1,0 +1,54 @@
+import type { EnforcementLevel, PolicyPackConfig, ResourceValidationPolicy } from "@pulumi/policy";
+
+export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { evaluatePolicy, type Verdict } from "./engine/evaluate";
+import { renderValidatingPolicy, type Enforcement, type ValidatingPolicy } from "./engine/kyverno";
+import { toKubernetesObject } from "./engine/resources";
+import { DEFAULT_POLICY_SETTINGS, RULES, SETTING_SCHEMAS, type PolicySettings, type RuleModule } from "./rules";
+
+/** The pack's enforcement level for a Kyverno enforcement: Deny blocks, Audit warns. */
+export function enforcementLevel(enforcement: Enforcement): EnforcementLevel {
+  return enforcement === "Deny" ? "mandatory" : "advisory";
+}
+
+/** A rule's settings from its pack config; keys the config omits take the defaults. */
+export function settingsFromPackConfig(rule: RuleModule, config: Record<string, unknown>): PolicySettings {
+  const picked = Object.fromEntries(rule.settings.filter((k) => config[k] !== undefined).map((k) => [k, config[k]]));
+  return { ...DEFAULT_POLICY_SETTINGS, ...picked } as PolicySettings;
+}
+
+/**
+ * The Kyverno object the pack evaluates for a rule's pack config: the same renderer the
+ * cluster's Policy component uses. Enforcement does not change what is evaluated (the pack's
+ * enforcementLevel decides what a violation does), so it is rendered as Deny.
+ */
+export function packPolicyObject(rule: RuleModule, config: Record<string, unknown>): ValidatingPolicy {
+  return renderValidatingPolicy(rule.build(settingsFromPackConfig(rule, config)), "Deny");
+}
+
+/** The pack config for a stack (policies/config/<stack>.json): settings and level per rule. */
+export function renderPackConfig(settings: PolicySettings, enforcement: Enforcement): PolicyPackConfig {
+  return Object.fromEntries(
+    RULES.map((r) => [r.name, { enforcementLevel: enforcementLevel(enforcement), ...Object.fromEntries(r.settings.map((k) => [k, settings[k]])) }]),
+  );
+}
+
+/** Evaluates one Pulumi resource against a rule (undefined for types the pack ignores). */
+export function evaluateResource(rule: RuleModule, config: Record<string, unknown>, type: string, props: Record<string, unknown>): Verdict | undefined {
+  const object = toKubernetesObject(type, props);
+  return object && evaluatePolicy(packPolicyObject(rule, config), object);
+}
+
+/** One CrossGuard policy per rule. Without pack config a policy is mandatory, with default settings. */
+export function packPolicies(): ResourceValidationPolicy[] {
+  return RULES.map((rule) => ({
+    name: rule.name,
+    description: rule.build(DEFAULT_POLICY_SETTINGS).description,
+    enforcementLevel: "mandatory",
+    configSchema: { properties: Object.fromEntries(rule.settings.map((k) => [k, SETTING_SCHEMAS[k]])) },
+    validateResource: (args, reportViolation) => {
+      const verdict = evaluateResource(rule, args.getConfig<Record<string, unknown>>(), args.type, args.props);
+      if (verdict?.outcome === "deny" || verdict?.outcome === "error") verdict.messages.forEach((m) => reportViolation(m));
+    },
+  }));
+}

@@ -1,0 +1,53 @@
+import type { PolicySettings, SettingKey } from "./settings";
+
+/** A Kubernetes resource a rule matches, as an admission rule names it. */
+export interface ResourceRef {
+  readonly group: string;
+  readonly version: string;
+  /** Plural resource name (`pods`, `persistentvolumeclaims`). */
+  readonly resource: string;
+}
+
+/** A named CEL expression (a match condition or a variable). */
+export interface NamedExpression {
+  readonly name: string;
+  readonly expression: string;
+}
+
+/** One check: the CEL must be true; otherwise the message (or messageExpression) is reported. */
+export interface Validation {
+  readonly expression: string;
+  /** Static message, used when `messageExpression` is absent or fails. */
+  readonly message: string;
+  /** CEL string expression giving a message that names the offending values. */
+  readonly messageExpression?: string;
+}
+
+/**
+ * The single definition of a rule. Kyverno gets it rendered as a `ValidatingPolicy`
+ * (policies/engine/kyverno.ts); the CrossGuard pack evaluates that same rendered object.
+ * Expressions read `object` and `variables` only (the pack has no admission request).
+ */
+export interface RuleDefinition {
+  /** Policy name: the Kyverno object's name and the CrossGuard policy name. */
+  readonly name: string;
+  readonly description: string;
+  readonly match: {
+    /** One `pods` entry for pod rules (then Kyverno's autogen covers the controllers). */
+    readonly resources: readonly ResourceRef[];
+    /** Namespaces by name: only these (`include`) or all but these (`exclude`). */
+    readonly namespaces?: { readonly include?: readonly string[]; readonly exclude?: readonly string[] };
+    /** CEL conditions that must all hold for the rule to apply (e.g. the model-pod labels). */
+    readonly conditions?: readonly NamedExpression[];
+  };
+  readonly variables?: readonly NamedExpression[];
+  readonly validations: readonly Validation[];
+}
+
+/** A rule module: its name, the settings it reads, and how it is built from them. */
+export interface RuleModule {
+  readonly name: string;
+  /** Settings this rule reads; they form its pack config. */
+  readonly settings: readonly SettingKey[];
+  build(settings: PolicySettings): RuleDefinition;
+}

@@ -1,0 +1,104 @@
+import * as k8s from "@pulumi/kubernetes";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CHARTS } from "../../components/catalog";
+import type { ClusterLayer } from "../../components/contracts";
+import { Policy, renderKyvernoValues, renderValidatingPolicies, type PolicyConfig } from "../../components/policy";
+import { packPolicyObject } from "../../policies/pack";
+import { DEFAULT_POLICY_SETTINGS, RULES } from "../../policies/rules";
+import { recordResources } from "../helpers/program";
+import { packConfig, stackConfig } from "../policies/self-consistency";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const VPOL = "kubernetes:policies.kyverno.io/v1:ValidatingPolicy";
+
+const settings = (enforcement: "Audit" | "Deny"): PolicyConfig => ({ ...DEFAULT_POLICY_SETTINGS, enforcement });
+
+async function build(config: PolicyConfig) {
+  return recordResources(async () => {
+    const cluster: ClusterLayer = { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
+    const cni = new k8s.core.v1.ConfigMap("cni", {}, { provider: cluster.provider });
+    const policy = new Policy("policy", { cluster, network: { ready: [cni] }, settings: config });
+    return { names: policy.policyNames };
+  });
+}
+
+describe("Kyverno values", () => {
+  it("runs three admission controllers where violations are denied, one where they are audited", () => {
+    assert.equal((renderKyvernoValues({ highAvailability: true }) as any).admissionController.replicas, 3);
+    assert.equal((renderKyvernoValues({ highAvailability: false }) as any).admissionController.replicas, 1);
+  });
+
+  it("keeps the pre-delete hook that removes Kyverno's webhooks", () => {
+    assert.deepEqual((renderKyvernoValues({ highAvailability: false }) as any).webhooksCleanup, { enabled: true });
+  });
+});
+
+describe("ValidatingPolicy rendering", () => {
+  it("uses the CEL policy type, not the deprecated ClusterPolicy", () => {
+    for (const p of renderValidatingPolicies(settings("Deny"))) {
+      assert.equal(p.apiVersion, "policies.kyverno.io/v1");
+      assert.equal(p.kind, "ValidatingPolicy");
+      assert.equal("validationFailureAction" in p.spec, false);
+    }
+  });
+
+  it("denies in prod and audits in dev", () => {
+    for (const p of renderValidatingPolicies(settings("Deny"))) assert.deepEqual([p.spec.validationActions, p.spec.failurePolicy], [["Deny"], "Fail"]);
+    for (const p of renderValidatingPolicies(settings("Audit"))) assert.deepEqual([p.spec.validationActions, p.spec.failurePolicy], [["Audit"], "Ignore"]);
+  });
+
+  it("scopes the GPU rule to model pods by a match condition, and privileged/resources rules by namespace", () => {
+    const [gpu, , , privileged, resources] = renderValidatingPolicies(settings("Deny"));
+    assert.deepEqual(gpu.spec.matchConditions?.map((c) => c.expression), [
+      "has(object.metadata) && has(object.metadata.labels) && 'app.kubernetes.io/component' in object.metadata.labels && object.metadata.labels['app.kubernetes.io/component'] == 'model-server'",
+    ]);
+    assert.deepEqual(privileged.spec.matchConstraints.namespaceSelector, {
+      matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...DEFAULT_POLICY_SETTINGS.systemNamespaces].sort() }],
+    });
+    assert.deepEqual(resources.spec.matchConstraints.namespaceSelector, {
+      matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ollama", "openhands"] }],
+    });
+  });
+});
+
+describe("Policy component", () => {
+  it("installs the pinned Kyverno chart into a baseline namespace after the CNI", async () => {
+    const run = await build(settings("Deny"));
+    const release = run.get(RELEASE, "policy-kyverno");
+    assert.equal(release.inputs.chart, CHARTS.kyverno.chart);
+    assert.equal(release.inputs.version, CHARTS.kyverno.version);
+    assert.equal(release.inputs.namespace, "kyverno");
+    assert.equal(release.inputs.values.admissionController.replicas, 3);
+    const ns = run.get(NAMESPACE, "policy-namespace");
+    assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.ok(run.dependsOn(`${RELEASE}::policy-kyverno`, "kubernetes:core/v1:ConfigMap::cni"));
+  });
+
+  it("creates one ValidatingPolicy per rule, each after the Kyverno release", async () => {
+    const run = await build(settings("Deny"));
+    const vpols = run.ofType(VPOL);
+    assert.deepEqual(vpols.map((v) => v.inputs.metadata.name), RULES.map((r) => r.name));
+    for (const v of vpols) {
+      assert.ok(run.dependsOn(`${VPOL}::${v.name}`, `${RELEASE}::policy-kyverno`), v.name);
+      assert.ok(v.provider?.includes("fake"), `${v.name} has the cluster's provider`);
+    }
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`deploys exactly the match constraints and expressions the ${stack} pack evaluates`, async () => {
+      const cfg = packConfig(stack);
+      const pack = Object.fromEntries(RULES.map((r) => [r.name, packPolicyObject(r, cfg[r.name])]));
+      const run = await build(stackConfig(stack).policy);
+      for (const v of run.ofType(VPOL)) {
+        const evaluated = pack[v.inputs.metadata.name].spec;
+        const deployed = v.inputs.spec;
+        for (const field of ["matchConstraints", "matchConditions", "autogen", "variables", "validations"] as const) {
+          assert.deepEqual(deployed[field], evaluated[field] as unknown, `${v.name}.spec.${field}`);
+        }
+        assert.deepEqual(deployed.validationActions, [stack === "prod" ? "Deny" : "Audit"]);
+      }
+    });
+  }
+});

@@ -1,0 +1,129 @@
+import * as k8s from "@pulumi/kubernetes";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { describe, it } from "node:test";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CHARTS } from "../../components/catalog";
+import { ConfigError } from "../../config/load";
+import { checkCel } from "../../policies/cel/env";
+import { packPolicies, renderPackConfig } from "../../policies/pack";
+import { buildRules, DEFAULT_POLICY_SETTINGS, RULES } from "../../policies/rules";
+import { recordResources, ROOT } from "../helpers/program";
+import { manifestViolations } from "./helpers";
+import { packConfig, refusalsOf, stackConfig } from "./self-consistency";
+
+const POLICIES = path.join(ROOT, "policies");
+const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
+
+describe("the policy pack's package", () => {
+  it("pins its dependencies exactly, on the root's Pulumi and TypeScript", () => {
+    const pkg = readJson(path.join(POLICIES, "package.json"));
+    const root = readJson(path.join(ROOT, "package.json"));
+    const deps = { ...pkg.dependencies, ...pkg.devDependencies } as Record<string, string>;
+    for (const [name, v] of Object.entries(deps)) assert.match(v, /^\d+\.\d+\.\d+$/, `${name}@${v}`);
+    assert.equal(deps["@pulumi/policy"], "1.21.0");
+    assert.equal(deps["@bufbuild/cel"], "0.6.1");
+    assert.equal(deps["@pulumi/pulumi"], root.dependencies["@pulumi/pulumi"]);
+    assert.equal(deps.typescript, root.devDependencies.typescript);
+    assert.ok(fs.existsSync(path.join(POLICIES, "package-lock.json")));
+  });
+
+  it("is a Node.js policy pack", () => {
+    assert.equal(parse(fs.readFileSync(path.join(POLICIES, "PulumiPolicy.yaml"), "utf8")).runtime, "nodejs");
+  });
+
+  it("has one policy per rule module, one file per rule, each configurable by exactly its settings", () => {
+    const policies = packPolicies();
+    assert.deepEqual(policies.map((p) => p.name), RULES.map((r) => r.name));
+    assert.equal(new Set(RULES.map((r) => r.name)).size, RULES.length);
+    for (const r of RULES) {
+      assert.ok(fs.existsSync(path.join(POLICIES, "rules", `${r.name}.ts`)), r.name);
+      assert.deepEqual(Object.keys(policies.find((p) => p.name === r.name)!.configSchema!.properties), [...r.settings]);
+    }
+  });
+
+  it("writes rules in CEL the pack compiles, reading only object and variables", () => {
+    for (const rule of buildRules({ ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { a: "1Ti" } })) {
+      const exprs = [...(rule.match.conditions ?? []), ...(rule.variables ?? []), ...rule.validations].flatMap((e) => [
+        e.expression,
+        ...("messageExpression" in e && e.messageExpression ? [e.messageExpression] : []),
+      ]);
+      for (const e of exprs) {
+        assert.equal(checkCel(e), undefined, e);
+        const code = e.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+        assert.doesNotMatch(code, /\b(request|oldObject|namespaceObject|authorizer|params)\b/, e);
+      }
+    }
+  });
+});
+
+describe("per-stack pack config", () => {
+  for (const [stack, level] of [
+    ["dev", "advisory"],
+    ["prod", "mandatory"],
+  ] as const) {
+    it(`policies/config/${stack}.json carries the ${stack} stack's policy settings, ${level}`, () => {
+      const c = stackConfig(stack).policy;
+      const expected = renderPackConfig(c, c.enforcement);
+      assert.deepEqual(packConfig(stack), expected, `regenerate policies/config/${stack}.json as:\n${JSON.stringify(expected, null, 2)}`);
+      for (const r of RULES) assert.equal((packConfig(stack)[r.name] as { enforcementLevel: string }).enforcementLevel, level);
+    });
+  }
+});
+
+describe("self-consistency checker", () => {
+  it("reports a registered resource that its stack's policies refuse", async () => {
+    const run = await recordResources(async () => {
+      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      new k8s.core.v1.Pod("bad", { metadata: { namespace: "apps" }, spec: { containers: [{ name: "app", image: "nginx" }] } }, { provider });
+      return {};
+    });
+    const { evaluated, refusals } = refusalsOf(run.resources, packConfig("prod"));
+    assert.deepEqual(evaluated, ["kubernetes:core/v1:Pod::bad"]);
+    assert.deepEqual(refusals, [
+      { resource: "kubernetes:core/v1:Pod::bad", rule: "disallow-latest-tag", messages: ["unpinned image: app uses nginx; pin a version tag other than latest, or a digest"] },
+    ]);
+  });
+});
+
+describe("MinIO volumes and the PVC quota: a sized pool, not an exception", () => {
+  const volume = (size: string) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "data0-minio-pool-0-0", namespace: CHARTS.minioTenant.namespace },
+    spec: { resources: { requests: { storage: size } } },
+  });
+
+  for (const [stack, extra] of [
+    ["dev", {}],
+    ["prod", { objectStorage: { minio: { enabled: true }, cephRgw: { enabled: false } } }],
+  ] as const) {
+    it(`sizes the ${stack} profile's MinIO volumes within its own quota`, () => {
+      const c = stackConfig(stack, extra);
+      assert.equal(c.objectStorage.minio.enabled, true);
+      assert.deepEqual(c.policy.pvcQuotaExceptions, {});
+      const cfg = renderPackConfig(c.policy, c.policy.enforcement)["pvc-storage-quota"] as Record<string, unknown>;
+      assert.deepEqual(manifestViolations("pvc-storage-quota", volume(c.objectStorage.minio.volumeSize), cfg), []);
+    });
+  }
+
+  it("refuses the original design's 1Ti volumes: in config, and in the policy", () => {
+    assert.throws(
+      () => stackConfig("prod", { objectStorage: { minio: { enabled: true, volumeSize: "1Ti" }, cephRgw: { enabled: false } } }),
+      (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith(`platform:objectStorage.minio.volumeSize: "1Ti" exceeds the PVC quota of namespace minio-tenant (100Gi`)),
+    );
+    assert.deepEqual(manifestViolations("pvc-storage-quota", volume("1Ti")), [
+      "storage request 1Ti exceeds the quota of 100Gi in namespace minio-tenant; request less, or add an exception for the namespace (platform:policy.pvcQuotaExceptions)",
+    ]);
+  });
+
+  it("accepts 1Ti volumes once the tenant namespace has an exception", () => {
+    const c = stackConfig("prod", {
+      objectStorage: { minio: { enabled: true, volumeSize: "1Ti" }, cephRgw: { enabled: false } },
+      policy: { enforcement: "Deny", pvcQuotaExceptions: { "minio-tenant": "1Ti" } },
+    });
+    const cfg = renderPackConfig(c.policy, "Deny")["pvc-storage-quota"] as Record<string, unknown>;
+    assert.deepEqual(manifestViolations("pvc-storage-quota", volume("1Ti"), cfg), []);
+  });
+});

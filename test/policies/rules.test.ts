@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { manifestViolations, MODEL_LABELS, podManifest, podSpec, POD_KINDS } from "./helpers";
+
+/*
+ * Each rule, run through the pack: a compliant fixture per kind passes, and each violating
+ * test changes one field of it and asserts the exact message.
+ */
+
+const ALL_RULES = ["require-gpu-limits", "pvc-storage-quota", "disallow-latest-tag", "disallow-privileged", "require-requests-limits"];
+
+function withContainer(change: (c: Record<string, any>) => void, init = false): Record<string, any> {
+  const spec = podSpec();
+  if (init) {
+    spec.initContainers = [{ name: "pull", image: "ollama/ollama:0.32.15", resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128Mi" } } }];
+    change(spec.initContainers[0]);
+  } else {
+    change(spec.containers[0]);
+  }
+  return spec;
+}
+
+for (const kind of POD_KINDS) {
+  describe(`pod rules on a ${kind}`, () => {
+    it("passes every rule with the compliant fixture", () => {
+      for (const rule of ALL_RULES) assert.deepEqual(manifestViolations(rule, podManifest(kind, podSpec())), [], rule);
+    });
+
+    it("require-gpu-limits: rejects a model pod without an nvidia.com/gpu limit", () => {
+      const spec = withContainer((c) => delete c.resources.limits["nvidia.com/gpu"]);
+      assert.deepEqual(manifestViolations("require-gpu-limits", podManifest(kind, spec)), [
+        `model-serving pods must set resources.limits["nvidia.com/gpu"] of at least 1 on a container`,
+      ]);
+    });
+
+    it("require-gpu-limits: rejects a GPU limit of 0", () => {
+      const spec = withContainer((c) => (c.resources.limits["nvidia.com/gpu"] = "0"));
+      assert.deepEqual(manifestViolations("require-gpu-limits", podManifest(kind, spec)), [
+        `model-serving pods must set resources.limits["nvidia.com/gpu"] of at least 1 on a container`,
+      ]);
+    });
+
+    it("require-gpu-limits: leaves pods without the model labels alone", () => {
+      const spec = withContainer((c) => delete c.resources.limits["nvidia.com/gpu"]);
+      const labels = { ...MODEL_LABELS, "app.kubernetes.io/component": "ui" };
+      assert.deepEqual(manifestViolations("require-gpu-limits", podManifest(kind, spec, { labels })), []);
+    });
+
+    it("disallow-latest-tag: rejects a latest tag", () => {
+      const spec = withContainer((c) => (c.image = "ollama/ollama:latest"));
+      assert.deepEqual(manifestViolations("disallow-latest-tag", podManifest(kind, spec)), [
+        "unpinned image: server uses ollama/ollama:latest; pin a version tag other than latest, or a digest",
+      ]);
+    });
+
+    it("disallow-latest-tag: rejects an untagged init container image", () => {
+      const spec = withContainer((c) => (c.image = "registry.local:5000/tools/pull"), true);
+      assert.deepEqual(manifestViolations("disallow-latest-tag", podManifest(kind, spec)), [
+        "unpinned image: pull uses registry.local:5000/tools/pull; pin a version tag other than latest, or a digest",
+      ]);
+    });
+
+    it("disallow-privileged: rejects a privileged container in a workload namespace", () => {
+      const spec = withContainer((c) => (c.securityContext = { privileged: true }));
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec)), [
+        "privileged container: server; privileged containers are allowed only in the system namespaces (platform:policy.systemNamespaces)",
+      ]);
+    });
+
+    it("disallow-privileged: allows it in a system namespace", () => {
+      const spec = withContainer((c) => (c.securityContext = { privileged: true }));
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec, { namespace: "kube-system" })), []);
+    });
+
+    it("require-requests-limits: rejects a container without a CPU request", () => {
+      const spec = withContainer((c) => delete c.resources.requests.cpu);
+      assert.deepEqual(manifestViolations("require-requests-limits", podManifest(kind, spec)), [
+        "container server must set resources.requests.cpu, resources.requests.memory and resources.limits.memory",
+      ]);
+    });
+
+    it("require-requests-limits: rejects an init container without a memory limit", () => {
+      const spec = withContainer((c) => delete c.resources.limits, true);
+      assert.deepEqual(manifestViolations("require-requests-limits", podManifest(kind, spec)), [
+        "container pull must set resources.requests.cpu, resources.requests.memory and resources.limits.memory",
+      ]);
+    });
+
+    it("require-requests-limits: leaves namespaces outside the workload list alone", () => {
+      const spec = withContainer((c) => delete c.resources);
+      assert.deepEqual(manifestViolations("require-requests-limits", podManifest(kind, spec, { namespace: "monitoring" })), []);
+    });
+  });
+}
+
+describe("pvc-storage-quota", () => {
+  const pvc = (storage: unknown, namespace = "ollama") => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "models", namespace },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
+  });
+  const sts = (storage: string) => ({
+    ...podManifest("StatefulSet", podSpec()),
+    spec: { ...podManifest("StatefulSet", podSpec()).spec, volumeClaimTemplates: [{ metadata: { name: "models" }, spec: { resources: { requests: { storage } } } }] },
+  });
+  const hint = "; request less, or add an exception for the namespace (platform:policy.pvcQuotaExceptions)";
+
+  for (const q of ["100Gi", "107374182400", "102400Mi", "0.09765625Ti", "1Gi"]) {
+    it(`admits a PVC of ${q} (at most 100Gi by value)`, () => assert.deepEqual(manifestViolations("pvc-storage-quota", pvc(q)), []));
+  }
+
+  it("rejects a PVC above the stack quota", () => {
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc("1Ti")), [`storage request 1Ti exceeds the quota of 100Gi in namespace ollama${hint}`]);
+  });
+
+  it("rejects 0.1Ti, which is 102.4Gi", () => {
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc("0.1Ti")), [`storage request 0.1Ti exceeds the quota of 100Gi in namespace ollama${hint}`]);
+  });
+
+  it("compares a numeric request by value", () => {
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc(107374182401)), [`storage request 107374182401 exceeds the quota of 100Gi in namespace ollama${hint}`]);
+  });
+
+  it("applies a namespace's exception there and nowhere else", () => {
+    const config = { pvcQuotaExceptions: { "minio-tenant": "1Ti" } };
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc("1Ti", "minio-tenant"), config), []);
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc("2Ti", "minio-tenant"), config), [`storage request 2Ti exceeds the quota of 1Ti in namespace minio-tenant${hint}`]);
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc("1Ti", "ollama"), config), [`storage request 1Ti exceeds the quota of 100Gi in namespace ollama${hint}`]);
+  });
+
+  it("follows the configured quota", () => {
+    assert.deepEqual(manifestViolations("pvc-storage-quota", pvc("100Gi"), { pvcQuota: "50Gi" }), [`storage request 100Gi exceeds the quota of 50Gi in namespace ollama${hint}`]);
+  });
+
+  it("checks StatefulSet volumeClaimTemplates before they become PVCs", () => {
+    assert.deepEqual(manifestViolations("pvc-storage-quota", sts("100Gi")), []);
+    assert.deepEqual(manifestViolations("pvc-storage-quota", sts("200Gi")), [`storage request 200Gi exceeds the quota of 100Gi in namespace ollama${hint}`]);
+  });
+
+  it("reports a malformed quantity instead of passing it", () => {
+    const [v] = manifestViolations("pvc-storage-quota", pvc("lots"));
+    assert.match(v, /^pvc-storage-quota: variable over failed: .*"lots" is not a Kubernetes quantity/);
+  });
+});

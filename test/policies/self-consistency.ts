@@ -1,0 +1,58 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluateResource } from "../../policies/pack";
+import { RULES } from "../../policies/rules";
+import { loadPlatformConfig } from "../../config/load";
+import type { PlatformConfig } from "../../config/schema";
+import { PROD_SECRETS, ROOT, runProgram, stackFileConfig, type Recorded } from "../helpers/program";
+
+/** A resource that one of its stack's policies refuses. */
+export interface Refusal {
+  resource: string;
+  rule: string;
+  messages: string[];
+}
+
+/** A stack's validated config (with extra config keys), as the program reads it. */
+export function stackConfig(stack: "dev" | "prod", config: Record<string, unknown> = {}): PlatformConfig {
+  const raw = stackFileConfig(stack);
+  for (const [k, v] of Object.entries(config)) raw[`platform:${k}`] = JSON.stringify(v);
+  const keys = new Set<string>();
+  if (stack === "prod") {
+    for (const [k, v] of Object.entries(PROD_SECRETS)) {
+      raw[`platform:${k}`] = v;
+      keys.add(`platform:${k}`);
+    }
+  }
+  return loadPlatformConfig(raw, keys).config;
+}
+
+/** The pack config of a stack (policies/config/<stack>.json). */
+export function packConfig(stack: "dev" | "prod"): Record<string, Record<string, unknown>> {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", `${stack}.json`), "utf8")) as Record<string, Record<string, unknown>>;
+}
+
+/** Every refusal the pack would report for these resources, and which resources it evaluated. */
+export function refusalsOf(resources: readonly Recorded[], config: Record<string, Record<string, unknown>>): { evaluated: string[]; refusals: Refusal[] } {
+  const evaluated = new Set<string>();
+  const refusals: Refusal[] = [];
+  for (const r of resources) {
+    for (const rule of RULES) {
+      const verdict = evaluateResource(rule, config[rule.name] ?? {}, r.type, r.inputs);
+      if (!verdict) continue;
+      evaluated.add(`${r.type}::${r.name}`);
+      if (verdict.outcome === "deny" || verdict.outcome === "error") refusals.push({ resource: `${r.type}::${r.name}`, rule: rule.name, messages: verdict.messages });
+    }
+  }
+  return { evaluated: [...evaluated], refusals };
+}
+
+/**
+ * Runs the whole program for a stack under mocks and evaluates every Kubernetes resource
+ * it registers against the stack's own pack config. Workloads inside Helm releases are
+ * invisible here, as they are to CrossGuard.
+ */
+export async function checkStack(stack: "dev" | "prod"): Promise<{ registered: number; evaluated: string[]; refusals: Refusal[] }> {
+  const run = await runProgram({ stack, secrets: stack === "prod" ? PROD_SECRETS : undefined });
+  return { registered: run.resources.length, ...refusalsOf(run.resources, packConfig(stack)) };
+}

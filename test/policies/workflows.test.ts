@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { describe, it } from "node:test";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ROOT } from "../helpers/program";
+
+const workflow = (f: string) => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", f), "utf8"));
+const pulumiStep = (w: any, job: string) => w.jobs[job].steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+
+describe("CI workflows", () => {
+  it("previews every stack on pull requests with its policy pack config and comments the diff", () => {
+    const w = workflow("preview.yml");
+    assert.ok(w.on.pull_request);
+    assert.deepEqual(w.jobs.preview.strategy.matrix.stack, ["dev", "prod"]);
+    for (const stack of w.jobs.preview.strategy.matrix.stack) assert.ok(fs.existsSync(path.join(ROOT, "policies", "config", `${stack}.json`)), stack);
+    const step = pulumiStep(w, "preview");
+    assert.equal(step.with.command, "preview");
+    assert.equal(step.with.policyPacks, "policies");
+    assert.equal(step.with.policyPackConfigs, "policies/config/${{ matrix.stack }}.json");
+    assert.equal(step.with["comment-on-pr"], true);
+    assert.equal(w.permissions["pull-requests"], "write");
+  });
+
+  it("runs pulumi up for prod on pushes to main, with the prod pack config", () => {
+    const w = workflow("deploy.yml");
+    assert.deepEqual(w.on.push.branches, ["main"]);
+    const step = pulumiStep(w, "up");
+    assert.deepEqual([step.with.command, step.with["stack-name"], step.with.policyPackConfigs], ["up", "prod", "policies/config/prod.json"]);
+  });
+
+  it("pins every action and the Pulumi CLI to the SDK's version, and takes the backend from secrets", () => {
+    const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+    for (const f of ["preview.yml", "deploy.yml"]) {
+      const w = workflow(f);
+      for (const job of Object.values(w.jobs) as any[]) {
+        for (const s of job.steps.filter((x: any) => x.uses)) assert.match(s.uses, /^[\w.-]+\/[\w.-]+@v\d+(\.\d+){0,2}$/, `${f}: ${s.uses}`);
+        const step = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+        assert.equal(step.with["pulumi-version"], sdk, f);
+        assert.equal(step.with["cloud-url"], "${{ secrets.PULUMI_BACKEND_URL }}", f);
+      }
+    }
+  });
+});
