@@ -1,4 +1,5 @@
 import type { Recorded } from "./program";
+import { SCHEMAS } from "./schemas";
 
 /*
  * Validates every Kubernetes object the program registers against its published schema:
@@ -29,7 +30,7 @@ const MODEL_PACKAGES = [
 
 /** Validators for kinds no package covers: return problems, each with its field path. */
 export type ExtraValidator = (object: Record<string, any>) => string[];
-export const EXTRA_SCHEMAS = new Map<string, ExtraValidator>();
+export const EXTRA_SCHEMAS = new Map<string, ExtraValidator>(SCHEMAS);
 
 /** `kubernetes:apps/v1:Deployment` → `{ apiVersion: "apps/v1", kind: "Deployment" }`. */
 export function apiOf(type: string): { apiVersion: string; kind: string } | undefined {
@@ -51,11 +52,24 @@ async function modelClass(apiVersion: string, kind: string): Promise<(new (data:
   return undefined;
 }
 
-/** The object a resource's inputs describe, as the API server would receive it. */
+/** Pulumi's marker of a secret value in serialized inputs (`{ [SECRET_SIG]: SECRET_VALUE, value }`). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The value with every Pulumi secret wrapper replaced by the plain value it wraps. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  if (o[SECRET_SIG] === SECRET_VALUE) return unwrapSecrets(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
+/** The object a resource's inputs describe, as the API server would receive it (secrets unwrapped). */
 export function toObject(r: Recorded): Record<string, any> | undefined {
   const api = apiOf(r.type);
   if (!api) return undefined;
-  return { ...r.inputs, apiVersion: api.apiVersion, kind: api.kind };
+  return { ...(unwrapSecrets(r.inputs) as Record<string, any>), apiVersion: api.apiVersion, kind: api.kind };
 }
 
 /** Problems with one object (empty when valid). */

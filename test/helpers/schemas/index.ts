@@ -1,0 +1,16 @@
+import { CROSSPLANE_KINDS } from "./crossplane";
+import { GRAFANA_KINDS } from "./grafana";
+import { KYVERNO_KINDS } from "./kyverno";
+import { validatorFor, type KindSchema, type Validator } from "./meta";
+import { ROOK_KINDS } from "./rook";
+
+/*
+ * Schemas of the custom resources no @kubernetes-models package covers, transcribed from
+ * the upstream CRDs at the versions components/catalog.ts pins. Each file names its source.
+ */
+
+/** Every kind with a schema here. */
+export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS];
+
+/** Validators by `<apiVersion>/<kind>`, for `EXTRA_SCHEMAS`. */
+export const SCHEMAS: ReadonlyMap<string, Validator> = new Map(KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, validatorFor(k)]));
