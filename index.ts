@@ -9,6 +9,8 @@ import { HubbleUiIngress, Networking } from "./components/networking";
 
 import { ObjectStorage } from "./components/object-storage";
 import { Observability } from "./components/observability";
+import { Policy } from "./components/policy";
+import type { NetworkLayer } from "./components/contracts";
 import { chartVersions, selectedCharts, selectedPins } from "./components/selection";
 import { Serverless } from "./components/serverless";
 import { Storage } from "./components/storage";
@@ -26,10 +28,15 @@ const cluster = new Cluster("cluster", {
   kubeconfig: secrets.kubeconfig,
 });
 
-// 3. The CNI: every pod waits for it.
-const network = new Networking("network", { cluster, clusterMode, settings: config.networking.cilium, mesh: { kind: meshKind } });
+// 3. The CNI, then admission control: Kyverno and the ValidatingPolicies rendered from
+// policies/rules (the CrossGuard pack evaluates the same rules at preview).
+const cni = new Networking("network", { cluster, clusterMode, settings: config.networking.cilium, mesh: { kind: meshKind } });
+const policy = new Policy("policy", { cluster, network: cni, settings: config.policy });
+// Every other layer's pods start once the CNI runs and the policies are in force; on destroy
+// the same edges remove Kyverno (and its webhooks) after everything it admits.
+const network: NetworkLayer = { ready: [...cni.ready, ...policy.ready] };
 
-// 4. Layers that need only the CNI install in parallel.
+// 4. Layers that need only the CNI (and admission) install in parallel.
 const mesh = new Mesh("mesh", { cluster, network, clusterMode, settings: config.mesh });
 const ingress = new Ingress("ingress", { cluster, network, clusterMode, settings: config.ingress });
 const storage = new Storage("storage", {
@@ -99,3 +106,4 @@ export const s3Credentials = objectStorage?.credentials;
 export const knativeIngressClass = serverless?.ingressClass;
 export const crossplaneProviderConfigs = crossplane?.providerConfigs;
 export const kedaHttpAddon = autoscaling?.httpAddon;
+export const policies = policy.policyNames;

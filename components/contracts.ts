@@ -34,6 +34,12 @@ export interface CertificatesLayer {
   readonly clusterIssuer: string;
   /** cert-manager ready (webhook serving) and the issuer created. */
   readonly ready: pulumi.Resource[];
+  /**
+   * cert-manager alone ready (its webhook serving): what charts that create their own
+   * Issuer and Certificate (webhook certificates of operators) wait for. They need not wait
+   * for the platform's ClusterIssuer, which in prod waits for the ingress controller.
+   */
+  readonly webhookReady: pulumi.Resource[];
 }
 
 /** The ingress controller with the default IngressClass. */

@@ -54,6 +54,8 @@ export class Certificates extends pulumi.ComponentResource implements Certificat
   public readonly ready: pulumi.Resource[];
   /** The cert-manager release. */
   public readonly release: k8s.helm.v3.Release;
+  /** The cert-manager release alone (webhook serving). */
+  public readonly webhookReady: pulumi.Resource[];
   /** Secret holding the local CA certificate (`ca.crt`) to trust; selfSigned only. */
   public readonly caSecret?: { namespace: string; name: string };
 
@@ -81,6 +83,7 @@ export class Certificates extends pulumi.ComponentResource implements Certificat
     // when the webhook Deployment is Available and the startupapicheck hook Job has seen the
     // webhook answer, so depending on the release is depending on a serving webhook.
     const afterWebhook = [this.release];
+    this.webhookReady = afterWebhook;
     const issuer = (role: string, issuerName: string, spec: pulumi.Inputs, dependsOn: pulumi.Resource[]) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${role}`,

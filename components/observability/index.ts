@@ -109,7 +109,7 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         namespace: opNs,
         values: renderOtelOperatorValues(args.profile),
         overrides: s.otel.operatorValues,
-        dependsOn: [...net, ...args.certificates.ready],
+        dependsOn: [...net, ...args.certificates.webhookReady],
       });
       this.release(`${name}-otel-collector`, {
         releaseName: ENDPOINTS.collector.service,

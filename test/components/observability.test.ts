@@ -69,7 +69,7 @@ async function build(profile: "dev" | "prod", s: ObservabilitySettings, extra: {
       network: { ready: layer("network") },
       mesh: { kind: extra.mesh ?? "linkerd", ready: layer("mesh") },
       ingress: { className: "contour", ready: layer("ingress") },
-      certificates: { clusterIssuer: "platform-ca", ready: layer("certificates") },
+      certificates: { clusterIssuer: "platform-ca", ready: layer("certificates"), webhookReady: layer("cert-manager") },
       storage: { defaultStorageClass: "standard", ready: layer("storage") },
       settings: s,
       profile,
@@ -125,7 +125,9 @@ describe("Observability (dev, everything on)", () => {
   });
 
   it("makes only the operator's webhooks wait for cert-manager", () => {
-    assert.ok(run.dependsOn(rel("otel-operator"), fake("certificates")));
+    // Its webhook certificate needs cert-manager, not the platform's ClusterIssuer.
+    assert.ok(run.dependsOn(rel("otel-operator"), fake("cert-manager")));
+    assert.ok(!run.dependsOn(rel("otel-operator"), fake("certificates")));
     for (const n of ["kube-prometheus-stack", "otel-collector", "loki", "jaeger", "grafana-operator"]) assert.ok(!run.dependsOn(rel(n), fake("certificates")), n);
   });
 

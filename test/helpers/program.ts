@@ -27,6 +27,10 @@ export interface Recorded {
   parent?: string;
   /** `type::name` of every explicit dependsOn. */
   dependsOn: string[];
+  /** `type::name` of the resources whose outputs its inputs use (implicit dependencies). */
+  inputDeps: string[];
+  /** `type::name` of its explicit provider resource, if any (it waits for the provider too). */
+  providerDep?: string;
   /** Provider reference (`urn::id`) for custom resources. */
   provider?: string;
   custom: boolean;
@@ -43,6 +47,13 @@ export interface ProgramRun {
   get(type: string, name: string): Recorded;
   /** Whether `from` (`type::name`) waits for `to`: through dependsOn edges, transitively. */
   dependsOn(from: string, to: string): boolean;
+  /**
+   * Whether `from` waits for `to` through any real dependency, transitively: explicit
+   * dependsOn, outputs used as inputs, and the provider. What the engine orders by.
+   */
+  waitsFor(from: string, to: string): boolean;
+  /** Direct dependencies of one resource: explicit, inputs and provider. */
+  directWaits(k: string): string[];
 }
 
 /** Options of {@link runProgram}. */
@@ -160,7 +171,7 @@ export async function recordResources(
   opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; preview?: boolean } = {},
 ): Promise<ProgramRun> {
   const mocked = new Map<string, { inputs: Record<string, any>; provider?: string; custom: boolean }>();
-  const meta = new Map<string, { parent?: pulumi.Resource; dependsOn: unknown[] }>();
+  const meta = new Map<string, { parent?: pulumi.Resource; dependsOn: unknown[]; inputs: Promise<Set<pulumi.Resource>>; provider?: pulumi.ProviderResource }>();
   const names = new WeakMap<pulumi.Resource, string>();
   const order: string[] = [];
 
@@ -187,7 +198,12 @@ export async function recordResources(
       names.set(args.resource, k);
       order.push(k);
       const deps = args.opts.dependsOn;
-      meta.set(k, { parent: args.opts.parent, dependsOn: deps === undefined ? [] : Array.isArray(deps) ? deps : [deps] });
+      meta.set(k, {
+        parent: args.opts.parent,
+        dependsOn: deps === undefined ? [] : Array.isArray(deps) ? deps : [deps],
+        inputs: outputResources(args.props),
+        provider: (args.opts as pulumi.CustomResourceOptions).provider,
+      });
       return undefined;
     });
     exportsObj = await program();
@@ -207,6 +223,7 @@ export async function recordResources(
         if (n) deps.push(n);
       }
     }
+    const inputDeps = [...(await m.inputs)].map((x) => names.get(x)).filter((n): n is string => n !== undefined && n !== k);
     const [type, name] = k.split("::");
     const mk = mocked.get(k);
     resources.push({
@@ -215,6 +232,9 @@ export async function recordResources(
       inputs: mk?.inputs ?? {},
       parent: m.parent ? names.get(m.parent) : undefined,
       dependsOn: deps,
+      inputDeps: [...new Set(inputDeps)].sort(),
+      // Inherited providers are not in the options; the mock sees the reference `urn::id`.
+      providerDep: m.provider ? names.get(m.provider) : providerKey(mk?.provider),
       provider: mk?.provider,
       custom: mk?.custom ?? false,
     });
@@ -237,6 +257,26 @@ export async function recordResources(
     };
     return visit(from);
   };
+  const directWaits = (k: string): string[] => {
+    const r = byKey.get(k);
+    if (!r) return [];
+    return [...new Set([...r.dependsOn, ...r.inputDeps, ...(r.providerDep ? [r.providerDep] : [])])];
+  };
+  const waitsFor = (from: string, to: string): boolean => {
+    const seen = new Set<string>();
+    const visit = (k: string): boolean => {
+      if (seen.has(k)) return false;
+      seen.add(k);
+      for (const d of directWaits(k)) {
+        if (d === to || isAncestor(to, d) || visit(d) || descendants(d).some(visit)) return true;
+      }
+      return false;
+    };
+    return visit(from);
+  };
+  const children = new Map<string, string[]>();
+  for (const r of resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), `${r.type}::${r.name}`]);
+  const descendants = (k: string): string[] => (children.get(k) ?? []).flatMap((c) => [c, ...descendants(c)]);
   const isAncestor = (child: string, ancestor: string): boolean => {
     let p = byKey.get(child)?.parent;
     while (p) {
@@ -259,7 +299,35 @@ export async function recordResources(
       return r;
     },
     dependsOn,
+    waitsFor,
+    directWaits,
   };
+}
+
+/** `pulumi:providers:kubernetes::<name>` from a provider reference `urn::id`. */
+function providerKey(ref: string | undefined): string | undefined {
+  const m = ref ? /[:$](pulumi:providers:[^:]+)::([^:]+)::[^:]*$/.exec(ref) : null;
+  return m ? `${m[1]}::${m[2]}` : undefined;
+}
+
+/** The resources whose outputs appear anywhere in `props` (Pulumi's own dependency tracking). */
+async function outputResources(props: unknown): Promise<Set<pulumi.Resource>> {
+  const found = new Set<pulumi.Resource>();
+  const pending: Promise<void>[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 50 || v === null || typeof v !== "object") return;
+    if (pulumi.Output.isInstance(v)) {
+      const all = (v as unknown as { allResources?: () => Promise<Set<pulumi.Resource>> }).allResources;
+      if (all) pending.push(all().then((rs) => rs.forEach((r) => found.add(r))));
+      return;
+    }
+    if (pulumi.Resource.isInstance(v)) return;
+    if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
+    else Object.values(v as Record<string, unknown>).forEach((x) => walk(x, depth + 1));
+  };
+  walk(props, 0);
+  await Promise.all(pending);
+  return found;
 }
 
 /** Resolves an Output (or plain value) and whether it is secret. */

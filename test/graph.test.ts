@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { layerEdges, layers, releaseEdges, shortName } from "../scripts/lib/graph";
+import { PROD_SECRETS, runProgram, type ProgramRun } from "./helpers/program";
+
+/*
+ * The dependency graph the program builds: every hard edge of the design is there, and
+ * nothing waits for a layer it does not need (the layer edges are asserted exactly).
+ */
+
+const REL = "kubernetes:helm.sh/v3:Release";
+const named = (edges: [string, string][]) => edges.map(([a, b]) => `${shortName(a)} <- ${shortName(b)}`);
+
+function hardEdges(run: ProgramRun, pairs: [string, string][]): void {
+  for (const [from, to] of pairs) assert.ok(run.waitsFor(from, to), `${from} does not wait for ${to}`);
+}
+
+describe("the prod dependency graph", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({ stack: "prod", secrets: PROD_SECRETS });
+  });
+
+  it("has exactly the layer edges the design needs", () => {
+    const edges = layerEdges(run).filter(([, to]) => shortName(to) !== "cluster");
+    // Admission first: every layer after the CNI waits for Kyverno and its policies, so
+    // workloads are admitted under policy and destroy removes Kyverno after them.
+    const admitted = ["autoscaling", "certificates", "crossplane", "ingress", "mesh", "observability", "serverless", "storage"];
+    assert.deepEqual(
+      named(edges).sort(),
+      [
+        ...admitted.flatMap((l) => [`${l} <- network`, `${l} <- policy`]),
+        "certificates <- ingress", // ACME HTTP-01 solves through the ingress controller
+        "object-storage <- storage", // Ceph's object gateway runs in the Rook cluster
+        "observability <- certificates",
+        "observability <- ingress",
+        "observability <- storage",
+        "policy <- network",
+        "serverless <- mesh", // Knative on Istio
+      ].sort(),
+    );
+  });
+
+  it("puts every layer behind the cluster (its provider and preflight)", () => {
+    for (const l of layers(run).filter((x) => shortName(x) !== "cluster")) {
+      assert.ok(run.waitsFor(l, "platform:cluster:Cluster::cluster") || run.directWaits(l).length === 0, l);
+    }
+    const releases = run.ofType(REL);
+    for (const r of releases) assert.equal(r.providerDep, "pulumi:providers:kubernetes::cluster-provider", r.name);
+  });
+
+  it("installs the CNI before anything that runs pods", () => {
+    // Istio's base chart holds only CRDs and cluster-wide objects: it need not wait.
+    for (const r of run.ofType(REL).filter((x) => !["network-cilium", "mesh-istio-base"].includes(x.name))) {
+      assert.ok(run.waitsFor(`${REL}::${r.name}`, `${REL}::network-cilium`), `${r.name} does not wait for Cilium`);
+    }
+  });
+
+  it("orders the releases and custom resources as the design requires", () => {
+    hardEdges(run, [
+      [`${REL}::mesh-istiod`, `${REL}::mesh-istio-base`],
+      [`${REL}::mesh-istio-ingress`, `${REL}::mesh-istiod`],
+      [`${REL}::mesh-istio-egress`, `${REL}::mesh-istiod`],
+      [`${REL}::storage-rook-cluster`, `${REL}::storage-rook-operator`],
+      [`${REL}::observability-otel-operator`, `${REL}::certificates-cert-manager`],
+      [`${REL}::observability-loki`, `${REL}::storage-rook-cluster`],
+      [`${REL}::observability-kube-prometheus-stack`, `${REL}::storage-rook-cluster`],
+      [`${REL}::autoscaling-http-addon`, `${REL}::autoscaling-keda`],
+    ]);
+    for (const issuer of run.ofType("kubernetes:cert-manager.io/v1:ClusterIssuer")) {
+      assert.ok(run.waitsFor(`kubernetes:cert-manager.io/v1:ClusterIssuer::${issuer.name}`, `${REL}::certificates-cert-manager`), issuer.name);
+    }
+    for (const sm of run.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")) {
+      assert.ok(run.waitsFor(`kubernetes:monitoring.coreos.com/v1:ServiceMonitor::${sm.name}`, `${REL}::observability-kube-prometheus-stack`), sm.name);
+    }
+    for (const cr of run.resources.filter((r) => r.type.startsWith("kubernetes:grafana.integreatly.org/"))) {
+      assert.ok(run.waitsFor(`${cr.type}::${cr.name}`, `${REL}::observability-grafana-operator`), cr.name);
+    }
+    for (const p of run.resources.filter((r) => r.type.startsWith("kubernetes:pkg.crossplane.io/"))) {
+      assert.ok(run.waitsFor(`${p.type}::${p.name}`, `${REL}::crossplane-crossplane`), p.name);
+    }
+    const serving = run.ofType("kubernetes:operator.knative.dev/v1beta1:KnativeServing")[0];
+    assert.ok(run.waitsFor(`${serving.type}::${serving.name}`, `${REL}::serverless-operator`));
+  });
+
+  it("removes Kyverno only after everything it admits (destroy runs the edges backwards)", () => {
+    const kyverno = run.ofType(REL).find((r) => r.name.includes("kyverno"));
+    assert.ok(kyverno, "no Kyverno release");
+    for (const r of run.ofType(REL).filter((x) => !["network-cilium", "mesh-istio-base", kyverno.name].includes(x.name))) {
+      assert.ok(run.waitsFor(`${REL}::${r.name}`, `${REL}::${kyverno.name}`), `${r.name} could outlive Kyverno's removal`);
+    }
+  });
+
+  it("lets unrelated releases install in parallel", () => {
+    const independent: [string, string][] = [
+      ["observability-loki", "observability-jaeger"],
+      ["observability-loki", "observability-kube-prometheus-stack"],
+      ["observability-otel-collector", "observability-loki"],
+      ["autoscaling-keda", "storage-rook-operator"],
+      ["crossplane-crossplane", "certificates-cert-manager"],
+      ["ingress-contour", "mesh-istiod"],
+      ["certificates-cert-manager", "storage-rook-cluster"],
+      ["observability-grafana-operator", "storage-rook-cluster"],
+    ];
+    for (const [a, b] of independent) {
+      assert.ok(!run.waitsFor(`${REL}::${a}`, `${REL}::${b}`), `${a} waits for ${b}`);
+      assert.ok(!run.waitsFor(`${REL}::${b}`, `${REL}::${a}`), `${b} waits for ${a}`);
+    }
+  });
+
+  it("reduces to a release graph whose roots are the CNI and CRD-only charts", () => {
+    const edges = releaseEdges(run);
+    const dependents = new Set(edges.map(([from]) => from));
+    const roots = run.ofType(REL).map((r) => `${REL}::${r.name}`).filter((k) => !dependents.has(k));
+    assert.deepEqual(roots.map(shortName).sort(), ["mesh-istio-base", "network-cilium"]);
+  });
+});
+
+describe("the dev dependency graph", () => {
+  let run: ProgramRun;
+  before(async () => {
+    for (const k of Object.keys(require.cache)) if (!k.includes("node_modules")) delete require.cache[k];
+    run = await runProgram({ stack: "dev" });
+  });
+
+  it("has exactly the layer edges the design needs", () => {
+    const edges = layerEdges(run).filter(([, to]) => shortName(to) !== "cluster");
+    const admitted = ["autoscaling", "certificates", "hubble-ui", "ingress", "mesh", "object-storage", "observability", "serverless"];
+    assert.deepEqual(
+      named(edges).sort(),
+      [
+        ...admitted.flatMap((l) => [`${l} <- network`, `${l} <- policy`]),
+        "hubble-ui <- certificates",
+        "hubble-ui <- ingress",
+        "observability <- certificates",
+        "observability <- ingress",
+        "policy <- network",
+      ].sort(),
+    );
+  });
+
+  it("installs the Gateway API CRDs before Linkerd's", () => {
+    assert.ok(run.waitsFor(`${REL}::mesh-linkerd-crds`, "kubernetes:yaml/v2:ConfigFile::mesh-gateway-api"));
+    assert.ok(run.waitsFor(`${REL}::mesh-linkerd-control-plane`, `${REL}::mesh-linkerd-crds`));
+  });
+});
