@@ -1,10 +1,12 @@
 /*
  * npm run bench — prints, per stack, the number of resources the program registers and the
  * program's evaluation time under mocks (median of RUNS fresh processes: module loading,
- * config validation, every component's constructor and every registration).
+ * config validation, every component's constructor and every registration); then the dev
+ * footprint (bench/footprint: requested CPU and memory against the laptop target).
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { printDevFootprint } from "./footprint/report";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, "..");
@@ -30,3 +32,5 @@ for (const stack of ["dev", "prod"]) {
     `${stack.padEnd(6)} ${String(runs[0].resources).padStart(9)}  ${median(ms).toFixed(0).padStart(16)}  ${Math.min(...ms).toFixed(0).padStart(5)}  ${Math.max(...ms).toFixed(0).padStart(5)}`,
   );
 }
+
+printDevFootprint();

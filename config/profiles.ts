@@ -1,5 +1,12 @@
 import type { PlatformConfigInput } from "./schema";
 
+/** A `resources` block with requests only. */
+const req = (cpu: string, memory: string) => ({ requests: { cpu, memory } });
+/** Linkerd's own spelling of requests. */
+const l5dReq = (cpu: string, memory: string) => ({ cpu: { request: cpu }, memory: { request: memory } });
+/** A KnativeServing `workloads` entry setting one container's requests. */
+const knativeWorkload = (name: string, container: string, cpu: string, memory: string) => ({ name, resources: [{ container, ...req(cpu, memory) }] });
+
 /**
  * Profile defaults. A stack file sets `platform:profile` and holds only what differs from
  * these. dev is a laptop: kind, Linkerd, kind's local-path storage, a small MinIO, a light
@@ -17,13 +24,49 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       preflight: true,
     },
     // hubble.localhost reaches kind's host ports: the UI is one click away on a laptop.
-    networking: { cilium: { enabled: true, hubble: { uiIngress: true } } },
-    mesh: { istio: { enabled: false }, linkerd: { enabled: true } },
+    //
+    // Requests: the dev profile has to fit 4 CPU / 8 GiB of requests on one kind node
+    // (`npm run bench`, "Dev footprint"). Charts that set none (Cilium, Linkerd,
+    // cert-manager, MinIO) get small explicit ones, so the count is honest; charts whose
+    // defaults are sized for production HA (KEDA's HTTP add-on: 3 + 3 replicas at 250m,
+    // Knative's activator at 300m, MinIO's operator: 2 at 200m) are scaled down.
+    networking: {
+      cilium: {
+        enabled: true,
+        hubble: { uiIngress: true },
+        values: {
+          resources: req("100m", "192Mi"),
+          envoy: { resources: req("20m", "64Mi") },
+          operator: { resources: req("20m", "64Mi") },
+          hubble: { relay: { resources: req("10m", "32Mi") }, ui: { frontend: { resources: req("5m", "16Mi") }, backend: { resources: req("5m", "32Mi") } } },
+        },
+      },
+    },
+    mesh: {
+      istio: { enabled: false },
+      linkerd: {
+        enabled: true,
+        // Only the control plane's own proxies: meshed workloads keep proxy.resources.
+        values: {
+          destinationResources: l5dReq("20m", "64Mi"),
+          spValidatorResources: l5dReq("5m", "16Mi"),
+          policyController: { resources: l5dReq("10m", "32Mi") },
+          identityResources: l5dReq("10m", "32Mi"),
+          proxyInjectorResources: l5dReq("10m", "48Mi"),
+          destinationProxyResources: l5dReq("10m", "32Mi"),
+          identityProxyResources: l5dReq("10m", "32Mi"),
+          proxyInjectorProxyResources: l5dReq("10m", "32Mi"),
+        },
+      },
+    },
     ingress: {
       contour: { enabled: true, default: true },
       ingressNginx: { enabled: false, default: false },
     },
-    certificates: { issuer: "selfSigned" },
+    certificates: {
+      issuer: "selfSigned",
+      values: { resources: req("10m", "64Mi"), webhook: { resources: req("10m", "32Mi") }, cainjector: { resources: req("10m", "64Mi") } },
+    },
     storage: {
       // Longhorn needs open-iscsi and Rook-Ceph needs raw disks: neither runs on kind nodes.
       localPath: { enabled: true, default: true },
@@ -31,16 +74,51 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       longhorn: { enabled: false, default: false },
     },
     objectStorage: {
-      minio: { enabled: true, servers: 1, volumesPerServer: 1, volumeSize: "10Gi" },
+      minio: {
+        enabled: true,
+        servers: 1,
+        volumesPerServer: 1,
+        volumeSize: "10Gi",
+        requests: { cpu: "100m", memory: "512Mi" },
+        operatorValues: { operator: { replicaCount: 1, resources: req("50m", "128Mi") } },
+      },
       cephRgw: { enabled: false },
     },
-    autoscaling: { keda: { enabled: true } },
-    serverless: { knative: { enabled: true, networking: "kourier" } },
+    autoscaling: {
+      keda: {
+        enabled: true,
+        values: { resources: { operator: req("20m", "128Mi"), metricServer: req("20m", "64Mi"), webhooks: req("10m", "32Mi") } },
+        httpAddonValues: {
+          operator: { resources: req("10m", "32Mi") },
+          scaler: { replicas: 1, resources: req("10m", "32Mi") },
+          interceptor: { replicas: { min: 1 }, resources: req("20m", "32Mi") },
+        },
+      },
+    },
+    serverless: {
+      knative: {
+        enabled: true,
+        networking: "kourier",
+        values: { knative_operator: { knative_operator: { resources: req("20m", "128Mi") }, operator_webhook: { resources: req("20m", "64Mi") } } },
+        servingSpec: {
+          workloads: [
+            knativeWorkload("activator", "activator", "100m", "64Mi"),
+            knativeWorkload("autoscaler", "autoscaler", "50m", "64Mi"),
+            knativeWorkload("controller", "controller", "50m", "96Mi"),
+            knativeWorkload("webhook", "webhook", "20m", "64Mi"),
+            knativeWorkload("autoscaler-hpa", "autoscaler-hpa", "10m", "32Mi"),
+            knativeWorkload("net-kourier-controller", "controller", "50m", "64Mi"),
+            knativeWorkload("3scale-kourier-gateway", "kourier-gateway", "50m", "64Mi"),
+          ],
+        },
+      },
+    },
     observability: {
       otel: { enabled: true },
       prometheus: { enabled: true, retention: "2d", storageSize: "5Gi" },
       grafana: { enabled: true },
-      loki: { enabled: true, storageSize: "5Gi" },
+      // The rules sidecar in the single-binary pod sets no requests of its own.
+      loki: { enabled: true, storageSize: "5Gi", values: { sidecar: { resources: req("5m", "32Mi") } } },
       jaeger: { enabled: true },
     },
     crossplane: { enabled: false, providers: {} },

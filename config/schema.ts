@@ -195,7 +195,11 @@ const objectStorage = z.strictObject({
     storageClass: dnsLabel.optional(),
     /** Buckets created in the tenant. */
     buckets: z.array(dnsLabel).default([]),
+    /** Requests of each MinIO server container (the chart sets none). Defaults to none. */
+    requests: z.strictObject({ cpu: quantity, memory: quantity }).optional(),
     values: helmValues,
+    /** Extra values for the MinIO operator chart (`values` goes to the tenant chart). Defaults to none. */
+    operatorValues: helmValues,
   }),
   cephRgw: z.strictObject({
     enabled: z.boolean(),
@@ -287,10 +291,26 @@ export const platformSchema = z.strictObject({
   storage,
   objectStorage,
   autoscaling: z.strictObject({
-    keda: z.strictObject({ enabled: z.boolean(), httpAddon: z.boolean().default(true), values: helmValues }),
+    keda: z.strictObject({
+      enabled: z.boolean(),
+      httpAddon: z.boolean().default(true),
+      values: helmValues,
+      /** Extra values for the keda-add-ons-http chart. Defaults to none. */
+      httpAddonValues: helmValues,
+    }),
   }),
   serverless: z.strictObject({
-    knative: z.strictObject({ enabled: z.boolean(), networking: z.enum(["kourier", "istio"]).default("kourier") }),
+    knative: z.strictObject({
+      enabled: z.boolean(),
+      networking: z.enum(["kourier", "istio"]).default("kourier"),
+      /** Extra values for the knative-operator chart. Defaults to none. */
+      values: helmValues,
+      /**
+       * Extra KnativeServing spec, deep-merged over the rendered one: e.g. `workloads`, Knative's
+       * per-Deployment `replicas` and container `resources`. Defaults to none.
+       */
+      servingSpec: helmValues,
+    }),
   }),
   observability,
   crossplane,

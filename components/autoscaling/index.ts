@@ -10,6 +10,8 @@ export interface AutoscalingSettings {
   /** Install the HTTP add-on (request-based scaling, including scale to zero). */
   httpAddon: boolean;
   values: Values;
+  /** Extra values for the HTTP add-on chart. Defaults to none. */
+  httpAddonValues?: Values;
 }
 
 /** Values of the `keda` chart (2.20.2). */
@@ -71,7 +73,7 @@ export class Autoscaling extends pulumi.ComponentResource {
       const addon = platformRelease(
         `${name}-http-addon`,
         // The add-on's ScaledObjects need KEDA's CRDs and its external scaler is called by KEDA.
-        { pin: CHARTS.kedaHttpAddon, releaseName: "keda-add-ons-http", namespace: ns, values: renderHttpAddonValues(), dependsOn: [keda] },
+        { pin: CHARTS.kedaHttpAddon, releaseName: "keda-add-ons-http", namespace: ns, values: renderHttpAddonValues(), overrides: args.settings.httpAddonValues, dependsOn: [keda] },
         { parent: this },
       );
       this.ready.push(addon);

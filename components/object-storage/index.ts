@@ -79,7 +79,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
       const operatorNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.minioOperator.namespace, podSecurity: "restricted" }, this);
       const operator = platformRelease(
         `${name}-operator`,
-        { pin: CHARTS.minioOperator, releaseName: "minio-operator", namespace: operatorNs, values: renderMinioOperatorValues(), dependsOn: args.network.ready },
+        { pin: CHARTS.minioOperator, releaseName: "minio-operator", namespace: operatorNs, values: renderMinioOperatorValues(), overrides: minio.operatorValues, dependsOn: args.network.ready },
         { parent: this },
       );
       // The operator adds its own sidecar and init container to tenant pods; baseline

@@ -14,7 +14,11 @@ export interface MinioSettings {
   volumeSize: string;
   storageClass?: string;
   buckets: string[];
+  /** Requests of each MinIO server container. Defaults to none. */
+  requests?: { cpu: string; memory: string };
   values: Values;
+  /** Extra values for the operator chart. Defaults to none. */
+  operatorValues?: Values;
 }
 
 /** Ceph RGW settings (`platform:objectStorage.cephRgw`). */
@@ -79,6 +83,7 @@ export function renderMinioTenantValues(s: MinioSettings, storageClass: string):
           volumesPerServer: s.volumesPerServer,
           size: s.volumeSize,
           storageClassName: s.storageClass ?? storageClass,
+          ...(s.requests ? { resources: { requests: { ...s.requests } } } : {}),
           ...POOL_SECURITY,
         },
       ],

@@ -46,7 +46,7 @@ export class Serverless extends pulumi.ComponentResource {
     const operatorNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
     const operator = platformRelease(
       `${name}-operator`,
-      { pin, releaseName: "knative-operator", namespace: operatorNs, values: {}, dependsOn: args.network.ready },
+      { pin, releaseName: "knative-operator", namespace: operatorNs, values: {}, overrides: s.values, dependsOn: args.network.ready },
       { parent: this },
     );
     const servingNs = platformNamespace(`${name}-serving-ns`, { name: KNATIVE_SERVING_NAMESPACE, podSecurity: "baseline" }, this);

@@ -1,4 +1,4 @@
-import type { Values } from "../../lib/merge";
+import { mergeValues, type Values } from "../../lib/merge";
 
 /*
  * The KnativeServing resource (operator.knative.dev/v1beta1, knative-operator 1.23.0),
@@ -31,6 +31,10 @@ export interface ServerlessSettings {
   enabled: boolean;
   /** Knative's networking layer. */
   networking: "kourier" | "istio";
+  /** Extra values for the knative-operator chart. Defaults to none. */
+  values?: Values;
+  /** Extra KnativeServing spec, deep-merged over the rendered one. Defaults to none. */
+  servingSpec?: Values;
 }
 
 /** Options of {@link renderKnativeServingSpec}. */
@@ -50,7 +54,7 @@ export function renderKnativeServingSpec(s: ServerlessSettings, o: KnativeServin
     s.networking === "kourier"
       ? { kourier: { enabled: true } }
       : { istio: { enabled: true, ...(o.istioGatewaySelector ? { "knative-ingress-gateway": { selector: o.istioGatewaySelector } } : {}) } };
-  return {
+  const spec = {
     ingress,
     config: {
       network: { "ingress-class": INGRESS_CLASS[s.networking] },
@@ -59,4 +63,5 @@ export function renderKnativeServingSpec(s: ServerlessSettings, o: KnativeServin
       autoscaler: { "pod-autoscaler-class": DEFAULT_AUTOSCALER_CLASS, "enable-scale-to-zero": "true" },
     },
   };
+  return s.servingSpec ? mergeValues(spec, s.servingSpec) : spec;
 }

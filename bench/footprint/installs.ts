@@ -1,0 +1,70 @@
+/*
+ * What a stack installs, as the footprint needs it: every Helm release the program
+ * registers under mocks (by catalog key, with its merged values), the specs of the custom
+ * resources whose pods an operator creates, the charts the config selects that no release
+ * installs yet, and the node count. Run as a script it prints that as JSON (Pulumi's
+ * runtime is process-global, so the bench runs it in a child process).
+ */
+import { CHARTS, type ChartKey } from "../../components/catalog";
+import { selectedCharts } from "../../components/selection";
+import { loadPlatformConfig } from "../../config/load";
+import type { Values } from "../../lib/merge";
+import { runProgram, stackFileConfig, type Recorded } from "../../test/helpers/program";
+import type { Installed } from "./footprint";
+
+/** A stack's installs and its node count. */
+export interface StackInstalls {
+  stack: string;
+  nodes: number;
+  releases: Installed[];
+  extras: Installed[];
+  /** Selected charts no registered release installs (counted at chart defaults by the report). */
+  unregistered: ChartKey[];
+}
+
+const EXTRA_KINDS: Record<string, string> = {
+  "kubernetes:operator.knative.dev/v1beta1:KnativeServing": "KnativeServing",
+  "kubernetes:grafana.integreatly.org/v1beta1:Grafana": "Grafana",
+};
+
+/** The catalog key of a registered Release, from its chart and version. */
+export function chartKeyOf(inputs: Record<string, unknown>): ChartKey | undefined {
+  return (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === inputs.chart && CHARTS[k].version === inputs.version);
+}
+
+/** Pure: the installs in a recorded run. */
+export function installsOf(resources: readonly Recorded[]): { releases: Installed[]; extras: Installed[] } {
+  const releases: Installed[] = [];
+  const extras: Installed[] = [];
+  for (const r of resources) {
+    if (r.type === "kubernetes:helm.sh/v3:Release") {
+      const key = chartKeyOf(r.inputs);
+      releases.push({ release: String(r.inputs.name ?? r.name), chart: key ?? String(r.inputs.chart), values: (r.inputs.values ?? {}) as Values });
+    } else if (EXTRA_KINDS[r.type]) {
+      extras.push({ release: r.name, chart: EXTRA_KINDS[r.type], values: (r.inputs.spec ?? {}) as Values });
+    }
+  }
+  return { releases, extras };
+}
+
+/** Runs the program for `stack` under mocks and collects its installs. */
+export async function stackInstalls(stack: string): Promise<StackInstalls> {
+  const { config } = loadPlatformConfig(stackFileConfig(stack), new Set());
+  if (config.cluster.mode !== "kind") throw new Error(`the footprint counts kind stacks only (node count known); ${stack} is "${config.cluster.mode}"`);
+  const nodes = 1 + config.cluster.kind.workers.reduce((n, w) => n + w.count, 0);
+  const run = await runProgram({ stack });
+  const { releases, extras } = installsOf(run.resources);
+  const registered = new Set(releases.map((r) => r.chart));
+  const unregistered = selectedCharts(config).filter((k) => !registered.has(k));
+  return { stack, nodes, releases, extras, unregistered };
+}
+
+if (require.main === module) {
+  stackInstalls(process.argv[2] ?? "dev").then(
+    (s) => process.stdout.write(JSON.stringify(s) + "\n"),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
