@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { readPlatformConfig } from "./config";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
@@ -10,7 +11,6 @@ import { HubbleUiIngress, Networking } from "./components/networking";
 import { ObjectStorage } from "./components/object-storage";
 import { Observability } from "./components/observability";
 import { Policy } from "./components/policy";
-import type { NetworkLayer } from "./components/contracts";
 import { chartVersions, selectedCharts, selectedPins } from "./components/selection";
 import { Serverless } from "./components/serverless";
 import { Storage } from "./components/storage";
@@ -28,15 +28,14 @@ const cluster = new Cluster("cluster", {
   kubeconfig: secrets.kubeconfig,
 });
 
-// 3. The CNI, then admission control: Kyverno and the ValidatingPolicies rendered from
-// policies/rules (the CrossGuard pack evaluates the same rules at preview).
-const cni = new Networking("network", { cluster, clusterMode, settings: config.networking.cilium, mesh: { kind: meshKind } });
-const policy = new Policy("policy", { cluster, network: cni, settings: config.policy });
-// Every other layer's pods start once the CNI runs and the policies are in force; on destroy
-// the same edges remove Kyverno (and its webhooks) after everything it admits.
-const network: NetworkLayer = { ready: [...cni.ready, ...policy.ready] };
+// 3. The CNI: every pod waits for it.
+const network = new Networking("network", { cluster, clusterMode, settings: config.networking.cilium, mesh: { kind: meshKind } });
 
-// 4. Layers that need only the CNI (and admission) install in parallel.
+// 4. Layers that need only the CNI install in parallel. Kyverno and the ValidatingPolicies
+// rendered from policies/rules (the CrossGuard pack evaluates the same rules at preview) are
+// one of them: nothing waits for admission control, and its removal cannot hang a destroy
+// (Kyverno's pre-delete hook removes its webhooks before its pods stop; see components/policy).
+const policy = new Policy("policy", { cluster, network, settings: config.policy });
 const mesh = new Mesh("mesh", { cluster, network, clusterMode, settings: config.mesh });
 const ingress = new Ingress("ingress", { cluster, network, clusterMode, settings: config.ingress });
 const storage = new Storage("storage", {
@@ -85,25 +84,45 @@ const observability = new Observability("observability", {
   adminPassword: secrets.grafanaAdminPassword,
 });
 
-// Outputs.
+// Outputs. Optional endpoints are grouped, with only what the stack enables.
 export const profile = config.profile;
 export const ingressDomain = config.domain;
-export const kubeconfig = cluster.kubeconfig;
 export const kubernetesVersion = cluster.kubernetesVersion;
+export const kubeconfig = cluster.kubeconfig;
 export const charts = chartVersions(selectedCharts(config));
-export const ingressClass = ingress.className;
-export const clusterIssuer = certificates.clusterIssuer;
-export const localCaSecret = certificates.caSecret;
-export const defaultStorageClass = storage.defaultStorageClass;
-export const hubbleUrl = hubbleUi?.url;
-export const grafanaUrl = observability.grafanaUrl;
-export const grafanaAdminPassword = observability.grafanaAdminPassword;
-export const prometheusUrl = observability.prometheusUrl;
-export const jaegerUrl = observability.jaegerUrl;
-export const otlpEndpoint = observability.otlpEndpoint;
-export const s3Endpoint = objectStorage?.s3Endpoint;
-export const s3Credentials = objectStorage?.credentials;
-export const knativeIngressClass = serverless?.ingressClass;
-export const crossplaneProviderConfigs = crossplane?.providerConfigs;
-export const kedaHttpAddon = autoscaling?.httpAddon;
-export const policies = policy.policyNames;
+/** Where people and agents reach the platform's services. */
+export const urls = pulumi.output(
+  defined({
+  grafana: observability.grafanaUrl,
+  hubble: hubbleUi?.url,
+  prometheus: observability.prometheusUrl,
+  jaeger: observability.jaegerUrl,
+  otlp: observability.otlpEndpoint,
+  s3: objectStorage?.s3Endpoint,
+  }),
+);
+/** Credentials people use (secret). */
+export const credentials = pulumi.secret(
+  defined({
+    grafana: observability.grafanaAdminPassword ? pulumi.all([observability.grafanaAdminPassword]).apply(([password]) => ({ user: "admin", password })) : undefined,
+    s3: objectStorage?.credentials,
+  }),
+);
+/** What workloads on the platform build on. */
+export const platform = pulumi.output(
+  defined({
+  ingressClass: ingress.className,
+  clusterIssuer: certificates.clusterIssuer,
+  localCaSecret: certificates.caSecret,
+  defaultStorageClass: storage.defaultStorageClass,
+  knativeIngressClass: serverless?.ingressClass,
+  kedaHttpAddon: autoscaling?.httpAddon,
+  crossplaneProviderConfigs: crossplane?.providerConfigs,
+  policies: policy.policyNames,
+  }),
+);
+
+/** The entries of `o` that are set (Pulumi warns about, and drops, undefined outputs). */
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -4,6 +4,8 @@
  *   tsnode-check      Pulumi.yaml `typescript: true` (ts-node, type-checking; the default)
  *   tsnode-transpile  the same with PULUMI_NODEJS_TRANSPILE_ONLY=true
  *   tsx               `typescript: false` with `nodeargs: --import tsx`
+ * ts-node keeps a compile cache in the temp directory (on by default, as Pulumi leaves it):
+ * with TS_NODE_CACHE=false every run is cold, as on a fresh CI machine.
  * Plain JavaScript on purpose: the driver itself must not need a loader.
  * Prints JSON: { mode, firstMs, totalMs } in milliseconds since process start.
  */
@@ -18,6 +20,7 @@ if (mode === "tsnode-check" || mode === "tsnode-transpile") {
   tsn.register({
     compiler: "typescript",
     transpileOnly: mode === "tsnode-transpile",
+    cache: process.env.TS_NODE_CACHE !== "false",
     project: path.join(ROOT, "tsconfig.json"),
     compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: "true" },
   });

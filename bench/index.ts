@@ -1,12 +1,16 @@
 /*
  * npm run bench — prints, per stack, the number of resources the program registers and the
  * program's evaluation time under mocks (median of RUNS fresh processes: module loading,
- * config validation, every component's constructor and every registration); then the dev
- * footprint (bench/footprint: requested CPU and memory against the laptop target).
+ * config validation, every component's constructor and every registration); the time to
+ * the first registered resource per TypeScript loader (bench/loaders.ts); the simulated
+ * deploy (bench/simulate); and the dev footprint (bench/footprint: requested CPU and memory
+ * against the laptop target).
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { printDevFootprint } from "./footprint/report";
+import { printLoaderTimings } from "./loaders";
+import { printSimulation } from "./simulate/report";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, "..");
@@ -33,4 +37,6 @@ for (const stack of ["dev", "prod"]) {
   );
 }
 
+printLoaderTimings(RUNS);
+printSimulation();
 printDevFootprint();

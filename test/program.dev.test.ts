@@ -44,4 +44,25 @@ describe("the dev stack", () => {
   it("exports the local ingress domain", async () => {
     assert.equal((await resolveOutput(run.exports.ingressDomain)).value, "localhost");
   });
+
+  it("exports the URLs of what dev enables, and nothing for what it does not", async () => {
+    const urls = (await resolveOutput<Record<string, string>>(run.exports.urls)).value;
+    assert.equal(urls.grafana, "https://grafana.localhost");
+    assert.equal(urls.hubble, "https://hubble.localhost");
+    assert.match(urls.s3, /^http:\/\/minio\.minio-tenant\.svc/);
+    assert.match(urls.otlp, /otel-collector\.monitoring\.svc\.cluster\.local:4317/);
+    assert.deepEqual(Object.keys(urls).sort(), ["grafana", "hubble", "jaeger", "otlp", "prometheus", "s3"]);
+  });
+
+  it("exports credentials only as a secret", async () => {
+    const creds = await resolveOutput<{ grafana: { user: string; password: string }; s3: { accessKey: string; secretKey: string } }>(run.exports.credentials);
+    assert.equal(creds.secret, true);
+    assert.equal(creds.value.grafana.user, "admin");
+    assert.ok(creds.value.grafana.password.length >= 12);
+    assert.ok(creds.value.s3.accessKey && creds.value.s3.secretKey);
+    for (const name of ["urls", "platform", "charts", "ingressDomain"]) {
+      const o = await resolveOutput(run.exports[name]);
+      assert.ok(!JSON.stringify(o.value).includes(creds.value.grafana.password), `${name} leaks the Grafana password`);
+    }
+  });
 });

@@ -35,6 +35,17 @@ describe("the prod stack", () => {
     assert.equal(charts["linkerd-control-plane"], undefined);
   });
 
+  it("exports the prod endpoints: Ceph's S3 gateway, no Hubble UI", async () => {
+    const urls = (await resolveOutput<Record<string, string>>(run.exports.urls)).value;
+    assert.equal(urls.grafana, "https://grafana.agents.example.com");
+    assert.equal(urls.hubble, undefined);
+    assert.match(urls.s3, /rook-ceph-rgw/);
+    const platform = (await resolveOutput<Record<string, unknown>>(run.exports.platform)).value;
+    assert.equal(platform.defaultStorageClass, "ceph-block");
+    assert.equal(platform.clusterIssuer, "platform-acme");
+    assert.equal((await resolveOutput(run.exports.credentials)).secret, true);
+  });
+
   it("registers identical inputs on a second run (a second `pulumi up` is a no-op)", async () => {
     for (const k of Object.keys(require.cache)) {
       if (!k.includes("node_modules")) delete require.cache[k];

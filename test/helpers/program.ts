@@ -4,6 +4,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import { parse } from "yaml";
 
 /*
@@ -34,6 +35,9 @@ export interface Recorded {
   /** Provider reference (`urn::id`) for custom resources. */
   provider?: string;
   custom: boolean;
+  /** When the mocked engine started and finished creating it (ms since process start). */
+  startedMs?: number;
+  endedMs?: number;
 }
 
 /** What a program run produced. */
@@ -68,6 +72,8 @@ export interface RunOptions {
   serverVersion?: string;
   /** Run as a preview. Defaults to false. */
   preview?: boolean;
+  /** Milliseconds each resource takes to create (simulated deploys). Defaults to none. */
+  latency?: (type: string, inputs: Record<string, any>) => number;
 }
 
 /** The stack file's config as `pulumi.runtime.allConfig()` would return it. */
@@ -154,7 +160,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         return require(path.join(ROOT, "index.ts")) as Record<string, unknown>;
       },
-      { stack: opts.stack, config, secretKeys, preview: opts.preview },
+      { stack: opts.stack, config, secretKeys, preview: opts.preview, latency: opts.latency },
     );
   } finally {
     await api.close();
@@ -168,18 +174,31 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
  */
 export async function recordResources(
   program: () => Record<string, unknown> | Promise<Record<string, unknown>>,
-  opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; preview?: boolean } = {},
+  opts: {
+    stack?: string;
+    config?: Record<string, string>;
+    secretKeys?: string[];
+    preview?: boolean;
+    /** Milliseconds a resource takes to create, for simulated deploys. Defaults to none. */
+    latency?: (type: string, inputs: Record<string, any>) => number;
+  } = {},
 ): Promise<ProgramRun> {
   const mocked = new Map<string, { inputs: Record<string, any>; provider?: string; custom: boolean }>();
   const meta = new Map<string, { parent?: pulumi.Resource; dependsOn: unknown[]; inputs: Promise<Set<pulumi.Resource>>; provider?: pulumi.ProviderResource }>();
   const names = new WeakMap<pulumi.Resource, string>();
   const order: string[] = [];
+  const timeline = new Map<string, { startedMs: number; endedMs: number }>();
 
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   await pulumi.runtime.setMocks(
     {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        mocked.set(key(args.type, args.name), { inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+      async newResource(args: pulumi.runtime.MockResourceArgs) {
+        const startedMs = performance.now();
+        const k = key(args.type, args.name);
+        mocked.set(k, { inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        const ms = opts.latency?.(args.type, args.inputs) ?? 0;
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+        timeline.set(k, { startedMs, endedMs: performance.now() });
         return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
       },
       call(args: pulumi.runtime.MockCallArgs) {
@@ -237,6 +256,7 @@ export async function recordResources(
       providerDep: m.provider ? names.get(m.provider) : providerKey(mk?.provider),
       provider: mk?.provider,
       custom: mk?.custom ?? false,
+      ...timeline.get(k),
     });
   }
   const byKey = new Map(resources.map((r) => [key(r.type, r.name), r]));

@@ -1,0 +1,74 @@
+import { CHARTS, type ChartKey } from "../../components/catalog";
+
+/*
+ * How long each resource takes to become ready in a simulated deploy, in seconds. Helm
+ * releases dominate: the figures are typical first installs on a warm node (images pulled
+ * once, rollouts waited for, hooks run), rounded. Custom resources that Pulumi waits on
+ * (Ready/Healthy conditions) carry their controllers' reconcile time. They are estimates
+ * for comparing schedules, not predictions of a given cluster.
+ */
+
+/** Seconds until each chart's release is ready (Pulumi waits for every workload). */
+export const RELEASE_SECONDS: Record<ChartKey, number> = {
+  cilium: 90,
+  istioBase: 5,
+  istiod: 60,
+  istioGateway: 45,
+  linkerdCrds: 5,
+  linkerdControlPlane: 90,
+  contour: 60,
+  ingressNginx: 60,
+  certManager: 60,
+  kyverno: 90,
+  crossplane: 60,
+  rookCeph: 60,
+  rookCephCluster: 300,
+  minioOperator: 45,
+  minioTenant: 120,
+  longhorn: 180,
+  keda: 45,
+  kedaHttpAddon: 45,
+  knativeOperator: 45,
+  otelOperator: 45,
+  otelCollector: 30,
+  kubePrometheusStack: 180,
+  grafanaOperator: 45,
+  loki: 90,
+  jaeger: 30,
+  gpuOperator: 300,
+};
+
+/** Seconds for other resource kinds, by Pulumi type (or kind suffix). */
+export const RESOURCE_SECONDS: Record<string, number> = {
+  "command:local:Command": 1,
+  "kind:create": 90,
+  "kubernetes:yaml/v2:ConfigFile": 5,
+  Provider: 90, // a Crossplane package until Healthy
+  Function: 45,
+  KnativeServing: 120,
+  Grafana: 60,
+  ClusterIssuer: 5,
+  Certificate: 15,
+  Ingress: 10,
+  CephObjectStoreUser: 30,
+  ObjectBucketClaim: 20,
+  default: 1,
+};
+
+const BY_CHART = new Map<string, ChartKey>(Object.entries(CHARTS).map(([k, p]) => [p.chart, k as ChartKey]));
+
+/** Simulated seconds to create one resource. Components and providers take none. */
+export function simulatedSeconds(type: string, inputs: Record<string, any>): number {
+  if (type.startsWith("pulumi:providers:") || !type.includes(":") || type.startsWith("platform:")) return 0;
+  if (type === "kubernetes:helm.sh/v3:Release") {
+    const key = BY_CHART.get(String(inputs.chart));
+    if (!key) throw new Error(`no readiness time for chart ${inputs.chart}`);
+    return RELEASE_SECONDS[key];
+  }
+  if (type === "command:local:Command" && String(inputs.create ?? "").includes("kind create cluster")) return RESOURCE_SECONDS["kind:create"];
+  if (type in RESOURCE_SECONDS) return RESOURCE_SECONDS[type];
+  const kind = type.split(":").at(-1)!;
+  if (type.startsWith("kubernetes:") && kind in RESOURCE_SECONDS) return RESOURCE_SECONDS[kind];
+  if (type.startsWith("tls:") || type.startsWith("random:")) return 0;
+  return RESOURCE_SECONDS.default;
+}
