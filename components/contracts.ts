@@ -60,3 +60,23 @@ export interface StorageLayer {
 export interface MonitoringCrdsLayer {
   readonly ready: pulumi.Resource[];
 }
+
+/** One model fleet as its clients see it. */
+export interface ModelFleet {
+  /** OpenAI-compatible base URL: `http://<fleet>.<namespace>.svc.cluster.local:11434/v1`. */
+  readonly endpoint: string;
+  /** The model reference it serves (`qwen2.5-coder:0.5b`). */
+  readonly model: string;
+  /** Context window the fleet serves, in tokens. */
+  readonly contextLength: number;
+}
+
+/** The Ollama fleets: what OpenHands and other clients call. */
+export interface ModelServingLayer {
+  /** Namespace the fleets' pods run in (egress policies select it). */
+  readonly namespace: string;
+  /** Fleets by name. */
+  readonly fleets: Readonly<Record<string, ModelFleet>>;
+  /** The fleets exist and are Ready. */
+  readonly ready: pulumi.Resource[];
+}
