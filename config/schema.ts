@@ -125,6 +125,8 @@ const mesh = z.strictObject({
     /** Percentage of requests traced, 0 to 100. */
     tracingSampling: z.number().min(0).max(100).default(1),
     values: helmValues,
+    /** Extra values for the Istio CNI chart (`cni`), e.g. `cniBinDir`/`cniConfDir` on k3s. Defaults to none. */
+    cniValues: helmValues,
   }),
   linkerd: z.strictObject({
     enabled: z.boolean(),
@@ -133,6 +135,8 @@ const mesh = z.strictObject({
     /** Validity of the generated identity issuer certificate, in hours. */
     issuerValidityHours: z.number().int().min(24).max(87600).default(8760),
     values: helmValues,
+    /** Extra values for the linkerd2-cni chart, e.g. `destCNIBinDir`/`destCNINetDir` on k3s. Defaults to none. */
+    cniValues: helmValues,
   }),
 });
 

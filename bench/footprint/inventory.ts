@@ -144,6 +144,16 @@ export const CHART_INVENTORY: Partial<Record<ChartKey, InventoryEntry>> = {
       },
     ],
   },
+  linkerdCni: {
+    version: "2026.8.3",
+    // Every resources field is "" by default (no requests). The repair controller is a second
+    // container of the same DaemonSet, rendered only with repairController.enabled (default false).
+    source: "linkerd/linkerd2 edge-26.8.3 charts/linkerd2-cni/values.yaml, templates/cni-plugin.yaml",
+    workloads: [
+      { name: "linkerd-cni", kind: "DaemonSet", replicas: { default: 1 }, containers: [c("install-cni", l5d("resources"))] },
+      { name: "linkerd-cni", kind: "DaemonSet", replicas: { default: 1 }, when: [on("repairController.enabled", false)], containers: [c("repair-controller", l5d("repairController.resources"))] },
+    ],
+  },
   contour: {
     version: "0.7.0",
     source: "projectcontour/helm-charts contour-0.7.0 charts/contour/values.yaml (resourcesPreset: nano), templates/_common.tpl",

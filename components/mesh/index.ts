@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import type { ClusterLayer, MeshLayer, NetworkLayer } from "../contracts";
-import type { MeshInjection } from "../helm";
+import type { MeshInjection, PodSecurityLevel } from "../helm";
+import { MESHED_POD_SECURITY } from "./cni";
 import { installIstio, type IstioResources } from "./istio";
 import { installLinkerd, type LinkerdResources } from "./linkerd";
 
@@ -18,6 +19,7 @@ export {
   renderIstiodValues,
   type IstioSettings,
 } from "./istio";
+export { installIstioCni, installLinkerdCni, LINKERD_CNI, MESHED_POD_SECURITY, renderLinkerdCniValues } from "./cni";
 export { installLinkerd, LINKERD, linkerdIdentity, linkerdNamespaceMetadata, renderLinkerdControlPlaneValues, type LinkerdIdentity, type LinkerdSettings } from "./linkerd";
 
 /** Mesh settings, as validated config gives them (`platform:mesh`). */
@@ -47,14 +49,21 @@ export function selectedMesh(s: MeshSettings): { ok: true; kind: MeshLayer["kind
 }
 
 /**
- * The service mesh: Istio (base, istiod, ingress and egress gateways, mesh-wide tracing to
- * the OpenTelemetry collector) or Linkerd (Gateway API CRDs, linkerd-crds, control plane
- * with a generated identity), or none. Namespaces join through `injection`.
+ * The service mesh: Istio (CNI agent, base, istiod, ingress and egress gateways, mesh-wide
+ * tracing to the OpenTelemetry collector) or Linkerd (linkerd2-cni, Gateway API CRDs,
+ * linkerd-crds, control plane with a generated identity), or none. Namespaces join through
+ * `injection`; the mesh's CNI plugin sets up redirection, so a meshed namespace needs only
+ * `meshedPodSecurity` (baseline), not privileged.
  */
 export class Mesh extends pulumi.ComponentResource implements MeshLayer {
   public readonly kind: MeshLayer["kind"];
   /** Labels/annotations that put a namespace into the mesh; undefined without a mesh. */
   public readonly injection?: MeshInjection;
+  /**
+   * The least Pod Security level that admits meshed pods: injected pods carry no NET_ADMIN
+   * init container, because the mesh's CNI plugin redirects their traffic. Defaults to baseline.
+   */
+  public readonly meshedPodSecurity: PodSecurityLevel = MESHED_POD_SECURITY;
   /** Control plane (and gateways) ready; empty without a mesh. */
   public readonly ready: pulumi.Resource[];
   /** Istio's releases, when Istio is the mesh. */

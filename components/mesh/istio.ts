@@ -4,6 +4,7 @@ import type { PlatformConfig } from "../../config/schema";
 import type { Values } from "../../lib/merge";
 import { CHARTS } from "../catalog";
 import { platformNamespace, platformRelease } from "../helm";
+import { installIstioCni } from "./cni";
 
 /** Istio settings, as validated config gives them (`platform:mesh.istio`). */
 export type IstioSettings = PlatformConfig["mesh"]["istio"];
@@ -35,10 +36,14 @@ export const ISTIO_NAMESPACES = { system: CHARTS.istiod.namespace, ingress: CHAR
  * istiod values (1.30.x). No `profile`: the chart has no `default` profile file and fails
  * on unknown ones; the chart's defaults are what the old `default` profile meant. Tracing
  * goes through an OpenTelemetry extension provider that a Telemetry resource enables (the
- * old `envoyMetricsService` pointed at :4317 does not speak OTLP).
+ * old `envoyMetricsService` pointed at :4317 does not speak OTLP). `pilot.cni.enabled`
+ * (the chart merges `pilot.*` into its top level and hands `cni` to the injector as
+ * `pilot.cni`) makes the injector add `istio-validation` (non-root, no added capabilities)
+ * instead of `istio-init` (NET_ADMIN, NET_RAW, root): the CNI agent sets up redirection.
  */
 export function renderIstiodValues(s: Pick<IstioSettings, "proxy">): Values {
   return {
+    pilot: { cni: { enabled: true } },
     global: { proxy: { resources: structuredClone(s.proxy) } },
     meshConfig: {
       extensionProviders: [{ name: ISTIO_TRACING_PROVIDER, opentelemetry: { service: OTEL_COLLECTOR_HOST, port: OTEL_COLLECTOR.grpcPort } }],
@@ -65,6 +70,8 @@ export function istioTelemetrySpec(samplingPercent: number): Values {
 /** What {@link installIstio} created. */
 export interface IstioResources {
   base: k8s.helm.v3.Release;
+  /** The CNI node agent (kube-system). */
+  cni: k8s.helm.v3.Release;
   istiod: k8s.helm.v3.Release;
   ingressGateway: k8s.helm.v3.Release;
   egressGateway?: k8s.helm.v3.Release;
@@ -72,8 +79,10 @@ export interface IstioResources {
 }
 
 /**
- * Istio by Helm, in order: base (CRDs) -> istiod -> gateways and the Telemetry resource
- * (the gateways' pods are injected by istiod's webhook; Telemetry is validated by it).
+ * Istio by Helm, in order: the CNI (Cilium) -> the Istio CNI agent, and base (CRDs) -> istiod
+ * -> gateways and the Telemetry resource (the gateways' pods are injected by istiod's
+ * webhook; Telemetry is validated by it). istiod waits for the CNI agent: its injector
+ * leaves redirection to the agent, so no injected pod may start before it.
  */
 export function installIstio(
   name: string,
@@ -82,8 +91,10 @@ export function installIstio(
   network: pulumi.Resource[],
   parent: pulumi.Resource,
 ): IstioResources {
-  // Sidecar-free system namespaces: istiod and the gateways need no extra privileges.
+  // Sidecar-free system namespaces: istiod and the gateways need no extra privileges (the
+  // CNI agent, which does, runs in kube-system).
   const systemNs = platformNamespace(`${name}-istio-system-ns`, { name: ISTIO_NAMESPACES.system, podSecurity: "baseline" }, parent);
+  const cni = installIstioCni(name, s.cniValues, network, parent);
   const base = platformRelease(
     `${name}-istio-base`,
     { pin: CHARTS.istioBase, releaseName: "istio-base", namespace: systemNs, values: {} },
@@ -91,7 +102,7 @@ export function installIstio(
   );
   const istiod = platformRelease(
     `${name}-istiod`,
-    { pin: CHARTS.istiod, releaseName: "istiod", namespace: systemNs, values: renderIstiodValues(s), overrides: s.values, dependsOn: [base, ...network] },
+    { pin: CHARTS.istiod, releaseName: "istiod", namespace: systemNs, values: renderIstiodValues(s), overrides: s.values, dependsOn: [base, cni] },
     { parent },
   );
   const ingressNs = platformNamespace(`${name}-istio-ingress-ns`, { name: ISTIO_NAMESPACES.ingress, podSecurity: "baseline" }, parent);
@@ -120,5 +131,5 @@ export function installIstio(
     },
     { parent, dependsOn: [istiod] },
   );
-  return { base, istiod, ingressGateway, egressGateway, telemetry };
+  return { base, cni, istiod, ingressGateway, egressGateway, telemetry };
 }

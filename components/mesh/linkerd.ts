@@ -5,6 +5,7 @@ import type { PlatformConfig } from "../../config/schema";
 import type { Values } from "../../lib/merge";
 import { ARTIFACTS, CHARTS } from "../catalog";
 import { platformNamespace, platformRelease } from "../helm";
+import { installLinkerdCni } from "./cni";
 
 /** Linkerd settings, as validated config gives them (`platform:mesh.linkerd`). */
 export type LinkerdSettings = PlatformConfig["mesh"]["linkerd"];
@@ -17,9 +18,12 @@ export const LINKERD = { namespace: CHARTS.linkerdControlPlane.namespace, issuer
  * values; the issuer's certificate and key do not: with `identity.issuer.scheme:
  * kubernetes.io/tls` the identity controller reads them from the `linkerd-identity-issuer`
  * Secret (`tls.crt`, `tls.key`), so the private key never enters Helm's release record.
+ * `cniEnabled`: linkerd2-cni sets up redirection, so the injector (and the control plane's
+ * own pods) get `linkerd-network-validator` instead of `linkerd-init` with NET_ADMIN/NET_RAW.
  */
 export function renderLinkerdControlPlaneValues(trustAnchorPem: pulumi.Input<string>): Values {
   return {
+    cniEnabled: true,
     identityTrustAnchorsPEM: trustAnchorPem,
     identity: { issuer: { scheme: "kubernetes.io/tls" } },
   };
@@ -92,6 +96,8 @@ export function linkerdIdentity(name: string, s: Pick<LinkerdSettings, "trustAnc
 /** What {@link installLinkerd} created. */
 export interface LinkerdResources {
   gatewayApi: k8s.yaml.v2.ConfigFile;
+  /** linkerd2-cni (namespace linkerd-cni). */
+  cni: k8s.helm.v3.Release;
   crds: k8s.helm.v3.Release;
   controlPlane: k8s.helm.v3.Release;
   issuerSecret: k8s.core.v1.Secret;
@@ -101,19 +107,23 @@ export interface LinkerdResources {
 /**
  * Linkerd, in order: Gateway API CRDs (Linkerd's policy controller watches HTTPRoutes and
  * linkerd-crds no longer ships them) -> linkerd-crds -> linkerd-control-plane, with the
- * issuer Secret in place before the identity controller starts.
+ * issuer Secret in place before the identity controller starts, and linkerd2-cni (after the
+ * cluster's CNI) before the control plane: its injector leaves redirection to the plugin, and
+ * its own pods' network validators fail until the plugin is on the node.
  */
 export function installLinkerd(name: string, s: LinkerdSettings, network: pulumi.Resource[], parent: pulumi.Resource): LinkerdResources {
   // Standard channel, applied server-side (the platform's provider enables SSA): the CRDs'
   // size exceeds client-side apply's last-applied annotation limit.
   const gatewayApi = new k8s.yaml.v2.ConfigFile(`${name}-gateway-api`, { file: ARTIFACTS.gatewayApi.url }, { parent });
   const md = linkerdNamespaceMetadata();
-  // linkerd-init needs NET_ADMIN/NET_RAW (no CNI plugin here): privileged, as the CLI sets it.
+  // With cniEnabled no control-plane pod adds capabilities: `restricted`, as the CLI sets it
+  // then (templates/namespace.yaml: `ternary "restricted" "privileged" .Values.cniEnabled`).
   const ns = platformNamespace(
     `${name}-linkerd-ns`,
-    { name: LINKERD.namespace, podSecurity: "privileged", mesh: { labels: {}, annotations: md.annotations }, labels: md.labels },
+    { name: LINKERD.namespace, podSecurity: "restricted", mesh: { labels: {}, annotations: md.annotations }, labels: md.labels },
     parent,
   );
+  const cni = installLinkerdCni(name, s.cniValues, network, parent);
   const identity = linkerdIdentity(`${name}-linkerd`, s, parent);
   const issuerSecret = new k8s.core.v1.Secret(
     `${name}-linkerd-issuer`,
@@ -137,9 +147,9 @@ export function installLinkerd(name: string, s: LinkerdSettings, network: pulumi
       namespace: ns,
       values: renderLinkerdControlPlaneValues(identity.trustAnchorPem),
       overrides: s.values,
-      dependsOn: [crds, issuerSecret, ...network],
+      dependsOn: [crds, issuerSecret, cni],
     },
     { parent },
   );
-  return { gatewayApi, crds, controlPlane, issuerSecret, identity };
+  return { gatewayApi, cni, crds, controlPlane, issuerSecret, identity };
 }

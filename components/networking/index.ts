@@ -6,7 +6,7 @@ import { platformRelease } from "../helm";
 import { apiServerProblem, renderCiliumValues, type CiliumSettings, type MeshOnTop } from "./values";
 
 export { HubbleUiIngress, type HubbleUiIngressArgs } from "./hubble-ui";
-export { apiServerProblem, hubbleHost, renderCiliumValues, type CiliumSettings, type CiliumValuesInput, type MeshOnTop } from "./values";
+export { apiServerProblem, hubbleHost, meshCniChained, renderCiliumValues, type CiliumSettings, type CiliumValuesInput, type MeshOnTop } from "./values";
 
 /** Arguments of {@link Networking}. */
 export interface NetworkingArgs {
@@ -17,7 +17,8 @@ export interface NetworkingArgs {
   settings: CiliumSettings;
   /**
    * The mesh the stack runs on top (from config, not the MeshLayer: the mesh installs after
-   * the CNI, so it cannot be an input here).
+   * the CNI, so it cannot be an input here). Its CNI plugin chains onto Cilium unless
+   * `cniChaining: false`.
    */
   mesh: MeshOnTop;
 }

@@ -8,7 +8,11 @@ export type CiliumSettings = PlatformConfig["networking"]["cilium"];
 export interface MeshOnTop {
   /** Which mesh the stack enables. */
   kind: "istio" | "linkerd" | "none";
-  /** True when Istio CNI or linkerd-cni chains onto Cilium. Defaults to false. */
+  /**
+   * Whether the mesh's CNI plugin (Istio CNI, linkerd-cni) chains onto Cilium. The mesh layer
+   * always installs it, so meshed pods need no NET_ADMIN init container; false only for a
+   * mesh that redirects with init containers. Ignored without a mesh. Defaults to true.
+   */
   cniChaining?: boolean;
 }
 
@@ -47,8 +51,9 @@ const CILIUM_DEFAULTS = {
  *   certificates. The cronJob method renders the same manifest every time and lets an
  *   in-cluster Job create (and rotate) the certificates.
  * - With a mesh on top, socket-level load balancing is limited to the host namespace so the
- *   mesh's sidecars see the Service IPs they route on; `cni.exclusive: false` lets a chained
- *   mesh CNI plugin keep its config file next to Cilium's.
+ *   mesh's sidecars see the Service IPs they route on; `cni.exclusive: false` stops the agent
+ *   from taking over `/etc/cni/net.d` (it renames every other CNI configuration to
+ *   `*.cilium_bak`), which would drop the mesh's chained plugin (Istio CNI, linkerd-cni).
  */
 export function renderCiliumValues(input: CiliumValuesInput): Values {
   const { settings, clusterMode, apiServer, mesh } = input;
@@ -69,8 +74,13 @@ export function renderCiliumValues(input: CiliumValuesInput): Values {
       tls: { auto: { enabled: true, method: "cronJob" } },
     },
     ...(mesh.kind !== "none" ? { socketLB: { hostNamespaceOnly: true } } : {}),
-    cni: { exclusive: !(mesh.kind !== "none" && mesh.cniChaining === true) },
+    cni: { exclusive: !meshCniChained(mesh) },
   };
+}
+
+/** Whether a mesh CNI plugin chains onto Cilium: with a mesh, unless the caller opts out. */
+export function meshCniChained(mesh: MeshOnTop): boolean {
+  return mesh.kind !== "none" && mesh.cniChaining !== false;
 }
 
 /** Why an API server address cannot serve Cilium's kube-proxy replacement, or undefined. */

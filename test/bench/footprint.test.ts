@@ -110,7 +110,7 @@ describe("dev stack footprint", () => {
 
   it("sets every request itself in the charts that set none or size for HA", () => {
     const f = stackFootprint(dev);
-    const ours = ["cilium", "linkerd-control-plane", "cert-manager", "keda", "keda-add-ons-http", "minio-operator", "knative-operator", "serverless-serving", "loki"];
+    const ours = ["cilium", "linkerd-control-plane", "linkerd-cni", "cert-manager", "keda", "keda-add-ons-http", "minio-operator", "knative-operator", "serverless-serving", "loki"];
     for (const release of ours) {
       const rows = f.rows.filter((r) => r.release === release);
       assert.ok(rows.length > 0, `no rows for ${release}`);

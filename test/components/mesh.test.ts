@@ -6,13 +6,16 @@ import { ARTIFACTS, CHARTS } from "../../components/catalog";
 import type { ClusterLayer } from "../../components/contracts";
 import {
   istioTelemetrySpec,
+  LINKERD_CNI,
   linkerdIdentity,
   linkerdNamespaceMetadata,
   Mesh,
   MESH_INJECTION,
+  MESHED_POD_SECURITY,
   OTEL_COLLECTOR_OTLP_GRPC,
   renderIstioGatewayValues,
   renderIstiodValues,
+  renderLinkerdCniValues,
   renderLinkerdControlPlaneValues,
   selectedMesh,
   type MeshSettings,
@@ -29,12 +32,12 @@ const CONFIGFILE = "kubernetes:yaml/v2:ConfigFile";
 
 const proxy = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } };
 const istioOn: MeshSettings = {
-  istio: { enabled: true, egressGateway: true, proxy, tracingSampling: 5, values: { pilot: { replicaCount: 2 } } },
-  linkerd: { enabled: false, trustAnchorValidityHours: 87600, issuerValidityHours: 8760, values: {} },
+  istio: { enabled: true, egressGateway: true, proxy, tracingSampling: 5, values: { pilot: { replicaCount: 2 } }, cniValues: { cniConfDir: "/var/lib/rancher/k3s/agent/etc/cni/net.d" } },
+  linkerd: { enabled: false, trustAnchorValidityHours: 87600, issuerValidityHours: 8760, values: {}, cniValues: {} },
 };
 const linkerdOn: MeshSettings = {
   istio: { ...istioOn.istio, enabled: false },
-  linkerd: { enabled: true, trustAnchorValidityHours: 87600, issuerValidityHours: 8760, values: { controllerReplicas: 1 } },
+  linkerd: { enabled: true, trustAnchorValidityHours: 87600, issuerValidityHours: 8760, values: { controllerReplicas: 1 }, cniValues: { destCNINetDir: "/var/lib/rancher/k3s/agent/etc/cni/net.d" } },
 };
 
 describe("mesh values", () => {
@@ -65,6 +68,30 @@ describe("mesh values", () => {
 
   it("samples the configured share of requests mesh-wide", () => {
     assert.deepEqual(istioTelemetrySpec(5), { tracing: [{ providers: [{ name: "otel-tracing" }], randomSamplingPercentage: 5 }] });
+  });
+
+  it("has the Istio injector rely on the CNI agent instead of a NET_ADMIN istio-init", () => {
+    const v = renderIstiodValues({ proxy }) as any;
+    assert.deepEqual(v.pilot.cni, { enabled: true });
+    assert.equal(v.istio_cni, undefined, "istio_cni is not a 1.30 istiod value");
+  });
+
+  it("has the Linkerd injector rely on linkerd-cni instead of a NET_ADMIN linkerd-init", () => {
+    assert.equal(renderLinkerdControlPlaneValues("ANCHOR").cniEnabled, true);
+  });
+
+  it("gives linkerd-cni's containers requests (the chart sets none) and turns on its repair controller", () => {
+    const v = renderLinkerdCniValues() as any;
+    assert.deepEqual(v.resources, { cpu: { request: "10m" }, memory: { request: "32Mi" } });
+    assert.equal(v.repairController.enabled, true);
+    assert.deepEqual(v.repairController.resources, { cpu: { request: "5m" }, memory: { request: "16Mi" } });
+    assert.equal(v.privileged, undefined, "the installer keeps the chart's privileged: false");
+    v.resources.cpu.request = "1";
+    assert.equal((renderLinkerdCniValues() as any).resources.cpu.request, "10m", "each call returns a fresh copy");
+  });
+
+  it("lets meshed namespaces run at Pod Security baseline", () => {
+    assert.equal(MESHED_POD_SECURITY, "baseline");
   });
 
   it("keeps the Linkerd issuer out of the Helm values and reads it from a kubernetes.io/tls Secret", () => {
@@ -105,7 +132,7 @@ function layers() {
 }
 
 describe("Mesh component: Istio", () => {
-  it("installs base -> istiod -> ingress and egress gateways and the Telemetry, pinned, in their namespaces", async () => {
+  it("installs the CNI agent (kube-system) and base -> istiod -> ingress and egress gateways and the Telemetry, pinned, in their namespaces", async () => {
     let mesh: Mesh | undefined;
     const run = await recordResources(() => {
       mesh = new Mesh("mesh", { ...layers(), clusterMode: "existing", settings: istioOn });
@@ -131,9 +158,27 @@ describe("Mesh component: Istio", () => {
     assert.equal(egress.inputs.values.service.type, "ClusterIP");
     assert.equal(istiod.inputs.values.pilot.replicaCount, 2, "stack overrides reach istiod");
     assert.equal(istiod.inputs.values.profile, undefined);
+    assert.equal(istiod.inputs.values.pilot.cni.enabled, true, "stack overrides keep the CNI setting");
 
+    const cni = run.get(RELEASE, "mesh-istio-cni");
+    assert.deepEqual([cni.inputs.chart, cni.inputs.version, cni.inputs.repositoryOpts.repo], [CHARTS.istioCni.chart, CHARTS.istioCni.version, CHARTS.istioCni.repo]);
+    assert.equal(cni.inputs.chart, "cni");
+    assert.equal(cni.inputs.version, CHARTS.istiod.version, "the CNI agent matches istiod's version");
+    assert.equal(cni.inputs.namespace, "kube-system");
+    assert.equal(cni.inputs.values.cniConfDir, "/var/lib/rancher/k3s/agent/etc/cni/net.d", "cniValues reach the CNI chart");
+    assert.equal(cni.inputs.values.chained, undefined, "the chart's chained default (true) stays");
+    assert.equal(
+      run.ofType(NAMESPACE).some((n) => n.inputs.metadata.name === "kube-system"),
+      false,
+      "kube-system is not created",
+    );
+
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-cni`, `${CONFIGMAP}::cni`), "the CNI agent waits for the cluster's CNI");
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${RELEASE}::mesh-istio-cni`), "no pod is injected before the CNI agent runs");
     assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${RELEASE}::mesh-istio-base`));
     assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${CONFIGMAP}::cni`));
+    assert.equal(run.dependsOn(`${RELEASE}::mesh-istio-cni`, `${RELEASE}::mesh-istio-base`), false, "the CNI agent and the CRDs install in parallel");
+    assert.equal(run.dependsOn(`${RELEASE}::mesh-istio-base`, `${RELEASE}::mesh-istio-cni`), false, "the CNI agent and the CRDs install in parallel");
     assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-ingress`, `${RELEASE}::mesh-istiod`));
     assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-egress`, `${RELEASE}::mesh-istiod`));
     assert.ok(run.dependsOn(`${TELEMETRY}::mesh-istio-telemetry`, `${RELEASE}::mesh-istiod`));
@@ -150,6 +195,8 @@ describe("Mesh component: Istio", () => {
     }
     assert.equal(mesh!.kind, "istio");
     assert.deepEqual(mesh!.injection, MESH_INJECTION.istio);
+    assert.equal(mesh!.meshedPodSecurity, "baseline");
+    assert.ok(mesh!.istio?.cni instanceof k8s.helm.v3.Release, "the CNI release is exposed");
     assert.equal(mesh!.ready.length, 4);
     assert.equal(run.ofType(CONFIGFILE).length, 0, "Istio does not install Gateway API CRDs");
     assert.deepEqual(await validateAll(run.resources), [], "the Telemetry and namespaces match their schemas");
@@ -162,14 +209,14 @@ describe("Mesh component: Istio", () => {
     });
     assert.deepEqual(
       run.ofType(RELEASE).map((r) => r.name),
-      ["mesh-istio-base", "mesh-istiod", "mesh-istio-ingress"],
+      ["mesh-istio-cni", "mesh-istio-base", "mesh-istiod", "mesh-istio-ingress"],
     );
     assert.equal(run.get(RELEASE, "mesh-istio-ingress").inputs.values.service.type, "NodePort");
   });
 });
 
 describe("Mesh component: Linkerd", () => {
-  it("installs Gateway API CRDs -> linkerd-crds -> control plane with a Secret-held issuer", async () => {
+  it("installs linkerd2-cni (privileged linkerd-cni) and Gateway API CRDs -> linkerd-crds -> control plane (restricted) with a Secret-held issuer", async () => {
     let mesh: Mesh | undefined;
     const run = await recordResources(() => {
       mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: linkerdOn });
@@ -192,6 +239,23 @@ describe("Mesh component: Linkerd", () => {
     assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${RELEASE}::mesh-linkerd-crds`));
     assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${SECRET}::mesh-linkerd-issuer`));
     assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${CONFIGMAP}::cni`));
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-cni`, `${CONFIGMAP}::cni`), "linkerd-cni waits for the cluster's CNI");
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${RELEASE}::mesh-linkerd-cni`), "no pod is injected before linkerd-cni runs");
+    assert.equal(run.dependsOn(`${RELEASE}::mesh-linkerd-cni`, `${RELEASE}::mesh-linkerd-crds`), false, "linkerd-cni and the CRDs install in parallel");
+    assert.equal(cp.inputs.values.cniEnabled, true);
+
+    const cni = run.get(RELEASE, "mesh-linkerd-cni");
+    assert.deepEqual([cni.inputs.chart, cni.inputs.version, cni.inputs.repositoryOpts.repo], [CHARTS.linkerdCni.chart, CHARTS.linkerdCni.version, CHARTS.linkerdCni.repo]);
+    assert.equal(cni.inputs.version, CHARTS.linkerdControlPlane.version, "linkerd-cni matches the control plane's version");
+    assert.equal(cni.inputs.namespace, "linkerd-cni");
+    assert.equal(cni.inputs.values.destCNINetDir, "/var/lib/rancher/k3s/agent/etc/cni/net.d", "cniValues reach linkerd2-cni");
+    assert.equal(cni.inputs.values.repairController.enabled, true);
+    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-cni`, `${NAMESPACE}::mesh-linkerd-cni-ns`));
+    const cniNs = run.get(NAMESPACE, "mesh-linkerd-cni-ns").inputs.metadata;
+    assert.equal(cniNs.name, "linkerd-cni");
+    assert.equal(cniNs.labels["pod-security.kubernetes.io/enforce"], "privileged", "the installer mounts the node's CNI directories");
+    for (const [k, v] of Object.entries(LINKERD_CNI.labels)) assert.equal(cniNs.labels[k], v, k);
+    assert.equal(cniNs.annotations["linkerd.io/inject"], undefined);
 
     const secret = run.get(SECRET, "mesh-linkerd-issuer");
     assert.equal(secret.inputs.type, "kubernetes.io/tls");
@@ -202,7 +266,7 @@ describe("Mesh component: Linkerd", () => {
 
     const ns = run.get(NAMESPACE, "mesh-linkerd-ns").inputs.metadata;
     assert.equal(ns.name, "linkerd");
-    assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "privileged", "linkerd-init needs NET_ADMIN");
+    assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "restricted", "no linkerd-init with NET_ADMIN: the CLI's level with cniEnabled");
     assert.equal(ns.labels["config.linkerd.io/admission-webhooks"], "disabled");
     assert.equal(ns.annotations["linkerd.io/inject"], "disabled");
 
@@ -222,6 +286,7 @@ describe("Mesh component: Linkerd", () => {
     assert.deepEqual(await validateAll(run.resources.filter((r) => r.type !== SECRET)), []);
     assert.equal(mesh!.kind, "linkerd");
     assert.deepEqual(mesh!.injection, MESH_INJECTION.linkerd);
+    assert.equal(mesh!.meshedPodSecurity, "baseline");
     assert.equal(mesh!.ready.length, 1);
   });
 
@@ -242,6 +307,7 @@ describe("Mesh component: Linkerd", () => {
       return {};
     });
     assert.equal(run.ofType(RELEASE).length, 0);
+    assert.equal(run.ofType(NAMESPACE).length, 0, "no CNI namespace either");
     assert.equal(mesh!.kind, "none");
     assert.equal(mesh!.injection, undefined);
     assert.deepEqual(mesh!.ready, []);

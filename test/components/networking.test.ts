@@ -77,10 +77,12 @@ describe("Cilium values", () => {
 
   const meshCases: [string, CiliumValuesInput["mesh"], boolean | undefined, boolean][] = [
     ["no mesh", { kind: "none" }, undefined, true],
-    ["Istio with sidecar init", { kind: "istio" }, true, true],
-    ["Linkerd with linkerd-init", { kind: "linkerd" }, true, true],
+    ["Istio, whose CNI agent chains by default", { kind: "istio" }, true, false],
+    ["Linkerd, whose linkerd-cni chains by default", { kind: "linkerd" }, true, false],
     ["Istio with Istio CNI", { kind: "istio", cniChaining: true }, true, false],
     ["Linkerd with linkerd-cni", { kind: "linkerd", cniChaining: true }, true, false],
+    ["Istio with sidecar init containers (opted out of chaining)", { kind: "istio", cniChaining: false }, true, true],
+    ["Linkerd with linkerd-init (opted out of chaining)", { kind: "linkerd", cniChaining: false }, true, true],
     ["no mesh (chaining flag ignored)", { kind: "none", cniChaining: true }, undefined, true],
   ];
   for (const [label, mesh, hostNamespaceOnly, exclusive] of meshCases) {
@@ -133,6 +135,7 @@ describe("Networking component", () => {
     assert.equal(r.inputs.namespace, "kube-system");
     assert.equal(r.inputs.values.k8sServiceHost, "local-hands-control-plane");
     assert.equal(r.inputs.values.socketLB.hostNamespaceOnly, true);
+    assert.equal(r.inputs.values.cni.exclusive, false, "Cilium leaves linkerd-cni's chained config in place");
     assert.equal(r.inputs.values.hubble.relay.replicas, 2);
     assert.equal(r.inputs.values.hubble.relay.enabled, true);
     assert.ok(r.provider?.includes("fake"), "the release uses the cluster's provider");
