@@ -46,6 +46,8 @@ export interface CertificatesLayer {
 export interface IngressLayer {
   /** IngressClass name of the default controller. */
   readonly className: string;
+  /** Namespace of the default controller's pods (NetworkPolicies admit traffic from it). */
+  readonly namespace: string;
   readonly ready: pulumi.Resource[];
 }
 

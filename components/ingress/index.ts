@@ -30,6 +30,8 @@ export interface IngressArgs {
 export class Ingress extends pulumi.ComponentResource implements IngressLayer {
   /** IngressClass of the default controller (`contour` or `nginx`). */
   public readonly className: string;
+  /** Namespace of the default controller. */
+  public readonly namespace: string;
   public readonly ready: pulumi.Resource[];
   /** The Contour release, when enabled. */
   public readonly contour?: k8s.helm.v3.Release;
@@ -42,6 +44,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressLayer {
     const choice = defaultController(s);
     if (!choice.ok) throw new pulumi.ResourceError(choice.message, this);
     this.className = INGRESS_CLASS[choice.controller];
+    this.namespace = CHARTS[choice.controller].namespace;
     const placement = (isDefault: boolean): ControllerPlacement => ({ clusterMode: args.clusterMode, isDefault });
     this.ready = [];
 

@@ -26,7 +26,8 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   // Node agents that need privileged containers: Cilium (kube-system), Rook-Ceph OSDs,
   // Longhorn's instance managers, the GPU operator's driver/toolkit, the Istio CNI agent.
   systemNamespaces: ["gpu-operator", "istio-system", "kube-system", "kyverno", "longhorn-system", "rook-ceph"],
-  workloadNamespaces: ["ollama", "openhands"],
+  // Agent sandboxes too: the runtime sets their requests and limits, the LimitRange defaults them.
+  workloadNamespaces: ["ollama", "openhands", "openhands-sandboxes"],
   modelPodLabels: { "app.kubernetes.io/component": "model-server" },
 };
 

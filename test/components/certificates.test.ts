@@ -58,7 +58,7 @@ describe("cert-manager values and issuer specs", () => {
 function layers() {
   const cluster: ClusterLayer = { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
   const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider: cluster.provider });
-  return { cluster, network: { ready: [m("cni")] }, ingress: { className: "contour", ready: [m("controller")] } };
+  return { cluster, network: { ready: [m("cni")] }, ingress: { className: "contour", namespace: "projectcontour", ready: [m("controller")] } };
 }
 
 describe("Certificates component", () => {

@@ -145,7 +145,7 @@ describe("tlsIngress", () => {
       const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
       const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider });
       const parent = new k8s.core.v1.ConfigMap("parent", {}, { provider });
-      tlsIngress("grafana-ingress", args, { clusterIssuer: "platform-ca", ready: [m("issuer")], webhookReady: [] }, { className: "contour", ready: [m("controller")] }, parent, {
+      tlsIngress("grafana-ingress", args, { clusterIssuer: "platform-ca", ready: [m("issuer")], webhookReady: [] }, { className: "contour", namespace: "projectcontour", ready: [m("controller")] }, parent, {
         dependsOn: [m("grafana-release")],
         provider,
       });

@@ -162,7 +162,7 @@ describe("Hubble UI ingress", () => {
       const network = new Networking("network", { cluster, clusterMode: "existing", settings, mesh: { kind: "none" } });
       const marker = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider: cluster.provider });
       const certificates: CertificatesLayer = { clusterIssuer: "platform-ca", ready: [marker("issuer")], webhookReady: [] };
-      const ingress: IngressLayer = { className: "contour", ready: [marker("controller")] };
+      const ingress: IngressLayer = { className: "contour", namespace: "projectcontour", ready: [marker("controller")] };
       hubble = new HubbleUiIngress("hubble", { cluster, network, ingress, certificates, domain: "agents.example.org" });
       return {};
     });

@@ -68,7 +68,7 @@ async function build(profile: "dev" | "prod", s: ObservabilitySettings, extra: {
       cluster: { provider, apiServer: { host: "auto", port: 443 } },
       network: { ready: layer("network") },
       mesh: { kind: extra.mesh ?? "linkerd", ready: layer("mesh") },
-      ingress: { className: "contour", ready: layer("ingress") },
+      ingress: { className: "contour", namespace: "projectcontour", ready: layer("ingress") },
       certificates: { clusterIssuer: "platform-ca", ready: layer("certificates"), webhookReady: layer("cert-manager") },
       storage: { defaultStorageClass: "standard", ready: layer("storage") },
       settings: s,
