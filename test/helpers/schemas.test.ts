@@ -7,6 +7,7 @@ import { renderBucketClaimSpec, renderRgwUserSpec } from "../../components/objec
 import { renderValidatingPolicy } from "../../policies/engine/kyverno";
 import { buildRules, DEFAULT_POLICY_SETTINGS } from "../../policies/rules";
 import { KINDS, SCHEMAS } from "./schemas";
+import { VALID_FLEET } from "./schemas/ollamafleet";
 import { EXTRA_SCHEMAS, toObject, validateObject } from "./validate";
 
 /** Problems with an object, through the registered validator of its kind. */
@@ -81,6 +82,7 @@ const VALID: Record<string, any>[] = [
   user,
   claim,
   ...POLICIES,
+  VALID_FLEET,
 ];
 
 describe("custom resource schemas", () => {

@@ -1,0 +1,149 @@
+import { makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, kubeFleetApi } from "./kube";
+import { FLEET_LABEL, MANAGED_BY, owningFleet } from "./labels";
+import type { Logger } from "./log";
+import { OperatorMetrics } from "./metrics";
+import { reconcile, type ReconcileResult } from "./reconcile";
+import { fleetKey, GROUP, type OllamaFleet, PLURAL, VERSION, type Mesh } from "./types";
+import { WorkQueue } from "./workqueue";
+
+/*
+ * Watches, never polls: informers on OllamaFleets and on the StatefulSets and pods the
+ * operator made (selected by the managed-by label, so the caches hold only those) feed
+ * fleet keys into the work queue. A StatefulSet maps to its controlling fleet, a pod to the
+ * fleet named by its `openhands.ai/fleet` label. Workers run only while this replica leads;
+ * standbys keep their caches warm. An informer that fails restarts after a pause.
+ */
+
+export interface ControllerOptions {
+  readonly kc: KubeConfig;
+  /** Namespaces to watch; empty watches all. */
+  readonly namespaces: readonly string[];
+  readonly mesh: Mesh;
+  readonly prometheusUrl: string;
+  readonly concurrency: number;
+  readonly identity: string;
+  readonly log: Logger;
+}
+
+const INFORMER_RESTART_MS = 5_000;
+const MANAGED = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
+
+export class Controller {
+  readonly queue: WorkQueue;
+  readonly metrics: OperatorMetrics;
+  private readonly informers: (Informer<KubernetesObject> & ObjectCache<KubernetesObject>)[] = [];
+  private readonly fleetCaches: ObjectCache<OllamaFleet>[] = [];
+  private synced = false;
+  private stopping = false;
+  private leading = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.metrics = new OperatorMetrics({
+      fleets: () => this.fleetCaches.reduce((n, c) => n + c.list().length, 0),
+      queueDepth: () => this.queue.depth,
+      leader: () => this.leading,
+    });
+    const scopes = o.namespaces.length > 0 ? [...o.namespaces] : [undefined];
+    const apps = o.kc.makeApiClient(AppsV1Api);
+    const core = o.kc.makeApiClient(CoreV1Api);
+    const custom = o.kc.makeApiClient(CustomObjectsApi);
+    const fleets = scopes.map((ns) =>
+      this.watch<OllamaFleet>(
+        ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+        () => (ns ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL }) : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })),
+        (f) => (f.metadata?.name && f.metadata.namespace ? fleetKey(f.metadata.namespace, f.metadata.name) : undefined),
+      ),
+    );
+    const statefulSets = scopes.map((ns) =>
+      this.watch<V1StatefulSet>(
+        ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
+        () => (ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: MANAGED }) : apps.listStatefulSetForAllNamespaces({ labelSelector: MANAGED })),
+        (s) => owningFleet(s.metadata),
+        MANAGED,
+      ),
+    );
+    const pods = scopes.map((ns) =>
+      this.watch<V1Pod>(
+        ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
+        () => (ns ? core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED }) : core.listPodForAllNamespaces({ labelSelector: MANAGED })),
+        (p) => (p.metadata?.namespace && p.metadata.labels?.[FLEET_LABEL] ? fleetKey(p.metadata.namespace, p.metadata.labels[FLEET_LABEL]) : undefined),
+        MANAGED,
+      ),
+    );
+    this.fleetCaches.push(...fleets);
+    const byNamespace = <T extends KubernetesObject>(caches: ObjectCache<T>[]): ObjectCache<T> => ({
+      get: (name, namespace) => caches.map((c) => c.get(name, namespace)).find((x) => x !== undefined),
+      list: (namespace) => caches.flatMap((c) => c.list(namespace)),
+    });
+    const api = kubeFleetApi(o.kc, { fleets: byNamespace(fleets), statefulSets: byNamespace(statefulSets), pods: byNamespace(pods) }, o.identity);
+    this.queue = new WorkQueue(
+      async (key) => {
+        const result: ReconcileResult = await reconcile(key, { api, options: { mesh: o.mesh, prometheusUrl: o.prometheusUrl }, log: o.log });
+        this.metrics.reconcileTotal.inc({ result: result.outcome });
+        return result;
+      },
+      {
+        concurrency: o.concurrency,
+        onDone: (key, { error, durationMs }) => {
+          this.metrics.reconcileDuration.observe(durationMs / 1000);
+          if (error !== undefined) {
+            this.metrics.reconcileTotal.inc({ result: "error" });
+            this.metrics.errorsTotal.inc();
+            o.log.error("reconcile failed; retrying with backoff", { fleet: key, failures: this.queue.failuresOf(key), error: (error as Error).message ?? String(error) });
+          } else {
+            o.log.debug("reconciled", { fleet: key, durationMs: Math.round(durationMs) });
+          }
+        },
+      },
+    );
+  }
+
+  private watch<T extends KubernetesObject>(path: string, list: () => Promise<unknown>, keyOf: (o: T) => string | undefined, labelSelector?: string) {
+    const informer = makeInformer<T>(this.o.kc, path, list as never, labelSelector);
+    const enqueue = (obj: T) => {
+      const key = keyOf(obj);
+      if (key) this.queue.add(key);
+    };
+    informer.on("add", enqueue);
+    informer.on("update", enqueue);
+    informer.on("delete", enqueue);
+    informer.on("error", (err) => {
+      if (this.stopping) return;
+      this.o.log.warn("watch failed; restarting", { path, error: (err as Error)?.message ?? String(err) });
+      setTimeout(() => {
+        if (!this.stopping) informer.start().catch(() => undefined);
+      }, INFORMER_RESTART_MS);
+    });
+    this.informers.push(informer as unknown as Informer<KubernetesObject> & ObjectCache<KubernetesObject>);
+    return informer;
+  }
+
+  /** True once every informer has listed. */
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  /** Starts the informers (all replicas: standbys keep warm caches). */
+  async startInformers(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.synced = true;
+    this.o.log.info("informers synced", { informers: this.informers.length, namespaces: this.o.namespaces.length > 0 ? this.o.namespaces : "all" });
+  }
+
+  /** Starts the workers (on becoming leader): every known fleet is reconciled once. */
+  startWorkers(): void {
+    this.leading = true;
+    for (const c of this.fleetCaches) for (const f of c.list()) if (f.metadata?.namespace) this.queue.add(fleetKey(f.metadata.namespace, f.metadata.name));
+    this.queue.start();
+  }
+
+  /** Stops the informers and drains the queue within `deadlineMs`. True when drained. */
+  async stop(deadlineMs: number): Promise<boolean> {
+    this.stopping = true;
+    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+    const drained = await this.queue.shutdown(deadlineMs);
+    this.leading = false;
+    return drained;
+  }
+}

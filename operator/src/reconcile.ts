@@ -1,0 +1,154 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { FleetApi, FleetEvent } from "./api";
+import { desiredPdb, desiredService, desiredStatefulSet, type DesiredOptions } from "./desired";
+import { isNotFound, statusCode, withRetry } from "./errors";
+import { selectorLabels } from "./labels";
+import type { Logger } from "./log";
+import { desiredScaling, SCALING_KINDS } from "./scaling";
+import { canonical, computeStatus, conditionOf, type Observed } from "./status";
+import { type Condition, type OllamaFleetStatus, parseFleetKey } from "./types";
+import { type Problem, validateFleet } from "./validate";
+
+/*
+ * One reconcile pass for one fleet, in numbered steps:
+ *   1. load the fleet (gone or being deleted: nothing to do, owner references clean up);
+ *   2. validate the spec (a problem skips step 3 and 4 and makes the fleet Degraded);
+ *   3. apply the children with server-side apply;
+ *   4. delete children no longer wanted (the scaler of the other kind, or of removed scaling);
+ *   5. observe the StatefulSet, its pods and, while pods are missing, its events;
+ *   6. write the status rebuilt from 5, through the status subresource, only when it changed;
+ *   7. record Events for conditions that changed.
+ * API calls retry transient errors (409, 429, 5xx) with backoff; what still fails is thrown
+ * for the work queue to retry the key later with per-key backoff.
+ */
+
+/** What a pass concluded, for the work queue and the metrics. */
+export interface ReconcileResult {
+  /** `ready`, `progressing`, `degraded`, `invalid` (spec problem) or `absent`. */
+  readonly outcome: "ready" | "progressing" | "degraded" | "invalid" | "absent";
+  /** Look again after this long even without a watch event (undefined: only on events). */
+  readonly requeueAfterMs?: number;
+}
+
+/** What a pass needs. */
+export interface ReconcileDeps {
+  readonly api: FleetApi;
+  readonly options: DesiredOptions;
+  readonly log: Logger;
+  readonly now?: () => Date;
+  /** Backoff of in-pass retries. Defaults to 5 attempts from 200 ms. */
+  readonly retry?: { attempts?: number; baseMs?: number; sleep?: (ms: number) => Promise<void> };
+}
+
+/** While something is in motion, look again this often (events we do not watch, e.g. FailedCreate). */
+export const PROGRESS_RESYNC_MS = 60_000;
+/** After a refusal that may clear without a spec change (admission policy, KEDA installed later). */
+export const REFUSAL_RESYNC_MS = 300_000;
+
+/** A refusal of a child by the API server as a fleet problem; undefined when it is not one. */
+export function refusal(o: KubernetesObject, e: unknown): Problem | undefined {
+  const code = statusCode(e);
+  const what = `${o.kind} ${o.metadata?.name}`;
+  const message = (e as Error).message;
+  if (code === 404 && SCALING_KINDS.some((k) => k.kind === o.kind)) {
+    return { reason: "ScalingUnavailable", message: `${o.apiVersion} ${o.kind} is not served: install KEDA${o.kind === "HTTPScaledObject" ? " and its HTTP add-on" : ""}, or remove spec.scaling` };
+  }
+  if (code === 422) return { reason: "ApplyRejected", message: `${what} was rejected: ${message}` };
+  if (code === 400 || code === 403) return { reason: "AdmissionDenied", message: `${what} was refused: ${message}` };
+  return undefined;
+}
+
+function eventsFor(before: Condition[] | undefined, after: OllamaFleetStatus): FleetEvent[] {
+  const was = (t: Condition["type"]) => before?.find((c) => c.type === t);
+  const out: FleetEvent[] = [];
+  const pulled = conditionOf(after, "ModelPulled")!;
+  if (pulled.status !== was("ModelPulled")?.status || pulled.reason !== was("ModelPulled")?.reason) {
+    if (pulled.status === "True") out.push({ type: "Normal", reason: "ModelPulled", message: pulled.message });
+    if (pulled.reason === "PullFailed") out.push({ type: "Warning", reason: "PullFailed", message: pulled.message });
+  }
+  const degraded = conditionOf(after, "Degraded")!;
+  if (degraded.status === "True" && (was("Degraded")?.status !== "True" || was("Degraded")?.reason !== degraded.reason)) {
+    out.push({ type: "Warning", reason: degraded.reason, message: degraded.message });
+  }
+  if (degraded.status === "False" && was("Degraded")?.status === "True") out.push({ type: "Normal", reason: "Recovered", message: "no longer degraded" });
+  const ready = conditionOf(after, "Ready")!;
+  if (ready.status === "True" && was("Ready")?.status !== "True") out.push({ type: "Normal", reason: "Ready", message: ready.message });
+  return out;
+}
+
+/** Reconciles the fleet `<namespace>/<name>`. Throws what should be retried later. */
+export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { api, options, log } = deps;
+  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, deps.retry);
+  const { namespace, name } = parseFleetKey(key);
+
+  // 1. Load the fleet.
+  const fleet = await retry(() => api.getFleet(namespace, name));
+  if (!fleet || fleet.metadata.deletionTimestamp) return { outcome: "absent" };
+  const before = structuredClone(fleet.status);
+
+  // 2. Validate.
+  const problems = validateFleet(fleet, { mesh: options.mesh });
+  let problem: Problem | undefined = problems.length > 0 ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
+
+  if (!problem) {
+    // 3. Apply the children.
+    const scaling = desiredScaling(fleet, options);
+    const children: KubernetesObject[] = [desiredStatefulSet(fleet, options), desiredService(fleet, options), desiredPdb(fleet, options), ...(scaling ? [scaling] : [])];
+    for (const child of children) {
+      try {
+        await retry(() => api.apply(child));
+      } catch (e) {
+        const p = refusal(child, e);
+        if (!p) throw e;
+        log.warn("child refused", { fleet: key, kind: child.kind, reason: p.reason, error: p.message });
+        problem ??= p;
+      }
+    }
+
+    // 4. Delete the scalers no longer wanted (only those this fleet controls).
+    for (const k of SCALING_KINDS) {
+      if (scaling?.kind === k.kind) continue;
+      const ref = { ...k, namespace, name };
+      const existing = await retry(() => api.get(ref));
+      const owned = existing?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === fleet.metadata.uid);
+      if (!owned) continue;
+      try {
+        await retry(() => api.delete(ref));
+        log.info("deleted child no longer wanted", { fleet: key, kind: k.kind });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+  }
+
+  // 5. Observe.
+  const statefulSet = await retry(() => api.getStatefulSet(namespace, name));
+  const pods = statefulSet ? await retry(() => api.listPods(namespace, selectorLabels(name))) : [];
+  const observed: Observed = { statefulSet, pods };
+  if (statefulSet?.metadata?.uid && (statefulSet.status?.replicas ?? 0) < (statefulSet.spec?.replicas ?? 0)) {
+    observed.events = await retry(() => api.listEvents(namespace, statefulSet.metadata!.uid!));
+  }
+
+  // 6. Write the status when it changed.
+  const status = computeStatus(fleet, observed, (deps.now ?? (() => new Date()))(), problem);
+  if (canonical(status) !== canonical(before ?? {})) {
+    await retry(() => api.applyStatus(fleet, status));
+  }
+
+  // 7. Record Events for what changed (best effort: an Event is not worth a retry of the pass).
+  for (const event of eventsFor(before?.conditions, status)) {
+    try {
+      await api.recordEvent(fleet, event);
+    } catch (e) {
+      log.warn("could not record event", { fleet: key, reason: event.reason, error: (e as Error).message });
+    }
+  }
+
+  const cond = (t: Condition["type"]) => conditionOf(status, t)!;
+  if (problems.length > 0) return { outcome: "invalid" };
+  if (problem) return { outcome: "degraded", requeueAfterMs: REFUSAL_RESYNC_MS };
+  if (cond("Degraded").status === "True") return { outcome: "degraded", requeueAfterMs: PROGRESS_RESYNC_MS };
+  if (cond("Ready").status === "True" && cond("Progressing").status === "False") return { outcome: "ready" };
+  return { outcome: "progressing", requeueAfterMs: PROGRESS_RESYNC_MS };
+}

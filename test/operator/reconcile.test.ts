@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ApiError } from "../../operator/src/errors";
+import { silentLogger } from "../../operator/src/log";
+import { reconcile, type ReconcileDeps } from "../../operator/src/reconcile";
+import type { OllamaFleetSpec } from "../../operator/src/types";
+import { FakeApi, fleet, OPTS } from "./fixtures";
+
+const NOW = new Date("2026-05-01T12:00:00Z");
+const noSleep = { attempts: 4, baseMs: 1, sleep: async () => {} };
+
+function setup(spec: Partial<OllamaFleetSpec> = {}) {
+  const api = new FakeApi();
+  api.fleets.set("ollama/coder", fleet(spec));
+  const deps: ReconcileDeps = { api, options: OPTS, log: silentLogger, now: () => NOW, retry: noSleep };
+  return { api, deps };
+}
+const kinds = (api: FakeApi) => [...api.objects.values()].map((o) => o.kind).sort();
+
+describe("reconcile", () => {
+  it("applies the StatefulSet, Service and PodDisruptionBudget, then writes status once", async () => {
+    const { api, deps } = setup();
+    const r = await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+    assert.equal(api.statuses.length, 1);
+    assert.equal(r.outcome, "progressing");
+    assert.ok(r.requeueAfterMs! > 0);
+  });
+
+  it("does not write an unchanged status on the next pass", async () => {
+    const { api, deps } = setup();
+    await reconcile("ollama/coder", deps);
+    await reconcile("ollama/coder", deps);
+    assert.equal(api.statuses.length, 1);
+  });
+
+  it("adds a ScaledObject with scaling and deletes it when scaling is removed", async () => {
+    const { api, deps } = setup({ scaling: { minReplicas: 1, maxReplicas: 3 } });
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "ScaledObject", "Service", "StatefulSet"]);
+    delete api.fleets.get("ollama/coder")!.spec.scaling;
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+    assert.ok(api.calls.includes("delete ScaledObject"));
+  });
+
+  it("swaps the ScaledObject for an HTTPScaledObject when the mesh goes away", async () => {
+    const { api, deps } = setup({ scaling: { minReplicas: 0, maxReplicas: 3, metrics: [{ type: "requestsPerSecond", target: "5" }] } });
+    await reconcile("ollama/coder", deps);
+    await reconcile("ollama/coder", { ...deps, options: { ...OPTS, mesh: "none" } });
+    assert.deepEqual(kinds(api), ["HTTPScaledObject", "PodDisruptionBudget", "Service", "StatefulSet"]);
+  });
+
+  it("leaves a scaler it does not control alone", async () => {
+    const { api, deps } = setup();
+    api.objects.set("keda.sh/v1alpha1/ScaledObject/ollama/coder", { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "coder", namespace: "ollama" } });
+    await reconcile("ollama/coder", deps);
+    assert.equal(api.calls.includes("delete ScaledObject"), false);
+  });
+
+  it("marks an invalid spec Degraded without applying anything or asking to be retried", async () => {
+    const { api, deps } = setup({ model: "not a model" });
+    const r = await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), []);
+    assert.deepEqual(r, { outcome: "invalid" });
+    const degraded = api.statuses[0].conditions.find((c) => c.type === "Degraded")!;
+    assert.equal(degraded.reason, "InvalidModel");
+    assert.deepEqual(api.events, [{ type: "Warning", reason: "InvalidModel", message: degraded.message }]);
+  });
+
+  it("reports ScalingUnavailable when KEDA is not installed, and still applies the rest", async () => {
+    const { api, deps } = setup({ scaling: { minReplicas: 1, maxReplicas: 3 } });
+    api.unserved.add("keda.sh/v1alpha1/ScaledObject");
+    const r = await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+    assert.equal(r.outcome, "degraded");
+    assert.equal(api.statuses[0].conditions.find((c) => c.type === "Degraded")!.reason, "ScalingUnavailable");
+  });
+
+  it("reports a child the API server rejects (422) as ApplyRejected", async () => {
+    const { api, deps } = setup();
+    api.failures.apply = [new ApiError(422, "StatefulSet.apps \"coder\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas' ... are forbidden", "Invalid")];
+    await reconcile("ollama/coder", deps);
+    const d = api.statuses[0].conditions.find((c) => c.type === "Degraded")!;
+    assert.equal(d.reason, "ApplyRejected");
+    assert.match(d.message, /StatefulSet coder was rejected: .*Forbidden/);
+  });
+
+  it("retries conflicts, throttling and server errors within the pass", async () => {
+    const { api, deps } = setup();
+    api.failures.apply = [new ApiError(409, "conflict"), new ApiError(429, "slow down"), new ApiError(503, "unavailable")];
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+    assert.equal(api.calls.filter((c) => c === "apply StatefulSet").length, 4);
+  });
+
+  it("throws for the queue to back off when the API keeps failing", async () => {
+    const { api, deps } = setup();
+    api.failures.applyStatus = [1, 2, 3, 4].map(() => new ApiError(500, "etcd timeout"));
+    await assert.rejects(reconcile("ollama/coder", deps), /etcd timeout/);
+  });
+
+  it("does nothing for a fleet that is gone or being deleted", async () => {
+    const { api, deps } = setup();
+    assert.deepEqual(await reconcile("ollama/other", deps), { outcome: "absent" });
+    api.fleets.get("ollama/coder")!.metadata.deletionTimestamp = NOW;
+    assert.deepEqual(await reconcile("ollama/coder", deps), { outcome: "absent" });
+    assert.deepEqual(kinds(api), []);
+  });
+
+  it("records Ready once when the fleet becomes ready", async () => {
+    const { api, deps } = setup();
+    await reconcile("ollama/coder", deps);
+    const sts = api.objects.get("apps/v1/StatefulSet/ollama/coder")!;
+    (sts as any).status = { replicas: 1, readyReplicas: 1, updatedReplicas: 1, observedGeneration: 0 };
+    api.pods = [{ metadata: { name: "coder-0" }, status: { initContainerStatuses: [{ name: "pull", image: "", imageID: "", ready: true, restartCount: 0, state: { terminated: { exitCode: 0 } } }] } }];
+    assert.deepEqual(await reconcile("ollama/coder", deps), { outcome: "ready" });
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(api.events.map((e) => e.reason), ["ModelPulled", "Ready"]);
+  });
+});
