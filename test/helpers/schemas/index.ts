@@ -2,6 +2,7 @@ import { CROSSPLANE_KINDS } from "./crossplane";
 import { GRAFANA_KINDS } from "./grafana";
 import { KYVERNO_KINDS } from "./kyverno";
 import { validatorFor, type KindSchema, type Validator } from "./meta";
+import { OLLAMAFLEET_VALIDATORS } from "./ollamafleet";
 import { ROOK_KINDS } from "./rook";
 
 /*
@@ -13,4 +14,4 @@ import { ROOK_KINDS } from "./rook";
 export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS];
 
 /** Validators by `<apiVersion>/<kind>`, for `EXTRA_SCHEMAS`. */
-export const SCHEMAS: ReadonlyMap<string, Validator> = new Map(KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, validatorFor(k)]));
+export const SCHEMAS: ReadonlyMap<string, Validator> = new Map([...KINDS.map((k): [string, Validator] => [`${k.apiVersion}/${k.kind}`, validatorFor(k)]), ...OLLAMAFLEET_VALIDATORS]);
