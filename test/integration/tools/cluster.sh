@@ -43,7 +43,11 @@ bin() {
 }
 
 pid_of() { [ -f "$STATE_DIR/$1.pid" ] && cat "$STATE_DIR/$1.pid" || true; }
-alive() { local p; p="$(pid_of "$1")"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# running <pid>: exists and is not a zombie (in containers whose PID 1 does not reap, exited children
+# stay <defunct> and `kill -0` still succeeds)
+running() { [ -r "/proc/$1/stat" ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$1/stat" 2>/dev/null; }
+alive() { local p; p="$(pid_of "$1")"; [ -n "$p" ] && running "$p"; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # launch <name> <binary> args... : background, own session, log + pid file
 launch() {
@@ -137,7 +141,7 @@ start() {
   ETCD="$(bin etcd)"; KAPI="$(bin kube-apiserver)"; KCM="$(bin kube-controller-manager)"
   KSCHED="$(bin kube-scheduler)"; KWOK="$(bin kwok)"
   for p in "$APISERVER_PORT" "$ETCD_PORT" $((ETCD_PORT + 1)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p on 127.0.0.1 is already in use"; fi
+    if port_busy "$p"; then die "port $p on 127.0.0.1 is already in use"; fi
   done
   local t0=$SECONDS t0ns; t0ns=$(date +%s%N)
   rm -rf "$STATE_DIR"; mkdir -p "$STATE_DIR" "$LOGS"
@@ -204,16 +208,27 @@ start() {
   echo "export KUBECONFIG=$STATE_DIR/kubeconfig"
 }
 
-stop() {
-  local c p i
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    c="${COMPONENTS[$i]}"; p="$(pid_of "$c")"
-    [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
-  done
-  for c in "${COMPONENTS[@]}"; do
+# term_wait <seconds> <component...>: SIGTERM, wait up to <seconds>, then SIGKILL (state is thrown away
+# anyway, so a slow graceful shutdown is not worth waiting for)
+term_wait() {
+  local t="$1" c p i; shift
+  for c in "$@"; do p="$(pid_of "$c")"; [ -n "$p" ] && running "$p" && kill -TERM "$p" 2>/dev/null || true; done
+  for c in "$@"; do
     p="$(pid_of "$c")"; [ -n "$p" ] || continue
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
+    for ((i = 0; i < t * 10; i++)); do running "$p" || break; sleep 0.1; done
+    if running "$p"; then kill -KILL "$p" 2>/dev/null || true; sleep 0.1; fi
+  done
+}
+
+stop() {
+  local p
+  # clients first, then the apiserver (it still needs etcd while shutting down), then etcd
+  term_wait 3 kwok kube-scheduler kube-controller-manager
+  term_wait 3 kube-apiserver
+  term_wait 3 etcd
+  # wait (bounded) until the listening sockets are gone so an immediate `start` does not collide
+  for p in "$APISERVER_PORT" "$ETCD_PORT" $((ETCD_PORT + 1)); do
+    for _ in $(seq 1 50); do port_busy "$p" || break; sleep 0.1; done
   done
   if [ -d "$STATE_DIR" ]; then
     case "$STATE_DIR" in /|"$HOME"|/tmp) die "refusing to delete $STATE_DIR" ;; esac

@@ -1,0 +1,160 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CHARTS } from "../../../components/catalog";
+import type { ClusterLayer } from "../../../components/contracts";
+import { platformNamespace, platformRelease } from "../../../components/helm";
+import { fleetEndpoints, renderOperatorValues } from "../../../components/ollama";
+import { OpenHands } from "../../../components/openhands";
+import { renderValidatingPolicies } from "../../../components/policy";
+import { loadPlatformConfig } from "../../../config/load";
+
+/*
+ * The integration stack: the platform's real components for everything that needs no chart
+ * download and no provider but Kubernetes (random, tls and command cannot be built here),
+ * deployed to the local test cluster by test/integration/stack.itest.ts:
+ * - platform namespaces (platformNamespace), with Pod Security labels;
+ * - the OllamaFleet operator chart from its local path (operator/chart) with its CRD and the
+ *   values the Ollama component renders, through platformRelease;
+ * - the OpenHands component without its chart (license not accepted): the sandbox contract,
+ *   its RBAC, NetworkPolicies, quota and limits;
+ * - Kyverno's ValidatingPolicy CRD (from the Kyverno Go module) and the rendered policies,
+ *   when `kyvernoCrd` names it;
+ * - with `violation`, a Pod using a `:latest` image, which the policy pack must reject.
+ */
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const config = new pulumi.Config();
+const kubeconfig = fs.readFileSync(config.require("kubeconfig"), "utf8");
+
+const provider = new k8s.Provider("itest-cluster", { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true });
+const cluster: ClusterLayer = { provider, apiServer: { host: "127.0.0.1", port: 6443 } };
+const root = new pulumi.ComponentResource("platform:itest:Stack", "itest", {}, { providers: { kubernetes: provider } });
+
+// The platform's settings as the dev profile resolves them (the same loader as the program),
+// with a sandbox TLS Secret named so no cert-manager Certificate (a chart's CRD) is needed.
+const platform = loadPlatformConfig(
+  { "platform:profile": "dev", "platform:openhands": JSON.stringify({ enabled: true, sandbox: { tlsSecret: "sandbox-wildcard-tls" } }) },
+  new Set(),
+).config;
+
+// A namespace for the test's own workloads (restricted: nothing privileged runs there).
+const apps = platformNamespace("itest-apps-ns", { name: "itest-apps", podSecurity: "restricted" }, root);
+
+// The operator chart from its local path, as the Ollama layer installs it.
+const operatorPin = { ...CHARTS.ollamaFleetOperator, chart: path.join(ROOT, CHARTS.ollamaFleetOperator.chart) };
+const operatorNs = platformNamespace("itest-operator-ns", { name: operatorPin.namespace, podSecurity: "baseline" }, root);
+const fleetNs = platformNamespace("itest-fleets-ns", { name: platform.ollama.namespace, podSecurity: "baseline" }, root);
+const operator = platformRelease(
+  "itest-operator",
+  {
+    pin: operatorPin,
+    releaseName: "ollama-fleet-operator",
+    namespace: operatorNs,
+    values: renderOperatorValues({
+      image: { repository: "ghcr.io/openhands/ollama-fleet-operator", tag: "0.1.0" },
+      replicas: 1,
+      mesh: "none",
+      fleetNamespace: platform.ollama.namespace,
+    }),
+    timeoutSeconds: 180,
+  },
+  { parent: root },
+);
+
+// OpenHands without its chart: the sandbox contract. Its upstream layers are stand-ins
+// (nothing to wait for); the model layer is the dev profile's fleets, by their endpoints.
+const none: pulumi.Resource[] = [];
+const fleets = fleetEndpoints(platform.ollama.fleets, platform.ollama.namespace);
+const openhands = new OpenHands(
+  "itest-openhands",
+  {
+    cluster,
+    network: { ready: none },
+    ingress: { className: "nginx", namespace: "ingress-nginx", ready: none },
+    certificates: { clusterIssuer: "platform-ca", ready: none, webhookReady: none },
+    storage: { defaultStorageClass: "standard", ready: none },
+    models: {
+      namespace: platform.ollama.namespace,
+      fleets,
+      ready: [fleetNs, operator],
+    },
+    fleet: Object.keys(fleets)[0],
+    settings: platform.openhands,
+    domain: "agents.localtest.me",
+    issuer: "selfSigned",
+  },
+  { parent: root },
+);
+
+// Kyverno's policy CRD (what chart kyverno installs) and the platform's ValidatingPolicies.
+const kyvernoCrdFile = config.get("kyvernoCrd") ?? "";
+const policyNames: string[] = [];
+if (kyvernoCrdFile !== "") {
+  const crd = parse(fs.readFileSync(kyvernoCrdFile, "utf8")) as Record<string, any>;
+  const crdResource = new k8s.apiextensions.v1.CustomResourceDefinition("itest-kyverno-validatingpolicies-crd", { metadata: crd.metadata, spec: crd.spec }, { parent: root });
+  for (const p of renderValidatingPolicies({ ...platform.policy, enforcement: "Deny" })) {
+    new k8s.apiextensions.CustomResource(`itest-policy-${p.metadata.name}`, { apiVersion: p.apiVersion, kind: p.kind, metadata: p.metadata, spec: p.spec }, { parent: root, dependsOn: [crdResource] });
+    policyNames.push(p.metadata.name);
+  }
+}
+
+// A pinned, compliant workload (kwok runs it: the pod turns Running and Ready).
+const labels = { "app.kubernetes.io/name": "itest-web" };
+const restricted = {
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+  containerSecurity: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+};
+const web = new k8s.apps.v1.Deployment(
+  "itest-web",
+  {
+    metadata: { name: "itest-web", namespace: apps.metadata.name, labels },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          securityContext: restricted.securityContext,
+          containers: [
+            {
+              name: "web",
+              image: "nginxinc/nginx-unprivileged:1.29.3",
+              securityContext: restricted.containerSecurity,
+              resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+            },
+          ],
+        },
+      },
+    },
+  },
+  { parent: root },
+);
+
+if (config.getBoolean("violation")) {
+  new k8s.core.v1.Pod(
+    "itest-latest-tag",
+    {
+      metadata: { name: "latest-tag", namespace: apps.metadata.name },
+      spec: {
+        securityContext: restricted.securityContext,
+        containers: [
+          {
+            name: "web",
+            image: "nginxinc/nginx-unprivileged:latest",
+            securityContext: restricted.containerSecurity,
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+          },
+        ],
+      },
+    },
+    { parent: root },
+  );
+}
+
+export const namespaces = [apps.metadata.name, operatorNs.metadata.name, fleetNs.metadata.name, openhands.namespaceResource.metadata.name, openhands.sandboxNamespace];
+export const operatorRelease = operator.status.name;
+export const deployment = web.metadata.name;
+export const policies = policyNames;
