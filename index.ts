@@ -1,15 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
 import { readPlatformConfig } from "./config";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
 import { Crossplane } from "./components/crossplane";
+import { Gpu, NO_GPU_CAPACITY } from "./components/gpu";
 import { Ingress } from "./components/ingress";
 import { ISTIO_INGRESS_GATEWAY_LABELS, Mesh } from "./components/mesh";
 import { HubbleUiIngress, Networking } from "./components/networking";
 
 import { ObjectStorage } from "./components/object-storage";
 import { Observability } from "./components/observability";
+import { Ollama } from "./components/ollama";
 import { Policy } from "./components/policy";
 import { chartVersions, selectedCharts, selectedPins } from "./components/selection";
 import { Serverless } from "./components/serverless";
@@ -84,7 +87,29 @@ const observability = new Observability("observability", {
   adminPassword: secrets.grafanaAdminPassword,
 });
 
+// 6. Model serving: GPU node pools (Crossplane composites) and the GPU Operator where pools
+// exist, then the fleet operator and one OllamaFleet per fleet (GPU fleets wait for capacity).
+if (config.gpu.pools.length > 0 && crossplane === undefined) throw new Error("platform:gpu.pools: GPU pools need crossplane.enabled: true");
+const gpu = crossplane && config.gpu.pools.length > 0 ? new Gpu("gpu", { cluster, network, crossplane, monitoring: observability, settings: config.gpu }) : undefined;
+const ollama = new Ollama("ollama", {
+  cluster,
+  network,
+  mesh,
+  storage,
+  monitoring: observability,
+  autoscaling,
+  gpu: gpu ?? NO_GPU_CAPACITY,
+  settings: config.ollama,
+  devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name, operatorDir: path.join(__dirname, "operator") } : undefined,
+});
+
 // Outputs. Optional endpoints are grouped, with only what the stack enables.
+/** OpenAI-compatible base URL of each model fleet. */
+export const modelEndpoints = ollama.endpoints;
+/** Model and context length of each fleet, next to its endpoint (what OpenHands configures). */
+export const modelFleets = ollama.fleets;
+/** The GPU node pools (Crossplane composites). */
+export const gpuPools = gpu?.pools ?? [];
 export const profile = config.profile;
 export const ingressDomain = config.domain;
 export const kubernetesVersion = cluster.kubernetesVersion;

@@ -53,6 +53,7 @@ export const CHARTS = {
   loki:                { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0", namespace: "monitoring", kube: ["1.25", null] },
   jaeger:              { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1", namespace: "monitoring", kube: ["1.21", null] },
   gpuOperator:         { repo: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v26.7.0", namespace: "gpu-operator", kube: ["1.16", null] },
+  ollamaFleetOperator: { repo: "", chart: "operator/chart", version: "0.1.0", namespace: "ollama-system", kube: [null, null] },
 } as const satisfies Record<string, ChartPin>;
 
 /** Key of a pinned chart. */
@@ -69,6 +70,7 @@ export const ARTIFACTS = {
   providerFamilyAws:             { package: "xpkg.crossplane.io/crossplane-contrib/provider-family-aws", version: "v2.6.0" },
   providerAwsEc2:                { package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-ec2", version: "v2.6.0" },
   providerAwsEks:                { package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-eks", version: "v2.6.0" },
+  providerAwsIam:                { package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-iam", version: "v2.6.0" },
   providerFamilyGcp:             { package: "xpkg.crossplane.io/crossplane-contrib/provider-family-gcp", version: "v3.0.0" },
   providerGcpContainer:          { package: "xpkg.crossplane.io/crossplane-contrib/provider-gcp-container", version: "v3.0.0" },
   providerFamilyAzure:           { package: "xpkg.crossplane.io/crossplane-contrib/provider-family-azure", version: "v2.7.0" },

@@ -34,8 +34,9 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     grafanaOperator: c.observability.grafana.enabled,
     loki: c.observability.loki.enabled,
     jaeger: c.observability.jaeger.enabled,
-    // Installed when a GPU node pool exists (the Ollama fleet issue adds pools).
-    gpuOperator: false,
+    // The GPU Operator runs where GPU pools exist; the fleet operator always (fleets are config).
+    gpuOperator: c.gpu.pools.length > 0,
+    ollamaFleetOperator: true,
   };
   return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
 }

@@ -122,6 +122,13 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       jaeger: { enabled: true },
     },
     crossplane: { enabled: false, providers: {} },
+    // One small CPU model: the operator image is built from operator/ and loaded into kind.
+    // 0.5b weights (~0.4 GB) plus a 32k-token KV cache (~0.4 GB) fit 1.5Gi.
+    ollama: {
+      operator: { replicas: 1 },
+      fleets: [{ model: "qwen2.5-coder:0.5b", replicas: 1, resources: { cpu: "500m", memory: "1536Mi" }, storage: { size: "10Gi" }, contextLength: 32768 }],
+    },
+    gpu: { pools: [] },
     // Audit: violations land in policy reports and the preview pack only warns.
     policy: { enforcement: "Audit" },
   },
@@ -154,6 +161,46 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       jaeger: { enabled: true, storage: "badger", storageSize: "20Gi" },
     },
     crossplane: { enabled: true, providers: {} },
+    // GPU fleets on one L4 pool (g6.xlarge: 1 L4 with 24 GB, 4 vCPU, 16 GiB). The 32b model
+    // (~20 GB in Q4) scales 1..3 on request rate; the 7b one answers fast and scales to zero.
+    // Together at most 4 GPUs: the pool's maxSize. The operator image is site-specific:
+    // Pulumi.prod.yaml sets ollama.operator.image.
+    ollama: {
+      fleets: [
+        {
+          model: "qwen2.5-coder:32b",
+          resources: { gpu: 1, cpu: "3", memory: "12Gi" },
+          storage: { size: "50Gi" },
+          scaling: { minReplicas: 1, maxReplicas: 3, metrics: [{ type: "requestsPerSecond", target: "1" }] },
+          contextLength: 32768,
+          placement: { gpuPool: "gpu-l4" },
+        },
+        {
+          model: "qwen2.5-coder:7b",
+          resources: { gpu: 1, cpu: "2", memory: "8Gi" },
+          storage: { size: "20Gi" },
+          scaling: { minReplicas: 0, maxReplicas: 1, metrics: [{ type: "concurrentRequests", target: "4" }], cooldownSeconds: 900 },
+          contextLength: 32768,
+          placement: { gpuPool: "gpu-l4" },
+        },
+      ],
+    },
+    // The EKS cluster behind the platform-prod context, in the AWS provider's region.
+    gpu: {
+      pools: [
+        {
+          name: "gpu-l4",
+          cloud: "aws",
+          instanceType: "g6.xlarge",
+          gpuType: "nvidia-l4",
+          gpuCount: 1,
+          minSize: 0,
+          maxSize: 4,
+          desiredSize: 1,
+          aws: { clusterName: "platform-prod", region: "us-east-1" },
+        },
+      ],
+    },
     // Deny: Kyverno rejects violating requests and the preview pack blocks them.
     policy: { enforcement: "Deny" },
   } as PlatformConfigInput,

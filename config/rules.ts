@@ -1,5 +1,6 @@
 import { CHARTS } from "../components/catalog";
 import { compareQuantities } from "../lib/quantity";
+import { modelSlug } from "../operator/src/names";
 import type { PlatformConfig } from "./schema";
 
 /** Names of the secret config keys, in the `platform` namespace. */
@@ -111,6 +112,7 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
       err(`platform:${cloud}Credentials: set, but crossplane.providers.${cloud} is not enabled; remove the secret or enable the provider`);
     }
   }
+  errors.push(...checkGpuPools(c), ...checkFleets(c));
   if (secrets.grafanaAdminPassword !== undefined && secrets.grafanaAdminPassword.length < 12) {
     err(`platform:grafanaAdminPassword: must be at least 12 characters (value not shown)`);
   }
@@ -131,6 +133,15 @@ export function configWarnings(c: PlatformConfig): string[] {
   }
   if (c.certificates.issuer === "acme" && RESERVED_DOMAINS.test(c.domain)) {
     warnings.push(`platform:domain: "${c.domain}" is a reserved documentation domain; ACME cannot issue for it. Set your own domain`);
+  }
+  // In dev a GPU fleet without placement is allowed (a kind worker may fake GPU labels),
+  // but it only schedules where a device plugin advertises nvidia.com/gpu.
+  if (c.profile === "dev") {
+    c.ollama.fleets.forEach((f, i) => {
+      if (f.resources.gpu > 0 && !f.placement?.gpuPool && !f.placement?.nodeSelector) {
+        warnings.push(`platform:ollama.fleets[${i}].resources.gpu: ${f.resources.gpu} with no placement; it schedules only on a node advertising nvidia.com/gpu`);
+      }
+    });
   }
   return warnings;
 }
@@ -155,5 +166,109 @@ function exactlyOneDefault(
   } else if (defaults.length === 0) {
     errors.push(`platform:${section}: no default ${what}; set default: true on one of ${enabled.map(([n]) => n).join(", ")}`);
   }
+  return errors;
+}
+
+/** Name of a fleet: its own, or the stable slug of its model. */
+export function fleetName(f: { name?: string; model: string }): string {
+  return f.name ?? modelSlug(f.model);
+}
+
+/** Azure node pool name of a GPU pool: lowercase alphanumerics, at most 12 (AKS' Linux limit). */
+export function azureNodePoolName(pool: string): string {
+  return pool.replace(/[^a-z0-9]/g, "").slice(0, 12);
+}
+
+/** GPU node pools: unique names, sizes in order, the cluster of their cloud, the cloud's provider. */
+function checkGpuPools(c: PlatformConfig): string[] {
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  const azureNames = new Map<string, string>();
+  c.gpu.pools.forEach((p, i) => {
+    const at = `platform:gpu.pools[${i}]`;
+    if (seen.has(p.name)) errors.push(`${at}.name: "${p.name}" is used by another pool; pool names must be unique`);
+    seen.add(p.name);
+    if (p.minSize > p.maxSize) errors.push(`${at}.minSize: ${p.minSize} is above maxSize ${p.maxSize}; minSize must be <= maxSize`);
+    if (p.desiredSize !== undefined && (p.desiredSize < p.minSize || p.desiredSize > p.maxSize)) {
+      errors.push(`${at}.desiredSize: ${p.desiredSize} is outside minSize..maxSize (${p.minSize}..${p.maxSize})`);
+    }
+    for (const other of ["aws", "gcp", "azure"] as const) {
+      if (other === p.cloud && p[other] === undefined) errors.push(`${at}.${other}: missing; a ${other} pool names its cluster there`);
+      if (other !== p.cloud && p[other] !== undefined) errors.push(`${at}.${other}: set, but the pool's cloud is "${p.cloud}"; remove it`);
+    }
+    if (!c.crossplane.enabled || !c.crossplane.providers[p.cloud].enabled) {
+      errors.push(`${at}.cloud: "${p.cloud}" needs crossplane.enabled: true and crossplane.providers.${p.cloud}.enabled: true (pools are Crossplane composites)`);
+    }
+    if (p.cloud === "azure") {
+      const az = azureNodePoolName(p.name);
+      if (!/^[a-z]/.test(az)) errors.push(`${at}.name: "${p.name}" gives the AKS node pool name "${az}", which must start with a letter`);
+      const clash = azureNames.get(az);
+      if (clash !== undefined) errors.push(`${at}.name: "${p.name}" and "${clash}" both give the AKS node pool name "${az}" (lowercase alphanumerics, at most 12); rename one`);
+      azureNames.set(az, p.name);
+    }
+  });
+  return errors;
+}
+
+/** Model fleets: unique names, their namespace, scaling and placement that can work, caches within quota. */
+function checkFleets(c: PlatformConfig): string[] {
+  const errors: string[] = [];
+  const o = c.ollama;
+  if (!c.policy.workloadNamespaces.includes(o.namespace)) {
+    errors.push(`platform:ollama.namespace: "${o.namespace}" is not in policy.workloadNamespaces (${c.policy.workloadNamespaces.join(", ")}); model servers must run where requests and limits are enforced`);
+  }
+  if (c.profile === "prod" && o.operator.image === undefined) {
+    errors.push(`platform:ollama.operator.image: missing; prod needs the operator image built from operator/ and pushed, pinned (repository:tag or @sha256:digest)`);
+  }
+  const pools = new Map(c.gpu.pools.map((p) => [p.name, p]));
+  const quota = c.policy.pvcQuotaExceptions[o.namespace] ?? c.policy.pvcQuota;
+  const names = new Map<string, number>();
+  o.fleets.forEach((f, i) => {
+    const at = `platform:ollama.fleets[${i}]`;
+    const name = fleetName(f);
+    const first = names.get(name);
+    if (first !== undefined) errors.push(`${at}.name: "${name}" is also the name of fleets[${first}]; fleet names must be unique (set name on one)`);
+    else names.set(name, i);
+    if (f.scaling) {
+      const s = f.scaling;
+      if (s.minReplicas > s.maxReplicas) errors.push(`${at}.scaling.minReplicas: ${s.minReplicas} is above maxReplicas ${s.maxReplicas}; minReplicas must be <= maxReplicas`);
+      if (!c.autoscaling.keda.enabled) errors.push(`${at}.scaling: set, but autoscaling.keda.enabled is false; enable KEDA or remove scaling`);
+      s.metrics.forEach((m, j) => {
+        if (m.type === "prometheus" && m.query === undefined) errors.push(`${at}.scaling.metrics[${j}].query: missing; type "prometheus" needs a PromQL query`);
+        if (m.type !== "prometheus" && m.query !== undefined) errors.push(`${at}.scaling.metrics[${j}].query: set, but only type "prometheus" reads a query`);
+      });
+      const requestMetric = s.metrics.some((m) => m.type === "requestsPerSecond" || m.type === "concurrentRequests");
+      const meshed = c.mesh.istio.enabled || c.mesh.linkerd.enabled;
+      if (requestMetric && meshed && !c.observability.prometheus.enabled) {
+        errors.push(`${at}.scaling.metrics: request metrics come from the mesh through Prometheus; enable observability.prometheus`);
+      }
+      if (requestMetric && !meshed && !c.autoscaling.keda.httpAddon) {
+        errors.push(`${at}.scaling.metrics: request metrics without a mesh need the KEDA HTTP add-on; set autoscaling.keda.httpAddon: true`);
+      }
+      if (s.metrics.some((m) => m.type === "prometheus") && !c.observability.prometheus.enabled) {
+        errors.push(`${at}.scaling.metrics: type "prometheus" needs observability.prometheus.enabled: true`);
+      }
+    }
+    const poolName = f.placement?.gpuPool;
+    const pool = poolName === undefined ? undefined : pools.get(poolName);
+    if (poolName !== undefined && pool === undefined) {
+      const known = [...pools.keys()];
+      errors.push(`${at}.placement.gpuPool: "${poolName}" is not a configured pool; ${known.length ? `configured: ${known.join(", ")}` : "platform:gpu.pools is empty"}`);
+    }
+    if (poolName !== undefined && f.resources.gpu === 0) {
+      errors.push(`${at}.placement.gpuPool: set, but resources.gpu is 0; CPU fleets stay off the (tainted, costly) GPU nodes`);
+    }
+    if (pool && f.resources.gpu > pool.gpuCount) {
+      errors.push(`${at}.resources.gpu: ${f.resources.gpu} is more than the ${pool.gpuCount} GPU(s) per node of pool "${pool.name}"; a replica would never schedule`);
+    }
+    if (c.profile === "prod" && f.resources.gpu > 0 && poolName === undefined && f.placement?.nodeSelector === undefined) {
+      errors.push(`${at}.placement: missing; a GPU fleet in prod names a gpuPool or a nodeSelector for its GPU nodes`);
+    }
+    if (compareQuantities(f.storage.size, quota) > 0) {
+      errors.push(
+        `${at}.storage.size: "${f.storage.size}" exceeds the PVC quota of namespace ${o.namespace} (${quota}, platform:policy.pvcQuota); use at most ${quota} or set platform:policy.pvcQuotaExceptions.${o.namespace}`,
+      );
+    }
+  });
   return errors;
 }

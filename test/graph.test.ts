@@ -34,6 +34,15 @@ describe("the prod dependency graph", () => {
         "observability <- ingress",
         "observability <- storage",
         "serverless <- mesh", // Knative on Istio
+        "gpu <- crossplane", // pools are Crossplane composites
+        "gpu <- network", // the GPU Operator's pods
+        "gpu <- observability", // the DCGM exporter's ServiceMonitor
+        "ollama <- autoscaling", // scaled fleets: KEDA ScaledObjects
+        "ollama <- gpu", // GPU fleets wait for GPU capacity
+        "ollama <- mesh", // fleet pods get their sidecar from the injector
+        "ollama <- network", // the operator's pods
+        "ollama <- observability", // the operator's ServiceMonitor
+        "ollama <- storage", // each replica's model cache is a PVC
       ].sort(),
     );
   });
@@ -137,6 +146,9 @@ describe("the dev dependency graph", () => {
         "hubble-ui <- ingress",
         "observability <- certificates",
         "observability <- ingress",
+        "ollama <- mesh", // fleet pods get their sidecar from the injector
+        "ollama <- network", // the operator's pods
+        "ollama <- observability", // the operator's ServiceMonitor
       ].sort(),
     );
   });

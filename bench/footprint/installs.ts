@@ -29,7 +29,9 @@ const EXTRA_KINDS: Record<string, string> = {
 
 /** The catalog key of a registered Release, from its chart and version. */
 export function chartKeyOf(inputs: Record<string, unknown>): ChartKey | undefined {
-  return (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === inputs.chart && CHARTS[k].version === inputs.version);
+  // A chart in this repository is installed from its path, without a version.
+  const local = (k: ChartKey) => !CHARTS[k].repo && !CHARTS[k].chart.startsWith("oci://") && inputs.version === undefined;
+  return (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === inputs.chart && (CHARTS[k].version === inputs.version || local(k)));
 }
 
 /** Pure: the installs in a recorded run. */

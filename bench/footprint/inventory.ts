@@ -369,6 +369,11 @@ export const CHART_INVENTORY: Partial<Record<ChartKey, InventoryEntry>> = {
     source: "grafana/grafana-operator v5.24.0 deploy/helm/grafana-operator/values.yaml",
     workloads: [{ name: "grafana-operator", kind: "Deployment", replicas: { default: 1, path: "replicas" }, containers: [c("grafana-operator", k8s("resources"))] }],
   },
+  ollamaFleetOperator: {
+    version: "0.1.0",
+    source: "operator/chart/values.yaml (this repository)",
+    workloads: [{ name: "ollama-fleet-operator", kind: "Deployment", replicas: { default: 2, path: "replicas" }, containers: [c("operator", k8s("resources", { cpu: "50m", memory: "128Mi" }))] }],
+  },
 };
 
 /** Pods that operators create from custom resources the program registers, by kind. */

@@ -38,6 +38,7 @@ export const RELEASE_SECONDS: Record<ChartKey, number> = {
   loki: 90,
   jaeger: 30,
   gpuOperator: 300,
+  ollamaFleetOperator: 30,
 };
 
 /** Seconds for other resource kinds, by Pulumi type (or kind suffix). */

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { ARTIFACTS } from "../../components/catalog";
 import { packageObjectName, renderPackageSpec, renderProviderConfigSpec } from "../../components/crossplane/packages";
 import { dashboardSpec, datasourceSpecs, folderSpec, grafanaSpec, INSTANCE_LABELS } from "../../components/observability/grafana";
+import { compositionName, renderComposition, renderPoolSpec, renderXrd } from "../../components/gpu";
 import { renderBucketClaimSpec, renderRgwUserSpec } from "../../components/object-storage/values";
 import { renderValidatingPolicy } from "../../policies/engine/kyverno";
 import { buildRules, DEFAULT_POLICY_SETTINGS } from "../../policies/rules";
@@ -69,7 +70,21 @@ const POLICIES = (["Audit", "Deny"] as const).flatMap((e) => buildRules(DEFAULT_
 const policy = POLICIES[0];
 const P = `policies.kyverno.io/v1/ValidatingPolicy ${policy.metadata.name}`;
 
+// The GPU pool kinds, as components/gpu renders them for an AWS pool.
+const gpuPool = {
+  apiVersion: "platform.openhands.ai/v1alpha1",
+  kind: "GPUNodePool",
+  metadata: { name: "gpu-l4", namespace: "gpu-node-pools" },
+  spec: renderPoolSpec(
+    { name: "gpu-l4", cloud: "aws", instanceType: "g6.xlarge", gpuType: "nvidia-l4", gpuCount: 1, minSize: 0, maxSize: 4, diskSizeGb: 100, labels: {}, aws: { clusterName: "c", region: "us-east-1" } },
+    "default",
+    compositionName("aws"),
+  ),
+};
 const VALID: Record<string, any>[] = [
+  renderXrd(),
+  renderComposition("aws"),
+  gpuPool,
   grafana,
   datasource,
   folder,

@@ -1,4 +1,5 @@
 import { CROSSPLANE_KINDS } from "./crossplane";
+import { GPU_POOL_KINDS } from "./gpu-pools";
 import { GRAFANA_KINDS } from "./grafana";
 import { KYVERNO_KINDS } from "./kyverno";
 import { validatorFor, type KindSchema, type Validator } from "./meta";
@@ -11,7 +12,7 @@ import { ROOK_KINDS } from "./rook";
  */
 
 /** Every kind with a schema here. */
-export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS];
+export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS, ...GPU_POOL_KINDS];
 
 /** Validators by `<apiVersion>/<kind>`, for `EXTRA_SCHEMAS`. */
 export const SCHEMAS: ReadonlyMap<string, Validator> = new Map([...KINDS.map((k): [string, Validator] => [`${k.apiVersion}/${k.kind}`, validatorFor(k)]), ...OLLAMAFLEET_VALIDATORS]);

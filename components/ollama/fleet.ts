@@ -1,0 +1,92 @@
+import type { PlatformConfig } from "../../config/schema";
+import { fleetName } from "../../config/rules";
+import type { Values } from "../../lib/merge";
+import { mergeValues } from "../../lib/merge";
+
+/*
+ * OllamaFleet objects (openhands.ai/v1alpha1, the fleet contract) from the stack's fleets.
+ * Pure. Every field the config holds is written out, defaults included, so a change of the
+ * CRD's defaults never changes a running fleet behind the stack's back.
+ */
+
+/** One fleet as validated config gives it (`platform:ollama.fleets[]`). */
+export type FleetSettings = PlatformConfig["ollama"]["fleets"][number];
+
+/** `apiVersion` and `kind` of the fleet resource. */
+export const FLEET_API_VERSION = "openhands.ai/v1alpha1";
+export const FLEET_KIND = "OllamaFleet";
+/** Port of Ollama's API (the Service's and the container's). */
+export const OLLAMA_PORT = 11434;
+
+/** Name of a fleet (its own, or the stable slug of its model). */
+export { fleetName };
+
+/** The OpenAI-compatible base URL of a fleet. */
+export function fleetEndpoint(name: string, namespace: string): string {
+  return `http://${name}.${namespace}.svc.cluster.local:${OLLAMA_PORT}/v1`;
+}
+
+/** `spec` of a fleet's OllamaFleet. */
+export function renderFleetSpec(f: FleetSettings): Values {
+  const spec: Values = {
+    model: f.model,
+    replicas: f.replicas,
+    resources: { gpu: f.resources.gpu, cpu: f.resources.cpu, memory: f.resources.memory, ...(f.resources.gpuType ? { gpuType: f.resources.gpuType } : {}) },
+    storage: { size: f.storage.size, retainPolicy: f.storage.retainPolicy, ...(f.storage.class ? { class: f.storage.class } : {}) },
+    contextLength: f.contextLength,
+    keepAlive: f.keepAlive,
+  };
+  if (f.image) spec.image = f.image;
+  if (f.scaling) {
+    spec.scaling = {
+      minReplicas: f.scaling.minReplicas,
+      maxReplicas: f.scaling.maxReplicas,
+      cooldownSeconds: f.scaling.cooldownSeconds,
+      metrics: f.scaling.metrics.map((m) => ({ type: m.type, target: m.target, ...(m.query ? { query: m.query } : {}) })),
+    };
+  }
+  if (f.placement) {
+    const p = f.placement;
+    spec.placement = {
+      ...(p.gpuPool ? { gpuPool: p.gpuPool } : {}),
+      ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
+      ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
+    };
+  }
+  // Key-sorted, so the same config always registers the same inputs.
+  return mergeValues(spec);
+}
+
+/** The whole OllamaFleet object of a fleet. */
+export function renderFleet(f: FleetSettings, namespace: string): Values {
+  const name = fleetName(f);
+  return {
+    apiVersion: FLEET_API_VERSION,
+    kind: FLEET_KIND,
+    metadata: {
+      name,
+      namespace,
+      labels: { "app.kubernetes.io/part-of": "agent-platform", "openhands.ai/fleet": name },
+      // `pulumi up` waits for the operator's Ready condition: a fleet that never serves fails the update.
+      annotations: { "pulumi.com/waitFor": "condition=Ready" },
+    },
+    spec: renderFleetSpec(f),
+  };
+}
+
+/** What OpenHands needs of each fleet: endpoint, model and context window. */
+export interface FleetEndpoint {
+  endpoint: string;
+  model: string;
+  contextLength: number;
+}
+
+/** Endpoint, model and context length per fleet name. */
+export function fleetEndpoints(fleets: readonly FleetSettings[], namespace: string): Record<string, FleetEndpoint> {
+  return Object.fromEntries(
+    fleets.map((f) => {
+      const name = fleetName(f);
+      return [name, { endpoint: fleetEndpoint(name, namespace), model: f.model, contextLength: f.contextLength }];
+    }),
+  );
+}

@@ -1,0 +1,166 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import type { PlatformConfig } from "../../config/schema";
+import { CHARTS } from "../catalog";
+import type { ClusterLayer, MeshLayer, ModelServingLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { GpuCapacityLayer } from "../gpu";
+import { platformNamespace, platformRelease } from "../helm";
+import { fleetEndpoints, fleetName, renderFleet, type FleetEndpoint } from "./fleet";
+import { DEV_BUILD_COMMAND, DEV_REPOSITORY, devTag, operatorSourceHash, splitImage } from "./image";
+import { renderOperatorValues } from "./values";
+
+export * from "./fleet";
+export * from "./image";
+export * from "./values";
+
+/** Ollama settings, as validated config gives them (`platform:ollama`). */
+export type OllamaSettings = PlatformConfig["ollama"];
+
+/** Arguments of {@link Ollama}. */
+export interface OllamaArgs {
+  cluster: ClusterLayer;
+  /** The operator's and the model servers' pods wait for the CNI. */
+  network: NetworkLayer;
+  /** Fleets join the mesh (its request metrics drive scaling): pods wait for its injector. */
+  mesh: MeshLayer;
+  /** Each replica's model cache is a PVC of the default StorageClass. */
+  storage: StorageLayer;
+  /** Prometheus (its URL for scaling queries; its CRDs for the operator's ServiceMonitor). */
+  monitoring: MonitoringCrdsLayer & { readonly prometheusUrl?: string };
+  /** KEDA, which scaled fleets need; undefined when disabled (config then allows no scaling). */
+  autoscaling: { readonly ready: pulumi.Resource[] } | undefined;
+  /** GPU capacity GPU fleets wait for ({@link NO_GPU_CAPACITY} without pools). */
+  gpu: GpuCapacityLayer;
+  settings: OllamaSettings;
+  /**
+   * Where the operator image comes from when `settings.operator.image` is unset: build
+   * `operatorDir` (absolute) with docker and load it into the kind cluster `kindCluster`.
+   * Undefined outside kind, where an image must be configured.
+   */
+  devBuild: { kindCluster: string; operatorDir: string } | undefined;
+}
+
+// A model pull can take many minutes (the 32b model is ~20 GB) before a fleet turns Ready.
+const FLEET_TIMEOUTS = { create: "60m", update: "60m" };
+
+/** Native sidecars: the proxy starts before the init container that pulls the model (no network otherwise). */
+const LINKERD_NATIVE_SIDECAR = { "config.linkerd.io/proxy-enable-native-sidecar": "true" };
+
+/**
+ * Model serving: the OllamaFleet operator (operator/chart) in `ollama-system` and one
+ * OllamaFleet per configured fleet in the fleet namespace (meshed). In dev the operator
+ * image is built from source and loaded into kind; elsewhere it is the configured one.
+ */
+export class Ollama extends pulumi.ComponentResource implements ModelServingLayer {
+  /** OpenAI-compatible base URL per fleet name. */
+  public readonly endpoints: Record<string, string>;
+  /** Endpoint, model and context length per fleet name (what OpenHands configures). */
+  public readonly fleets: Record<string, FleetEndpoint>;
+  /** The operator image the release runs. */
+  public readonly operatorImage: string;
+  /** Namespace of the fleets' pods. */
+  public readonly namespace: string;
+  /** The fleets, each Ready (Pulumi waits on their Ready condition); the operator release without fleets. */
+  public readonly ready: pulumi.Resource[];
+  /** The operator release (its CRD): what anything else creating fleets waits for. */
+  public readonly operator: k8s.helm.v3.Release;
+
+  constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:ollama:Ollama", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const s = args.settings;
+    const pin = CHARTS.ollamaFleetOperator;
+
+    let image: { repository: string; tag: string };
+    let build: command.local.Command | undefined;
+    if (s.operator.image !== undefined) {
+      image = splitImage(s.operator.image);
+    } else if (args.devBuild !== undefined) {
+      let hash: string;
+      try {
+        hash = operatorSourceHash(args.devBuild.operatorDir);
+      } catch (e) {
+        throw new pulumi.ResourceError(`platform:ollama.operator.image: unset, so dev builds the operator, but ${(e as Error).message}`, this);
+      }
+      const tag = devTag(hash);
+      image = { repository: DEV_REPOSITORY, tag };
+      const ref = `${DEV_REPOSITORY}:${tag}`;
+      build = new command.local.Command(
+        `${name}-operator-image`,
+        {
+          create: DEV_BUILD_COMMAND,
+          // Relative to the project directory, where Pulumi runs the command.
+          environment: { IMAGE: ref, CLUSTER: args.devBuild.kindCluster, DIR: path.relative(process.cwd(), args.devBuild.operatorDir) || "." },
+          // A new tag (a source change) rebuilds; an unchanged tree changes nothing.
+          triggers: [ref],
+        },
+        // The provider waits for the kind cluster, which `kind load` needs.
+        { parent: this, dependsOn: [args.cluster.provider] },
+      );
+    } else {
+      throw new pulumi.ResourceError(`platform:ollama.operator.image: missing; outside kind the operator image must be configured (pinned repository:tag)`, this);
+    }
+    this.operatorImage = `${image.repository}:${image.tag}`;
+
+    // The operator's pods stay out of the mesh (it talks to the API server only).
+    const opNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    // Ollama's image runs as root (its cache at /root/.ollama): baseline, not restricted.
+    const injection = args.mesh.injection;
+    const fleetNs = platformNamespace(
+      `${name}-fleets-ns`,
+      {
+        name: s.namespace,
+        podSecurity: "baseline",
+        mesh: injection ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? LINKERD_NATIVE_SIDECAR : {}) } } : undefined,
+      },
+      this,
+    );
+
+    const prometheusUrl = args.monitoring.prometheusUrl;
+    const release = platformRelease(
+      `${name}-operator`,
+      {
+        pin,
+        releaseName: "ollama-fleet-operator",
+        namespace: opNs,
+        values: renderOperatorValues({ image, replicas: s.operator.replicas, mesh: args.mesh.kind, prometheusUrl, fleetNamespace: s.namespace }),
+        overrides: s.operator.values,
+        dependsOn: [...args.network.ready, ...(prometheusUrl !== undefined ? args.monitoring.ready : []), ...(build ? [build] : [])],
+      },
+      { parent: this },
+    );
+    this.operator = release;
+    this.namespace = s.namespace;
+    const fleets: pulumi.Resource[] = [];
+
+    for (const f of s.fleets) {
+      const fleet = fleetName(f);
+      const pool = f.placement?.gpuPool;
+      if (pool !== undefined && !args.gpu.pools.includes(pool)) {
+        throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).placement.gpuPool: "${pool}" is not a GPU pool of this stack (${args.gpu.pools.join(", ") || "none"})`, this);
+      }
+      if (f.scaling && args.autoscaling === undefined) {
+        throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).scaling: set, but KEDA is not installed (autoscaling.keda.enabled: false)`, this);
+      }
+      const cr = new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet(f, s.namespace) as k8s.apiextensions.CustomResourceArgs, {
+        parent: this,
+        dependsOn: [
+          release,
+          fleetNs,
+          ...args.mesh.ready,
+          ...args.storage.ready,
+          ...(f.scaling ? args.autoscaling!.ready : []),
+          ...(f.resources.gpu > 0 ? args.gpu.capacityReady : []),
+        ],
+        customTimeouts: FLEET_TIMEOUTS,
+      });
+      fleets.push(cr);
+    }
+    this.ready = fleets.length > 0 ? fleets : [release];
+
+    this.fleets = fleetEndpoints(s.fleets, s.namespace);
+    this.endpoints = Object.fromEntries(Object.entries(this.fleets).map(([k, v]) => [k, v.endpoint]));
+    this.registerOutputs({ endpoints: this.endpoints, fleets: this.fleets, operatorImage: this.operatorImage });
+  }
+}

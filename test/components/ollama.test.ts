@@ -1,0 +1,266 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { CHARTS } from "../../components/catalog";
+import { NO_GPU_CAPACITY, type GpuCapacityLayer } from "../../components/gpu";
+import {
+  DEV_REPOSITORY,
+  devTag,
+  fleetEndpoints,
+  Ollama,
+  operatorSourceHash,
+  renderFleet,
+  renderOperatorValues,
+  splitImage,
+  type FleetSettings,
+  type OllamaSettings,
+} from "../../components/ollama";
+import { modelSlug } from "../../operator/src/names";
+import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
+import { SCHEMAS } from "../helpers/schemas";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const FLEET = "kubernetes:openhands.ai/v1alpha1:OllamaFleet";
+const NS = "kubernetes:core/v1:Namespace";
+const CMD = "command:local:Command";
+
+const storage = { size: "10Gi", retainPolicy: "Retain" as const };
+const CPU: FleetSettings = { model: "qwen2.5-coder:0.5b", replicas: 1, resources: { gpu: 0, cpu: "500m", memory: "1536Mi" }, storage, contextLength: 32768, keepAlive: "24h" };
+const GPU_SCALED: FleetSettings = {
+  model: "qwen2.5-coder:32b",
+  replicas: 1,
+  resources: { gpu: 1, cpu: "3", memory: "12Gi" },
+  storage: { size: "50Gi", retainPolicy: "Retain" },
+  scaling: { minReplicas: 1, maxReplicas: 3, metrics: [{ type: "requestsPerSecond", target: "1" }], cooldownSeconds: 300 },
+  contextLength: 32768,
+  keepAlive: "24h",
+  placement: { gpuPool: "gpu-l4" },
+};
+const settings = (fleets: FleetSettings[], image?: string): OllamaSettings => ({ operator: { image, replicas: 2, values: {} }, namespace: "ollama", fleets });
+
+/** An operator directory with the files the image is built from. */
+function operatorFixture(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "operator-"));
+  fs.mkdirSync(path.join(dir, "src"));
+  fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM node:24.21.0-alpine\n");
+  fs.writeFileSync(path.join(dir, "package.json"), "{}\n");
+  fs.writeFileSync(path.join(dir, "src", "main.ts"), "export {};\n");
+  return dir;
+}
+
+interface Options {
+  settings: OllamaSettings;
+  mesh?: "istio" | "linkerd" | "none";
+  prometheus?: boolean;
+  keda?: boolean;
+  gpu?: boolean;
+  devBuild?: { kindCluster: string; operatorDir: string };
+}
+
+async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; error?: unknown }> {
+  let layer: Ollama | undefined;
+  let error: unknown;
+  const run = await recordResources(async () => {
+    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+    const c = (t: string, n: string) => new pulumi.ComponentResource(t, n);
+    const mesh = o.mesh ?? "istio";
+    const gpu: GpuCapacityLayer = o.gpu === false ? NO_GPU_CAPACITY : { capacityReady: [c("test:gpu:Pool", "pool")], pools: ["gpu-l4"] };
+    try {
+      layer = new Ollama("ollama", {
+        cluster: { provider, apiServer: { host: "auto", port: 443 } },
+        network: { ready: [c("test:network:Cni", "cni")] },
+        mesh: {
+          kind: mesh,
+          injection: mesh === "istio" ? { labels: { "istio-injection": "enabled" }, annotations: {} } : mesh === "linkerd" ? { labels: {}, annotations: { "linkerd.io/inject": "enabled" } } : undefined,
+          ready: [c("test:mesh:Mesh", "mesh")],
+        },
+        storage: { defaultStorageClass: "standard", ready: [c("test:storage:Storage", "storage")] },
+        monitoring: o.prometheus === false ? { ready: [] } : { ready: [c("test:observability:Kps", "kps")], prometheusUrl: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" },
+        autoscaling: o.keda === false ? undefined : { ready: [c("test:autoscaling:Keda", "keda")] },
+        gpu,
+        settings: o.settings,
+        devBuild: o.devBuild,
+      });
+    } catch (e) {
+      error = e;
+    }
+    return {};
+  });
+  return { run, layer, error };
+}
+
+describe("the operator image", () => {
+  it("derives the dev tag from the sources: stable across runs, new on any change", () => {
+    const dir = operatorFixture();
+    const first = operatorSourceHash(dir);
+    assert.equal(operatorSourceHash(dir), first);
+    assert.match(devTag(first), /^0\.1\.0-dev\.[0-9a-f]{12}$/);
+    fs.utimesSync(path.join(dir, "src", "main.ts"), new Date(0), new Date(0));
+    assert.equal(operatorSourceHash(dir), first, "a touched file with the same bytes keeps the tag");
+    fs.writeFileSync(path.join(dir, "src", "main.ts"), "export const x = 1;\n");
+    assert.notEqual(operatorSourceHash(dir), first);
+    const again = operatorSourceHash(dir);
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM node:24.21.0\n");
+    assert.notEqual(operatorSourceHash(dir), again);
+  });
+
+  it("hashes the repository's operator, which has something to build", () => {
+    assert.match(devTag(operatorSourceHash(path.join(ROOT, "operator"))), /^0\.1\.0-dev\.[0-9a-f]{12}$/);
+  });
+
+  it("refuses to hash a directory with nothing to build", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "empty-"));
+    assert.throws(() => operatorSourceHash(dir), /no Dockerfile or src\//);
+  });
+
+  it("splits a pinned reference for the chart and refuses latest and untagged images", () => {
+    assert.deepEqual(splitImage("registry.example.com:5000/platform/op:0.1.0"), { repository: "registry.example.com:5000/platform/op", tag: "0.1.0" });
+    assert.deepEqual(splitImage(`ghcr.io/o/op:0.1.0@sha256:${"a".repeat(64)}`), { repository: "ghcr.io/o/op", tag: `0.1.0@sha256:${"a".repeat(64)}` });
+    assert.throws(() => splitImage("ghcr.io/o/op:latest"), /latest/);
+    assert.throws(() => splitImage("ghcr.io/o/op"), /no tag/);
+  });
+});
+
+describe("OllamaFleet rendering", () => {
+  it("writes every configured field per the contract and nothing the config lacks", () => {
+    const f = renderFleet(GPU_SCALED, "ollama") as any;
+    assert.equal(f.apiVersion, "openhands.ai/v1alpha1");
+    assert.equal(f.kind, "OllamaFleet");
+    assert.equal(f.metadata.name, modelSlug("qwen2.5-coder:32b"));
+    assert.equal(f.metadata.namespace, "ollama");
+    assert.equal(f.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+    assert.deepEqual(f.spec, {
+      contextLength: 32768,
+      keepAlive: "24h",
+      model: "qwen2.5-coder:32b",
+      placement: { gpuPool: "gpu-l4" },
+      replicas: 1,
+      resources: { cpu: "3", gpu: 1, memory: "12Gi" },
+      scaling: { cooldownSeconds: 300, maxReplicas: 3, metrics: [{ target: "1", type: "requestsPerSecond" }], minReplicas: 1 },
+      storage: { retainPolicy: "Retain", size: "50Gi" },
+    });
+    const cpu = renderFleet({ ...CPU, name: "coder" }, "ollama") as any;
+    assert.equal(cpu.metadata.name, "coder");
+    assert.equal(cpu.spec.scaling, undefined);
+    assert.equal(cpu.spec.placement, undefined);
+    const validate = SCHEMAS.get("openhands.ai/v1alpha1/OllamaFleet");
+    assert.ok(validate, "no OllamaFleet schema registered");
+    for (const o of [f, cpu]) assert.deepEqual(validate(o), []);
+  });
+
+  it("gives each fleet an in-cluster OpenAI-compatible endpoint with its model and context length", () => {
+    const name = modelSlug(CPU.model);
+    assert.deepEqual(fleetEndpoints([CPU], "ollama"), { [name]: { endpoint: `http://${name}.ollama.svc.cluster.local:11434/v1`, model: "qwen2.5-coder:0.5b", contextLength: 32768 } });
+  });
+
+  it("tells the operator its image, mesh, Prometheus and the one namespace it watches", () => {
+    const v = renderOperatorValues({ image: { repository: "r/op", tag: "0.1.0" }, replicas: 2, mesh: "linkerd", prometheusUrl: "http://p:9090", fleetNamespace: "ollama" }) as any;
+    assert.deepEqual(v.image, { repository: "r/op", tag: "0.1.0", pullPolicy: "IfNotPresent" });
+    assert.equal(v.mesh, "linkerd");
+    assert.equal(v.prometheusUrl, "http://p:9090");
+    assert.deepEqual(v.watchNamespaces, ["ollama"]);
+    assert.equal(v.serviceMonitor.enabled, true);
+    const bare = renderOperatorValues({ image: { repository: "r/op", tag: "0.1.0" }, replicas: 1, mesh: "none", fleetNamespace: "ollama" }) as any;
+    assert.equal(bare.serviceMonitor.enabled, false);
+    assert.equal("prometheusUrl" in bare, false);
+  });
+});
+
+describe("the Ollama layer under mocks", () => {
+  it("installs the operator from the local chart with the configured image in ollama-system", async () => {
+    const { run, layer } = await build({ settings: settings([CPU], "registry.example.com/platform/ollama-fleet-operator:0.1.0") });
+    const r = run.get(RELEASE, "ollama-operator");
+    assert.equal(r.inputs.chart, "operator/chart");
+    assert.equal(r.inputs.chart, CHARTS.ollamaFleetOperator.chart);
+    assert.equal(r.inputs.namespace, "ollama-system");
+    assert.equal(r.inputs.repositoryOpts, undefined);
+    assert.deepEqual(r.inputs.values.image, { repository: "registry.example.com/platform/ollama-fleet-operator", tag: "0.1.0", pullPolicy: "IfNotPresent" });
+    assert.equal(r.inputs.values.mesh, "istio");
+    assert.equal(r.inputs.values.serviceMonitor.enabled, true);
+    assert.equal(run.ofType(CMD).length, 0, "a configured image is pulled, not built");
+    assert.equal(layer!.operatorImage, "registry.example.com/platform/ollama-fleet-operator:0.1.0");
+    assert.ok(run.dependsOn(`${RELEASE}::ollama-operator`, "test:network:Cni::cni"));
+    assert.ok(run.dependsOn(`${RELEASE}::ollama-operator`, "test:observability:Kps::kps"));
+  });
+
+  it("puts the fleets in a meshed baseline namespace and the operator outside the mesh", async () => {
+    const { run } = await build({ settings: settings([CPU], "r.example.com/op:0.1.0") });
+    const fleets = run.get(NS, "ollama-fleets-ns").inputs.metadata;
+    assert.equal(fleets.name, "ollama");
+    assert.equal(fleets.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.equal(fleets.labels["istio-injection"], "enabled");
+    const op = run.get(NS, "ollama-operator-ns").inputs.metadata;
+    assert.equal(op.name, "ollama-system");
+    assert.equal(op.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.equal(op.labels["istio-injection"], undefined);
+  });
+
+  it("runs Linkerd's proxy as a native sidecar, so the model pull in the init container has network", async () => {
+    const { run } = await build({ settings: settings([CPU], "r.example.com/op:0.1.0"), mesh: "linkerd" });
+    const md = run.get(NS, "ollama-fleets-ns").inputs.metadata;
+    assert.equal(md.annotations["linkerd.io/inject"], "enabled");
+    assert.equal(md.annotations["config.linkerd.io/proxy-enable-native-sidecar"], "true");
+  });
+
+  it("builds the image in dev and loads it into kind before the release, keyed by the source tag", async () => {
+    const dir = operatorFixture();
+    const tag = devTag(operatorSourceHash(dir));
+    const { run, layer } = await build({ settings: settings([CPU]), devBuild: { kindCluster: "local-hands", operatorDir: dir } });
+    const cmd = run.get(CMD, "ollama-operator-image");
+    assert.match(cmd.inputs.create, /docker build --tag "\$IMAGE".*&& kind load docker-image "\$IMAGE" --name "\$CLUSTER"/);
+    assert.equal(cmd.inputs.environment.IMAGE, `${DEV_REPOSITORY}:${tag}`);
+    assert.equal(cmd.inputs.environment.CLUSTER, "local-hands");
+    assert.deepEqual(cmd.inputs.triggers, [`${DEV_REPOSITORY}:${tag}`]);
+    assert.ok(run.dependsOn(`${RELEASE}::ollama-operator`, `${CMD}::ollama-operator-image`));
+    assert.deepEqual(run.get(RELEASE, "ollama-operator").inputs.values.image, { repository: DEV_REPOSITORY, tag, pullPolicy: "IfNotPresent" });
+    assert.doesNotMatch(layer!.operatorImage, /:latest$/);
+  });
+
+  it("refuses to run without an image outside kind", async () => {
+    const { error } = await build({ settings: settings([CPU]) });
+    assert.match(String(error), /platform:ollama\.operator\.image: missing/);
+  });
+
+  it("creates one fleet per configured fleet after the operator, the mesh and storage; no KEDA or GPU wait for a plain CPU fleet", async () => {
+    const { run } = await build({ settings: settings([CPU], "r.example.com/op:0.1.0") });
+    const name = modelSlug(CPU.model);
+    const key = `${FLEET}::ollama-fleet-${name}`;
+    assert.equal(run.get(FLEET, `ollama-fleet-${name}`).inputs.metadata.name, name);
+    assert.ok(run.dependsOn(key, `${RELEASE}::ollama-operator`));
+    assert.ok(run.dependsOn(key, "test:mesh:Mesh::mesh"));
+    assert.ok(run.dependsOn(key, "test:storage:Storage::storage"));
+    assert.ok(!run.dependsOn(key, "test:autoscaling:Keda::keda"));
+    assert.ok(!run.dependsOn(key, "test:gpu:Pool::pool"));
+  });
+
+  it("makes scaled fleets wait for KEDA and GPU fleets for GPU capacity", async () => {
+    const { run } = await build({ settings: settings([GPU_SCALED], "r.example.com/op:0.1.0") });
+    const key = `${FLEET}::ollama-fleet-${modelSlug(GPU_SCALED.model)}`;
+    assert.ok(run.dependsOn(key, "test:autoscaling:Keda::keda"));
+    assert.ok(run.dependsOn(key, "test:gpu:Pool::pool"));
+    assert.ok(run.dependsOn(key, `${RELEASE}::ollama-operator`));
+  });
+
+  it("rejects a fleet on a pool the GPU layer does not have, and scaling without KEDA", async () => {
+    const noPool = await build({ settings: settings([GPU_SCALED], "r.example.com/op:0.1.0"), gpu: false });
+    assert.match(String(noPool.error), /placement\.gpuPool: "gpu-l4" is not a GPU pool of this stack \(none\)/);
+    const noKeda = await build({ settings: settings([{ ...GPU_SCALED, placement: undefined }], "r.example.com/op:0.1.0"), keda: false });
+    assert.match(String(noKeda.error), /scaling: set, but KEDA is not installed/);
+  });
+
+  it("exports each fleet's endpoint, model and context length", async () => {
+    const { layer } = await build({ settings: settings([CPU, { ...CPU, name: "coder-b", contextLength: 65536 }], "r.example.com/op:0.1.0") });
+    const name = modelSlug(CPU.model);
+    assert.deepEqual(layer!.endpoints, { [name]: `http://${name}.ollama.svc.cluster.local:11434/v1`, "coder-b": "http://coder-b.ollama.svc.cluster.local:11434/v1" });
+    assert.equal(layer!.fleets["coder-b"].contextLength, 65536);
+    assert.equal((await resolveOutput(layer!.endpoints)).secret, false);
+    // What OpenHands waits for: the fleets themselves, each Ready.
+    assert.equal(layer!.namespace, "ollama");
+    assert.equal(layer!.ready.length, 2);
+    assert.ok(!layer!.ready.includes(layer!.operator));
+  });
+});
