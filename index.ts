@@ -13,10 +13,13 @@ import { HubbleUiIngress, Networking } from "./components/networking";
 import { ObjectStorage } from "./components/object-storage";
 import { Observability } from "./components/observability";
 import { Ollama } from "./components/ollama";
+import { OpenHands } from "./components/openhands";
 import { Policy } from "./components/policy";
 import { chartVersions, selectedCharts, selectedPins } from "./components/selection";
 import { Serverless } from "./components/serverless";
 import { Storage } from "./components/storage";
+import { Workspace } from "./components/workspace";
+import { openHandsFleet } from "./config/rules";
 
 // 1. Config: validated once; components get plain typed settings.
 const { config, secrets } = readPlatformConfig();
@@ -103,11 +106,48 @@ const ollama = new Ollama("ollama", {
   devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name, operatorDir: path.join(__dirname, "operator") } : undefined,
 });
 
+// 7. OpenHands: the sandbox contract and isolation always, the chart once its license is
+// accepted; its LLM is a fleet of the model layer.
+const openhandsFleet = openHandsFleet(config);
+const openhands =
+  config.openhands.enabled && openhandsFleet !== undefined
+    ? new OpenHands("openhands", {
+        cluster,
+        network,
+        ingress,
+        certificates,
+        storage,
+        models: { namespace: config.ollama.namespace, fleets: ollama.fleets, ready: ollama.ready },
+        fleet: openhandsFleet,
+        settings: config.openhands,
+        domain: config.domain,
+        issuer: config.certificates.issuer,
+      })
+    : undefined;
+const workspace =
+  openhands && config.openhands.workspace.enabled
+    ? new Workspace("workspace", { cluster, network, namespace: openhands.namespaceResource.metadata.name, image: config.openhands.workspace.image })
+    : undefined;
+
 // Outputs. Optional endpoints are grouped, with only what the stack enables.
 /** OpenAI-compatible base URL of each model fleet. */
 export const modelEndpoints = ollama.endpoints;
 /** Model and context length of each fleet, next to its endpoint (what OpenHands configures). */
 export const modelFleets = ollama.fleets;
+/** OpenHands: its URL, the sandbox ingress domain, and the LLM endpoint and model it uses. */
+export const openHands = openhands
+  ? pulumi.output(
+      defined({
+        url: openhands.url,
+        sandboxDomain: openhands.sandboxDomain,
+        sandboxNamespace: openhands.sandboxNamespace,
+        llmEndpoint: openhands.llmEndpoint,
+        llmModel: openhands.llmModel,
+        chartInstalled: openhands.release !== undefined,
+        workspace: workspace?.url,
+      }),
+    )
+  : undefined;
 /** The GPU node pools (Crossplane composites). */
 export const gpuPools = gpu?.pools ?? [];
 export const profile = config.profile;

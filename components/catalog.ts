@@ -54,6 +54,8 @@ export const CHARTS = {
   jaeger:              { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1", namespace: "monitoring", kube: ["1.21", null] },
   gpuOperator:         { repo: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v26.7.0", namespace: "gpu-operator", kube: ["1.16", null] },
   ollamaFleetOperator: { repo: "", chart: "operator/chart", version: "0.1.0", namespace: "ollama-system", kube: [null, null] },
+  // Polyform Free Trial license, not open source: installed only with platform:openhands.license.accept.
+  openhands:           { repo: "", chart: "oci://ghcr.io/openhands/helm-charts/openhands", version: "0.50.0", namespace: "openhands", kube: ["1.19", null] },
 } as const satisfies Record<string, ChartPin>;
 
 /** Key of a pinned chart. */

@@ -37,6 +37,7 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     // The GPU Operator runs where GPU pools exist; the fleet operator always (fleets are config).
     gpuOperator: c.gpu.pools.length > 0,
     ollamaFleetOperator: true,
+    openhands: c.openhands.enabled && c.openhands.license !== undefined,
   };
   return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
 }

@@ -131,6 +131,10 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
     gpu: { pools: [] },
     // Audit: violations land in policy reports and the preview pack only warns.
     policy: { enforcement: "Audit" },
+    // The sandbox contract, isolation and the ubuntu-dev workspace on the laptop; sessions at
+    // <session>.localhost with a wildcard certificate from the local CA. The chart itself
+    // installs only once its license is accepted (openhands.license).
+    openhands: { enabled: true, workspace: { enabled: true } },
   },
   prod: {
     profile: "prod",
@@ -203,5 +207,8 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
     },
     // Deny: Kyverno rejects violating requests and the preview pack blocks them.
     policy: { enforcement: "Deny" },
+    // Off until the stack names a wildcard certificate Secret for the sandboxes
+    // (openhands.sandbox.tlsSecret: ACME HTTP-01 issues no wildcards) and decides on the license.
+    openhands: { enabled: false },
   } as PlatformConfigInput,
 };

@@ -113,6 +113,7 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
     }
   }
   errors.push(...checkGpuPools(c), ...checkFleets(c));
+  errors.push(...checkOpenHands(c));
   if (secrets.grafanaAdminPassword !== undefined && secrets.grafanaAdminPassword.length < 12) {
     err(`platform:grafanaAdminPassword: must be at least 12 characters (value not shown)`);
   }
@@ -270,5 +271,60 @@ function checkFleets(c: PlatformConfig): string[] {
       );
     }
   });
+  return errors;
+}
+
+/** The fleet OpenHands uses: `openhands.llm.fleet`, or the first of `ollama.fleets`; undefined without fleets. */
+export function openHandsFleet(c: PlatformConfig): string | undefined {
+  return c.openhands.llm?.fleet ?? (c.ollama.fleets[0] ? fleetName(c.ollama.fleets[0]) : undefined);
+}
+
+/** OpenHands: its license gate, its LLM fleet, and a sandbox contract the platform can honour. */
+function checkOpenHands(c: PlatformConfig): string[] {
+  const errors: string[] = [];
+  const o = c.openhands;
+  const at = "platform:openhands";
+  if (!o.enabled) {
+    if (o.license !== undefined) errors.push(`${at}.license: set, but openhands.enabled is false; enable OpenHands or remove the acceptance`);
+    return errors;
+  }
+  if (o.license === undefined && Object.keys(o.values).length > 0) {
+    errors.push(
+      `${at}.values: set, but the openhands chart is not installed: its license (Polyform Free Trial, not open source) is not accepted. Set openhands.license.accept: polyform-free-trial to install it, or remove the values`,
+    );
+  }
+  const names = c.ollama.fleets.map(fleetName);
+  if (o.llm !== undefined && !names.includes(o.llm.fleet)) {
+    errors.push(`${at}.llm.fleet: "${o.llm.fleet}" is not a fleet of ollama.fleets (${names.length ? names.join(", ") : "none configured"}); name one of them`);
+  }
+  if (names.length === 0) {
+    errors.push(`${at}.enabled: true, but ollama.fleets is empty; OpenHands needs a model fleet for its LLM (add one to ollama.fleets)`);
+  }
+  const s = o.sandbox;
+  const reserved = [CHARTS.openhands.namespace, c.ollama.namespace, "default", "kube-system", "kube-public", "kube-node-lease"];
+  if (reserved.includes(s.namespace)) {
+    errors.push(`${at}.sandbox.namespace: "${s.namespace}" is shared with other workloads; sandboxes run untrusted code and need their own namespace (default openhands-sandboxes)`);
+  }
+  if (c.certificates.issuer === "acme" && s.tlsSecret === undefined) {
+    errors.push(
+      `${at}.sandbox.tlsSecret: missing; sandboxes are served at *.${s.domain ?? c.domain} and ACME HTTP-01 cannot issue wildcard certificates. Create a Secret with a wildcard certificate (e.g. from DNS-01) in namespace ${s.namespace} and name it here`,
+    );
+  }
+  if (s.privileged && !c.policy.systemNamespaces.includes(s.namespace)) {
+    errors.push(`${at}.sandbox.privileged: true, but "${s.namespace}" is not in policy.systemNamespaces, whose policy rejects privileged containers; add it there too, knowing sandboxes run untrusted code`);
+  }
+  if (!c.policy.workloadNamespaces.includes(s.namespace)) {
+    errors.push(`${at}.sandbox.namespace: "${s.namespace}" is not in policy.workloadNamespaces (${c.policy.workloadNamespaces.join(", ")}); sandboxes must run where requests and limits are enforced`);
+  }
+  if (compareQuantities(s.requests.memory, s.limits.memory) > 0) {
+    errors.push(`${at}.sandbox.requests.memory: "${s.requests.memory}" is above limits.memory "${s.limits.memory}"; a request must not exceed its limit`);
+  }
+  if (s.limits.cpu !== undefined && compareQuantities(s.requests.cpu, s.limits.cpu) > 0) {
+    errors.push(`${at}.sandbox.requests.cpu: "${s.requests.cpu}" is above limits.cpu "${s.limits.cpu}"; a request must not exceed its limit`);
+  }
+  const quota = c.policy.pvcQuotaExceptions[s.namespace] ?? c.policy.pvcQuota;
+  if (compareQuantities(s.pvcSize, quota) > 0) {
+    errors.push(`${at}.sandbox.pvcSize: "${s.pvcSize}" exceeds the PVC quota of namespace ${s.namespace} (${quota}, platform:policy.pvcQuota); use at most ${quota}`);
+  }
   return errors;
 }

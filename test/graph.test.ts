@@ -149,6 +149,9 @@ describe("the dev dependency graph", () => {
         "ollama <- mesh", // fleet pods get their sidecar from the injector
         "ollama <- network", // the operator's pods
         "ollama <- observability", // the operator's ServiceMonitor
+        "openhands <- certificates", // the sandbox wildcard certificate from the platform CA
+        "workspace <- network",
+        "workspace <- openhands", // ubuntu-dev runs in the openhands namespace
       ].sort(),
     );
   });

@@ -39,6 +39,8 @@ export const RELEASE_SECONDS: Record<ChartKey, number> = {
   jaeger: 30,
   gpuOperator: 300,
   ollamaFleetOperator: 30,
+  // Keycloak, PostgreSQL, LiteLLM and the app's migrations on a fresh install.
+  openhands: 300,
 };
 
 /** Seconds for other resource kinds, by Pulumi type (or kind suffix). */

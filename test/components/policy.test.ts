@@ -58,7 +58,7 @@ describe("ValidatingPolicy rendering", () => {
       matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...DEFAULT_POLICY_SETTINGS.systemNamespaces].sort() }],
     });
     assert.deepEqual(resources.spec.matchConstraints.namespaceSelector, {
-      matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ollama", "openhands"] }],
+      matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ollama", "openhands", "openhands-sandboxes"] }],
     });
   });
 });

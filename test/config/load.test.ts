@@ -60,7 +60,7 @@ describe("shipped stack files", () => {
 
 // Each row: a bad change to the dev (or prod) stack and the exact message it must produce.
 const BAD: { name: string; base?: "prod"; change: Record<string, unknown>; secrets?: string[]; expect: string }[] = [
-  { name: "unknown top-level key", change: { "platform:meshes": "{}" }, expect: "platform:meshes: unknown key; allowed keys: autoscaling, awsCredentials, azureCredentials, certificates, cluster, crossplane, domain, gcpCredentials, gpu, grafanaAdminPassword, ingress, kubeconfig, mesh, networking, objectStorage, observability, ollama, policy, profile, serverless, storage" },
+  { name: "unknown top-level key", change: { "platform:meshes": "{}" }, expect: "platform:meshes: unknown key; allowed keys: autoscaling, awsCredentials, azureCredentials, certificates, cluster, crossplane, domain, gcpCredentials, gpu, grafanaAdminPassword, ingress, kubeconfig, mesh, networking, objectStorage, observability, ollama, openhands, policy, profile, serverless, storage" },
   { name: "missing profile", change: { "platform:profile": undefined }, expect: 'platform:profile: missing; set it to "dev" or "prod"' },
   { name: "unknown profile", change: { "platform:profile": "staging" }, expect: 'platform:profile: "staging" is not allowed; allowed: "dev", "prod"' },
   { name: "unknown nested key", change: { "platform:mesh": { istio: { enabled: false, sidecars: true } } }, expect: "platform:mesh.istio.sidecars: unknown key" },

@@ -1,0 +1,250 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../catalog";
+import type { CertificatesLayer, ClusterLayer, IngressLayer, ModelServingLayer, NetworkLayer, StorageLayer } from "../contracts";
+import { platformNamespace, platformRelease } from "../helm";
+import {
+  DESIGN_SANDBOX_RULES,
+  RUNTIME_API_EXTRA_RULES,
+  RUNTIME_CLASS_HANDLERS,
+  sandboxLimitRange,
+  sandboxNetworkPolicies,
+  sandboxPodSecurity,
+  sandboxQuota,
+  type Rule,
+} from "./isolation";
+import { chartSecrets } from "./secrets";
+import {
+  llmRoute,
+  OPENHANDS_NAMESPACE,
+  openHandsHosts,
+  PORTS,
+  RELEASE_NAME,
+  renderOpenHandsValues,
+  resolveSandbox,
+  RUNTIME_SERVICE_ACCOUNT,
+  runtimeUrlPattern,
+  sandboxRuntimeEnv,
+  type LlmRoute,
+  type OpenHandsSettings,
+} from "./settings";
+
+export * from "./isolation";
+export { CHART_SECRETS } from "./secrets";
+export * from "./settings";
+
+/** Arguments of {@link OpenHands}. */
+export interface OpenHandsArgs {
+  cluster: ClusterLayer;
+  /** The CNI: OpenHands' pods wait for it. */
+  network: NetworkLayer;
+  /** The default IngressClass (and its controller's namespace, allowed into sandboxes). */
+  ingress: IngressLayer;
+  /** The ClusterIssuer of `openhands.<domain>` and of the sandbox wildcard certificate. */
+  certificates: CertificatesLayer;
+  /** The default StorageClass: sandbox workspaces and the bundled PostgreSQL. */
+  storage: StorageLayer;
+  /** The Ollama fleets; `fleet` names the one OpenHands uses. */
+  models: ModelServingLayer;
+  /** Name of the fleet in `models.fleets` (config: `openhands.llm.fleet`, or the first fleet). */
+  fleet: string;
+  /** `platform:openhands`. */
+  settings: OpenHandsSettings;
+  /** Platform base domain. */
+  domain: string;
+  /** `platform:certificates.issuer`: only `selfSigned` can issue the sandbox wildcard certificate. */
+  issuer: "selfSigned" | "acme";
+}
+
+/** Why the chart is not installed, and how to install it. */
+export function licenseNotice(): string {
+  return `platform:openhands.license: not accepted, so the openhands chart (${CHARTS.openhands.version}, Polyform Free Trial license: not open source, 30 days per calendar year without a commercial license) is not installed; only the sandbox contract, RBAC, isolation and LLM wiring are. Set openhands.license.accept: polyform-free-trial to install it`;
+}
+
+// Pulumi's generic await: the wildcard Certificate counts as created once it is Ready.
+const WAIT_READY = { "pulumi.com/waitFor": "condition=Ready" };
+
+/**
+ * OpenHands on the platform: the `openhands` chart (its app, runtime API and LiteLLM
+ * proxy; installed only when its license is accepted) and, always, the sandbox contract
+ * the runtime API works to: a dedicated namespace with baseline Pod Security, default-deny
+ * NetworkPolicies, a ResourceQuota and LimitRange, the design's Role bound to a dedicated
+ * ServiceAccount, a wildcard certificate for `*.<sandbox domain>`, and the LLM wired to an
+ * Ollama fleet through its in-cluster OpenAI-compatible endpoint.
+ */
+export class OpenHands extends pulumi.ComponentResource {
+  /** `https://openhands.<domain>`. */
+  public readonly url: string;
+  /** Sandboxes are served at `<session>.<sandboxDomain>`. */
+  public readonly sandboxDomain: string;
+  /** The fleet's OpenAI-compatible endpoint OpenHands' LLM routes to. */
+  public readonly llmEndpoint: string;
+  /** The model OpenHands uses. */
+  public readonly llmModel: string;
+  /** Namespace of OpenHands. */
+  public readonly namespace: string;
+  /** Namespace of the agent sandboxes. */
+  public readonly sandboxNamespace: string;
+  /** The runtime settings, as the runtime API's environment. */
+  public readonly runtimeEnv: Record<string, string>;
+  /** The chart release; undefined while its license is not accepted. */
+  public readonly release?: k8s.helm.v3.Release;
+  /** The OpenHands namespace. */
+  public readonly namespaceResource: k8s.core.v1.Namespace;
+
+  constructor(name: string, args: OpenHandsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:openhands:OpenHands", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
+    const s = args.settings;
+    const fail = (msg: string) => new pulumi.ResourceError(msg, this);
+    if (!s.enabled) throw fail(`platform:openhands.enabled: false; the OpenHands layer is built only when enabled`);
+    const fleet = args.models.fleets[args.fleet];
+    if (!fleet) {
+      throw fail(`platform:openhands.llm.fleet: "${args.fleet}" is not a fleet of the model layer (${Object.keys(args.models.fleets).join(", ") || "none"})`);
+    }
+    let llm: LlmRoute;
+    try {
+      llm = llmRoute(args.fleet, fleet);
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
+    const sandbox = resolveSandbox(s.sandbox, { domain: args.domain, ingressClass: args.ingress.className, defaultStorageClass: args.storage.defaultStorageClass });
+    if (sandbox.issueWildcard && args.issuer !== "selfSigned") {
+      throw fail(
+        `platform:openhands.sandbox.tlsSecret: missing; with the "${args.issuer}" issuer the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.namespace}`,
+      );
+    }
+    const installChart = s.license !== undefined;
+    if (!installChart && Object.keys(s.values).length > 0) {
+      throw fail(`platform:openhands.values: set, but the openhands chart is not installed: its license (Polyform Free Trial, not open source) is not accepted; set platform:openhands.license.accept: polyform-free-trial`);
+    }
+    if (!installChart) pulumi.log.info(licenseNotice(), this);
+    this.url = `https://${openHandsHosts(args.domain).app}`;
+    this.sandboxDomain = sandbox.domain;
+    this.llmEndpoint = llm.endpoint;
+    this.llmModel = llm.model;
+    this.namespace = OPENHANDS_NAMESPACE;
+    this.sandboxNamespace = sandbox.namespace;
+    this.runtimeEnv = sandboxRuntimeEnv(sandbox);
+
+    // Neither namespace joins the mesh: sandboxes run untrusted code (a sidecar would be
+    // theirs to tamper with), and the chart's hook Jobs never complete beside a proxy.
+    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "baseline" }, this);
+    const ns = this.namespaceResource;
+    const psa = sandboxPodSecurity(sandbox.privileged);
+    const sandboxNs = platformNamespace(
+      `${name}-sandbox-ns`,
+      { name: sandbox.namespace, podSecurity: psa.enforce, labels: { ...psa.labels, "app.kubernetes.io/component": "agent-sandboxes" } },
+      this,
+    );
+    const sandboxNsName = sandboxNs.metadata.name;
+
+    // RBAC: the design's Role, in the sandbox namespace only, for a dedicated ServiceAccount.
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-runtime-sa`, { metadata: { name: RUNTIME_SERVICE_ACCOUNT, namespace: ns.metadata.name } }, { parent: this });
+    const bind = (role: string, roleName: string, rules: readonly Rule[]) => {
+      const r = new k8s.rbac.v1.Role(`${name}-${role}`, { metadata: { name: roleName, namespace: sandboxNsName }, rules: rules.map((x) => ({ ...x })) }, { parent: this });
+      const b = new k8s.rbac.v1.RoleBinding(
+        `${name}-${role}-binding`,
+        {
+          metadata: { name: roleName, namespace: sandboxNsName },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: r.metadata.name },
+          subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
+        },
+        { parent: this },
+      );
+      return [r, b];
+    };
+    const rbac = bind("sandbox-role", "openhands-sandbox-runtime", DESIGN_SANDBOX_RULES);
+    if (installChart) rbac.push(...bind("runtime-api-role", "openhands-runtime-api-extras", RUNTIME_API_EXTRA_RULES));
+
+    // Isolation: NetworkPolicies, quota, limits, RuntimeClass.
+    const policies = sandboxNetworkPolicies({
+      sandbox,
+      openhandsNamespace: OPENHANDS_NAMESPACE,
+      ingressNamespace: args.ingress.namespace,
+      fleet: { namespace: args.models.namespace, name: args.fleet },
+      egress: s.sandbox.egress,
+    });
+    for (const p of policies) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.metadata.name}`, { metadata: { name: p.metadata.name, namespace: sandboxNsName }, spec: p.spec }, { parent: this });
+    }
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { hard: sandboxQuota(sandbox, s.sandbox.maxSandboxes) } }, { parent: this });
+    new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { limits: sandboxLimitRange(sandbox) } }, { parent: this });
+    const handler = sandbox.runtimeClass ? RUNTIME_CLASS_HANDLERS[sandbox.runtimeClass] : undefined;
+    if (sandbox.runtimeClass && handler) {
+      new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, { metadata: { name: sandbox.runtimeClass }, handler }, { parent: this });
+    }
+
+    // TLS for `<session>.<domain>`: a wildcard certificate from the platform CA (selfSigned),
+    // or the Secret config names.
+    const tls: pulumi.Resource[] = [];
+    if (sandbox.issueWildcard) {
+      tls.push(
+        new k8s.apiextensions.CustomResource(
+          `${name}-sandbox-wildcard`,
+          {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: "sandbox-wildcard", namespace: sandboxNsName, annotations: WAIT_READY },
+            spec: {
+              secretName: sandbox.tlsSecret,
+              dnsNames: [`*.${sandbox.domain}`],
+              issuerRef: { kind: "ClusterIssuer", name: args.certificates.clusterIssuer, group: "cert-manager.io" },
+            },
+          },
+          { parent: this, dependsOn: args.certificates.ready },
+        ),
+      );
+    }
+
+    // The contract as the runtime reads it, for runtimes installed outside this program too.
+    new k8s.core.v1.ConfigMap(
+      `${name}-sandbox-contract`,
+      {
+        metadata: { name: "openhands-sandbox-contract", namespace: ns.metadata.name },
+        data: {
+          ...this.runtimeEnv,
+          RUNTIME_SERVICE_ACCOUNT: RUNTIME_SERVICE_ACCOUNT,
+          RUNTIME_URL_PATTERN: runtimeUrlPattern(sandbox),
+          LLM_BASE_URL: llm.endpoint,
+          LLM_MODEL: `openai/${llm.model}`,
+          LLM_CONTEXT_LENGTH: String(llm.contextLength),
+        },
+      },
+      { parent: this },
+    );
+
+    if (installChart) {
+      const secrets = chartSecrets(name, ns.metadata.name, this);
+      this.release = platformRelease(
+        `${name}-openhands`,
+        {
+          pin: CHARTS.openhands,
+          releaseName: RELEASE_NAME,
+          namespace: ns,
+          values: renderOpenHandsValues({
+            domain: args.domain,
+            sandbox,
+            llm,
+            ingressClass: args.ingress.className,
+            clusterIssuer: args.certificates.clusterIssuer,
+            storageClass: args.storage.defaultStorageClass,
+          }),
+          overrides: s.values,
+          // Keycloak, PostgreSQL and the migrations take a while on a fresh cluster.
+          timeoutSeconds: 1200,
+          dependsOn: [...args.network.ready, ...args.storage.ready, ...args.certificates.ready, sandboxNs, sa, ...rbac, ...secrets, ...tls],
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({
+      url: this.url,
+      sandboxDomain: this.sandboxDomain,
+      llmEndpoint: this.llmEndpoint,
+      llmModel: this.llmModel,
+      llmProxy: installChart ? `http://${RELEASE_NAME}-litellm.${OPENHANDS_NAMESPACE}.svc.cluster.local:${PORTS.litellm}` : undefined,
+      sandboxNamespace: this.sandboxNamespace,
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import type { NetworkPolicy, PolicyPeer, PolicyPort } from "../../lib/netpol";
+import { parseQuantity, quantityToNumber } from "../../lib/quantity";
+import { PORTS, type ResolvedSandbox } from "./settings";
+
+/*
+ * What keeps agent sandboxes (untrusted code) in their box, as plain objects: RBAC for the
+ * runtime, NetworkPolicies, ResourceQuota, LimitRange, RuntimeClass and the namespace's
+ * Pod Security level. Pure, for tests; index.ts creates them.
+ */
+
+/** A PolicyRule as plain data. */
+export interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** The design's verbs for everything the runtime manages. */
+export const SANDBOX_VERBS = ["get", "list", "create", "delete", "watch", "update"];
+
+/**
+ * The design's Role, exactly: pods, pods/exec, pods/portforward, services,
+ * persistentvolumeclaims, ingresses and networkpolicies, with get, list, create, delete,
+ * watch and update, in the sandbox namespace only.
+ */
+export const DESIGN_SANDBOX_RULES: readonly Rule[] = [
+  { apiGroups: [""], resources: ["pods", "pods/exec", "pods/portforward", "services", "persistentvolumeclaims"], verbs: [...SANDBOX_VERBS] },
+  { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: [...SANDBOX_VERBS] },
+];
+
+/**
+ * What runtime-api 0.8.2 needs beyond the design's Role: its chart's ClusterRole, cut down
+ * to the sandbox namespace. Its sandboxes are Deployments (resume scales one back to 1),
+ * it patches what it created, reads pod logs and creates PodDisruptionBudgets and
+ * ServiceAccounts. Cluster-scoped grants (namespaces, persistentvolumes) and the Traefik
+ * and Gateway API routes (not used with Ingress routing) are left out. Bound only when
+ * the chart is installed.
+ */
+export const RUNTIME_API_EXTRA_RULES: readonly Rule[] = [
+  { apiGroups: [""], resources: ["pods", "services", "serviceaccounts", "persistentvolumeclaims"], verbs: ["patch"] },
+  { apiGroups: [""], resources: ["serviceaccounts"], verbs: [...SANDBOX_VERBS] },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+  { apiGroups: ["apps"], resources: ["deployments"], verbs: [...SANDBOX_VERBS, "patch"] },
+  { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["patch"] },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: [...SANDBOX_VERBS, "patch"] },
+];
+
+/**
+ * Pod Security of the sandbox namespace. `baseline` enforced: it rejects privileged
+ * containers, host namespaces, hostPath volumes and added capabilities, which is the
+ * design's "privileged off"; `restricted` cannot be enforced because the runtime API sets
+ * no seccomp profile or capability drop on its pods, so it is only warned and audited.
+ * `privileged: true` lifts enforcement (and needs the namespace in policy.systemNamespaces).
+ */
+export function sandboxPodSecurity(privileged: boolean): { enforce: "baseline" | "privileged"; labels: Record<string, string> } {
+  if (privileged) return { enforce: "privileged", labels: {} };
+  return { enforce: "baseline", labels: { "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" } };
+}
+
+/** Where sandbox traffic may go and come from, besides DNS. */
+export interface SandboxNetwork {
+  sandbox: ResolvedSandbox;
+  /** Namespace of OpenHands (runtime API, app, LiteLLM). */
+  openhandsNamespace: string;
+  /** Namespace of the default ingress controller. */
+  ingressNamespace: string;
+  /** The fleet the LLM routes to: its namespace and name; none without an LLM. */
+  fleet?: { namespace: string; name: string };
+  /** `openhands.sandbox.egress`. */
+  egress: { internet: boolean; cidrs: { cidr: string; except: string[]; ports: number[] }[] };
+}
+
+/** Address ranges the internet option leaves out: private, shared, link-local (cloud metadata), loopback. */
+export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"];
+
+const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
+const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
+
+/**
+ * The sandbox namespace's NetworkPolicies: deny everything, then allow egress to DNS, to
+ * the LLM (the fleet's pods on 11434 and the LiteLLM proxy, which is the URL OpenHands
+ * hands its agents), to the app for the agent's webhooks, and to what config adds; and
+ * ingress only from the ingress controller and OpenHands (runtime API, app).
+ */
+export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
+  const ns = n.sandbox.namespace;
+  const all = {};
+  const policy = (name: string, spec: NetworkPolicy["spec"]): NetworkPolicy => ({ metadata: { name, namespace: ns }, spec });
+  const llmPeers: { to: PolicyPeer[]; ports: PolicyPort[] }[] = [{ to: [{ namespaceSelector: nsSelector(n.openhandsNamespace) }], ports: [tcp(PORTS.litellm)] }];
+  if (n.fleet) {
+    llmPeers.push({
+      to: [{ namespaceSelector: nsSelector(n.fleet.namespace), podSelector: { matchLabels: { "openhands.ai/fleet": n.fleet.name } } }],
+      ports: [tcp(PORTS.ollama)],
+    });
+  }
+  const extra: { to: PolicyPeer[]; ports?: PolicyPort[] }[] = [];
+  if (n.egress.internet) extra.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC_CIDRS] } }], ports: [tcp(80), tcp(443)] });
+  for (const c of n.egress.cidrs) {
+    const peer: PolicyPeer = { ipBlock: c.except.length ? { cidr: c.cidr, except: [...c.except] } : { cidr: c.cidr } };
+    extra.push(c.ports.length ? { to: [peer], ports: c.ports.map(tcp) } : { to: [peer] });
+  }
+  const policies = [
+    policy("default-deny", { podSelector: all, policyTypes: ["Ingress", "Egress"] }),
+    policy("allow-dns", {
+      podSelector: all,
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    }),
+    policy("allow-llm", { podSelector: all, policyTypes: ["Egress"], egress: llmPeers }),
+    policy("allow-openhands-callbacks", {
+      podSelector: all,
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ namespaceSelector: nsSelector(n.openhandsNamespace) }], ports: [tcp(PORTS.app)] }],
+    }),
+    policy("allow-ingress", {
+      podSelector: all,
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ namespaceSelector: nsSelector(n.ingressNamespace) }, { namespaceSelector: nsSelector(n.openhandsNamespace) }] }],
+    }),
+  ];
+  if (extra.length) policies.push(policy("allow-egress-extra", { podSelector: all, policyTypes: ["Egress"], egress: extra }));
+  return policies;
+}
+
+/** `n` times a quantity, in the quantity's own binary or decimal unit when it divides. */
+export function scaleQuantity(q: string, n: number): string {
+  const value = quantityToNumber(parseQuantity(q)) * n;
+  const units: [string, number][] = [
+    ["Ti", 2 ** 40],
+    ["Gi", 2 ** 30],
+    ["Mi", 2 ** 20],
+    ["Ki", 2 ** 10],
+  ];
+  if (/[KMGTPE]i$/.test(q)) {
+    for (const [u, f] of units) if (value % f === 0) return `${value / f}${u}`;
+  }
+  if (Number.isInteger(value)) return String(value);
+  return `${Math.round(value * 1000)}m`;
+}
+
+/** The namespace's ResourceQuota: `maxSandboxes` times one sandbox. */
+export function sandboxQuota(s: ResolvedSandbox, maxSandboxes: number): Record<string, string> {
+  const hard: Record<string, string> = {
+    pods: String(maxSandboxes),
+    persistentvolumeclaims: String(maxSandboxes),
+    "requests.cpu": scaleQuantity(s.requests.cpu, maxSandboxes),
+    "requests.memory": scaleQuantity(s.requests.memory, maxSandboxes),
+    "limits.memory": scaleQuantity(s.limits.memory, maxSandboxes),
+    "requests.storage": scaleQuantity(s.pvcSize, maxSandboxes),
+  };
+  if (s.limits.cpu !== undefined) hard["limits.cpu"] = scaleQuantity(s.limits.cpu, maxSandboxes);
+  return hard;
+}
+
+/**
+ * The namespace's LimitRange: containers default to the contract's requests and limits and
+ * may not exceed the limits; a PVC may not exceed the contract's size (the runtime API
+ * reads PERSISTENT_STORAGE_SIZE, this makes it a ceiling whatever asks).
+ */
+export function sandboxLimitRange(s: ResolvedSandbox): { type: string; default?: Record<string, string>; defaultRequest?: Record<string, string>; max: Record<string, string> }[] {
+  const limits: Record<string, string> = s.limits.cpu === undefined ? { memory: s.limits.memory } : { cpu: s.limits.cpu, memory: s.limits.memory };
+  return [
+    { type: "Container", default: { ...limits }, defaultRequest: { ...s.requests }, max: { ...limits } },
+    { type: "PersistentVolumeClaim", max: { storage: s.pvcSize } },
+  ];
+}
+
+/** Handlers of the RuntimeClasses the platform creates; other names must exist already. */
+export const RUNTIME_CLASS_HANDLERS: Readonly<Record<string, string>> = { gvisor: "runsc", kata: "kata" };

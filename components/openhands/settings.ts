@@ -1,0 +1,231 @@
+import type { PlatformConfig } from "../../config/schema";
+import type { Values } from "../../lib/merge";
+import { CHARTS } from "../catalog";
+import type { ModelFleet } from "../contracts";
+
+/** `platform:openhands`. */
+export type OpenHandsSettings = PlatformConfig["openhands"];
+/** `platform:openhands.sandbox`: the design's `[kubernetes]` settings. */
+export type SandboxSettings = OpenHandsSettings["sandbox"];
+
+/** Namespace of OpenHands (the app, its runtime API and its LiteLLM proxy). */
+export const OPENHANDS_NAMESPACE = CHARTS.openhands.namespace;
+/** Helm release name; the chart derives in-cluster Service names from it. */
+export const RELEASE_NAME = "openhands";
+/** The dedicated ServiceAccount the runtime API runs as, bound only in the sandbox namespace. */
+export const RUNTIME_SERVICE_ACCOUNT = "openhands-sandbox-runtime";
+/** Secret the platform issues the sandbox wildcard certificate into (selfSigned issuer). */
+export const SANDBOX_WILDCARD_SECRET = "sandbox-wildcard-tls";
+/** Smallest context window an OpenHands agent works with, in tokens. */
+export const MIN_CONTEXT_LENGTH = 32768;
+
+/** Ports of the chart's Services that sandboxes call back. */
+export const PORTS = {
+  /** The app (`openhands-service`): agent-server webhooks. */
+  app: 3000,
+  /** The bundled LiteLLM proxy (`<release>-litellm`): the sandboxes' LLM endpoint. */
+  litellm: 4000,
+  /** The runtime API (`<release>-runtime-api`). */
+  runtimeApi: 5000,
+  /** Ollama's API on a fleet's pods. */
+  ollama: 11434,
+} as const;
+
+/** Hosts OpenHands is served at. */
+export function openHandsHosts(domain: string): { app: string; auth: string } {
+  return { app: `openhands.${domain}`, auth: `auth.openhands.${domain}` };
+}
+
+/** The sandbox contract with every platform default filled in. */
+export interface ResolvedSandbox {
+  namespace: string;
+  /** Sessions are served at `<session>.<domain>`. */
+  domain: string;
+  /** TLS Secret (in the sandbox namespace) of the `*.<domain>` certificate. */
+  tlsSecret: string;
+  /** Whether the platform issues that certificate (false: the Secret exists already). */
+  issueWildcard: boolean;
+  ingressClass: string;
+  pvcSize: string;
+  storageClass: string;
+  requests: { cpu: string; memory: string };
+  limits: { cpu?: string; memory: string };
+  imagePullSecret?: string;
+  nodeSelector: Record<string, string>;
+  tolerations: SandboxSettings["tolerations"];
+  privileged: boolean;
+  runtimeClass?: string;
+}
+
+/** What the platform knows that the sandbox settings default to. */
+export interface SandboxPlatform {
+  domain: string;
+  ingressClass: string;
+  defaultStorageClass: string;
+}
+
+/** Fills the platform's defaults into the sandbox settings. Pure. */
+export function resolveSandbox(s: SandboxSettings, p: SandboxPlatform): ResolvedSandbox {
+  return {
+    namespace: s.namespace,
+    domain: s.domain ?? p.domain,
+    tlsSecret: s.tlsSecret ?? SANDBOX_WILDCARD_SECRET,
+    issueWildcard: s.tlsSecret === undefined,
+    ingressClass: p.ingressClass,
+    pvcSize: s.pvcSize,
+    storageClass: s.storageClass ?? p.defaultStorageClass,
+    requests: { ...s.requests },
+    limits: s.limits.cpu === undefined ? { memory: s.limits.memory } : { cpu: s.limits.cpu, memory: s.limits.memory },
+    imagePullSecret: s.imagePullSecret,
+    nodeSelector: { ...s.nodeSelector },
+    tolerations: s.tolerations,
+    privileged: s.privileged,
+    runtimeClass: s.runtimeClass,
+  };
+}
+
+/**
+ * The design's `[kubernetes]` settings as the OpenHands runtime API (runtime-api 0.8.2, the
+ * `runtime-api` subchart of openhands 0.50.0) reads them: environment variables of its
+ * Deployment (`runtime-api.env` values, rendered by the subchart's `_env.yaml`). The names
+ * come from the chart's values and its Replicated install values.
+ *
+ * | design setting       | runtime API                                             |
+ * |----------------------|---------------------------------------------------------|
+ * | namespace            | K8S_NAMESPACE (also `runtime-api.sandbox_namespace`)    |
+ * | ingress domain       | RUNTIME_BASE_URL + RUNTIME_URL_SEPARATOR "."            |
+ * | TLS secret           | RUNTIME_CERT_SECRET (RUNTIME_DISABLE_SSL "false")       |
+ * | PVC size             | PERSISTENT_STORAGE_SIZE                                 |
+ * | storage class        | STORAGE_CLASS                                           |
+ * | CPU/memory requests  | CPU_REQUEST, MEMORY_REQUEST                             |
+ * | limits               | MEMORY_LIMIT, CPU_LIMIT                                 |
+ * | image pull secret    | RUNTIME_IMAGE_PULL_SECRETS                              |
+ * | node selector        | RUNTIME_NODE_SELECTOR (JSON object)                     |
+ * | tolerations          | RUNTIME_TOLERATIONS (JSON array)                        |
+ * | runtime class        | RUNTIME_CLASS ("" = the node's default, runc)           |
+ * | ingress class        | INGRESS_CLASS                                           |
+ * | privileged           | none: the runtime API has no switch; the namespace's   |
+ * |                      | Pod Security level and the disallow-privileged policy   |
+ * |                      | decide (see isolation.ts)                               |
+ *
+ * RUNTIME_NODE_SELECTOR and RUNTIME_TOLERATIONS are always set, empty when unconfigured:
+ * unset, the runtime API injects sysbox-runc's node selector and toleration.
+ */
+export function sandboxRuntimeEnv(r: ResolvedSandbox): Record<string, string> {
+  const env: Record<string, string> = {
+    CPU_REQUEST: r.requests.cpu,
+    INGRESS_CLASS: r.ingressClass,
+    K8S_NAMESPACE: r.namespace,
+    MEMORY_LIMIT: r.limits.memory,
+    MEMORY_REQUEST: r.requests.memory,
+    PERSISTENT_STORAGE_SIZE: r.pvcSize,
+    RUNTIME_BASE_URL: r.domain,
+    RUNTIME_CERT_SECRET: r.tlsSecret,
+    RUNTIME_CLASS: r.runtimeClass ?? "",
+    RUNTIME_DISABLE_SSL: "false",
+    RUNTIME_NODE_SELECTOR: JSON.stringify(r.nodeSelector),
+    RUNTIME_TOLERATIONS: JSON.stringify(r.tolerations),
+    RUNTIME_URL_SEPARATOR: ".",
+    STORAGE_CLASS: r.storageClass,
+  };
+  if (r.limits.cpu !== undefined) env.CPU_LIMIT = r.limits.cpu;
+  if (r.imagePullSecret !== undefined) env.RUNTIME_IMAGE_PULL_SECRETS = r.imagePullSecret;
+  return Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** How the app addresses a sandbox; must agree with RUNTIME_BASE_URL and the separator. */
+export function runtimeUrlPattern(r: ResolvedSandbox): string {
+  return `https://{runtime_id}.${r.domain}`;
+}
+
+/** The LLM as OpenHands uses it: a LiteLLM route to the fleet's OpenAI-compatible endpoint. */
+export interface LlmRoute {
+  /** Fleet name (`ollama.fleets`). */
+  fleet: string;
+  /** The fleet's OpenAI-compatible base URL (`.../v1`). */
+  endpoint: string;
+  /** The model reference the fleet serves; also the LiteLLM route name. */
+  model: string;
+  contextLength: number;
+}
+
+/** The route to `fleet`; throws (message names the key) when its context is too small. */
+export function llmRoute(fleetName: string, fleet: ModelFleet): LlmRoute {
+  if (fleet.contextLength < MIN_CONTEXT_LENGTH) {
+    throw new Error(
+      `platform:ollama.fleets (${fleetName}).contextLength: ${fleet.contextLength} is below ${MIN_CONTEXT_LENGTH}; OpenHands agents need a context of 32k tokens or more`,
+    );
+  }
+  return { fleet: fleetName, endpoint: fleet.endpoint, model: fleet.model, contextLength: fleet.contextLength };
+}
+
+/** The LiteLLM `model_list` entry for a route: OpenAI-compatible provider, the fleet's /v1 base. */
+export function liteLlmModel(route: LlmRoute): Values {
+  return {
+    model_name: route.model,
+    litellm_params: {
+      model: `openai/${route.model}`,
+      api_base: route.endpoint,
+      // Ollama checks no key, but LiteLLM's OpenAI provider refuses to call without one.
+      api_key: "unused-by-ollama",
+    },
+    model_info: { max_input_tokens: route.contextLength, max_tokens: route.contextLength },
+  };
+}
+
+/** What {@link renderOpenHandsValues} needs. */
+export interface OpenHandsValuesArgs {
+  domain: string;
+  sandbox: ResolvedSandbox;
+  llm?: LlmRoute;
+  ingressClass: string;
+  clusterIssuer: string;
+  /** StorageClass of the bundled PostgreSQL's volume. */
+  storageClass: string;
+}
+
+/** Requests and limits for containers the chart leaves unbounded (the workload policy needs them). */
+const LITELLM_RESOURCES = { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } };
+
+/**
+ * Values of the openhands chart: the app at `openhands.<domain>` through the default
+ * IngressClass with a certificate from the platform's ClusterIssuer, Keycloak at
+ * `auth.openhands.<domain>`, the bundled LiteLLM proxy routing to the Ollama fleet, and the
+ * runtime API creating sandboxes per the contract. Pure and deterministic.
+ */
+export function renderOpenHandsValues(a: OpenHandsValuesArgs): Values {
+  const hosts = openHandsHosts(a.domain);
+  const issuer = { "cert-manager.io/cluster-issuer": a.clusterIssuer };
+  const runtimeEnv = sandboxRuntimeEnv(a.sandbox);
+  return {
+    ingress: { enabled: true, host: hosts.app, class: a.ingressClass, annotations: issuer },
+    // The root Ingress's TLS Secret is `app-all-hands-<env>-tls`; the issuer annotation fills it.
+    tls: { enabled: true, env: "platform" },
+    env: {
+      RUNTIME_URL_PATTERN: runtimeUrlPattern(a.sandbox),
+      ...(a.llm ? { LITELLM_DEFAULT_MODEL: `litellm_proxy/${a.llm.model}` } : {}),
+    },
+    // In-cluster, so the app never leaves the cluster to reach its runtime API.
+    sandbox: { apiHostname: `http://${RELEASE_NAME}-runtime-api.${OPENHANDS_NAMESPACE}.svc.cluster.local:${PORTS.runtimeApi}` },
+    keycloak: {
+      enabled: true,
+      ingress: { enabled: true, hostname: hosts.auth, ingressClassName: a.ingressClass, tls: true, annotations: issuer },
+      // The chart's default wait-for-db image is bitnamilegacy/postgresql:latest; pinned here.
+      waitForDb: { image: "docker.io/library/postgres:17.6" },
+    },
+    postgresql: { primary: { persistence: { enabled: true, storageClass: a.storageClass, size: "8Gi" } } },
+    "litellm-helm": {
+      enabled: true,
+      resources: LITELLM_RESOURCES,
+      proxy_config: { model_list: a.llm ? [liteLlmModel(a.llm)] : [] },
+    },
+    "runtime-api": {
+      sandbox_namespace: a.sandbox.namespace,
+      // The chart's own RBAC is a cluster-wide ClusterRole; the platform binds a namespaced
+      // Role in the sandbox namespace to a dedicated ServiceAccount instead.
+      serviceAccount: { create: false, name: RUNTIME_SERVICE_ACCOUNT, createRBAC: false },
+      ingress: { enabled: false },
+      env: runtimeEnv,
+    },
+  };
+}

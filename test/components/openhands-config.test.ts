@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, loadPlatformConfig } from "../../config";
+import { licenseNotice } from "../../components/openhands";
+import { renderOpenHandsValues, resolveSandbox, sandboxRuntimeEnv } from "../../components/openhands/settings";
+import { platformSchema } from "../../config/schema";
+import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
+
+const dev = (openhands: unknown) => loadPlatformConfig({ ...stackFileConfig("dev"), "platform:openhands": JSON.stringify(openhands) }, new Set());
+const problems = (f: () => unknown): string[] => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+describe("openhands config", () => {
+  it("defaults the sandbox contract to the design's table", () => {
+    const s = platformSchema.shape.openhands.parse({ enabled: true }).sandbox;
+    assert.equal(s.namespace, "openhands-sandboxes");
+    assert.equal(s.pvcSize, "2Gi");
+    assert.deepEqual(s.requests, { cpu: "1", memory: "1Gi" });
+    assert.deepEqual(s.limits, { memory: "2Gi" });
+    assert.equal(s.privileged, false);
+    assert.equal(s.runtimeClass, undefined);
+    assert.deepEqual(s.egress, { internet: false, cidrs: [] });
+  });
+
+  it("tells why the chart is not installed, naming the license and the key that accepts it", () => {
+    const n = licenseNotice();
+    assert.ok(n.startsWith("platform:openhands.license: not accepted"));
+    assert.ok(n.includes("Polyform Free Trial license: not open source, 30 days per calendar year without a commercial license"));
+    assert.ok(n.includes("openhands.license.accept: polyform-free-trial"));
+  });
+
+  it("refuses a license acceptance while OpenHands is off", () => {
+    assert.ok(problems(() => dev({ enabled: false, license: { accept: "polyform-free-trial" } })).some((p) => p.startsWith("platform:openhands.license: set, but openhands.enabled is false")));
+  });
+
+  it("refuses chart values without the license", () => {
+    assert.ok(problems(() => dev({ enabled: true, values: { a: 1 } })).some((p) => p.startsWith("platform:openhands.values: set, but the openhands chart is not installed")));
+  });
+
+  it("requires the LLM fleet to be a configured fleet", () => {
+    const p = problems(() => dev({ enabled: true, llm: { fleet: "nope" } }));
+    assert.ok(p.some((m) => /^platform:openhands\.llm\.fleet: "nope" is not a fleet of ollama\.fleets \(qwen2-5-coder-0-5b-[0-9a-f]{6}\)/.test(m)), p.join("\n"));
+  });
+
+  it("requires a wildcard certificate Secret with the acme issuer", () => {
+    const raw = { ...stackFileConfig("prod"), ...Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) };
+    const load = (openhands: unknown) => loadPlatformConfig({ ...raw, "platform:openhands": JSON.stringify(openhands) }, new Set(Object.keys(PROD_SECRETS).map((k) => `platform:${k}`)));
+    const p = problems(() => load({ enabled: true }));
+    assert.ok(p.some((m) => m.startsWith("platform:openhands.sandbox.tlsSecret: missing; sandboxes are served at *.agents.example.com and ACME HTTP-01 cannot issue wildcard certificates")), p.join("\n"));
+    assert.ok(!problems(() => load({ enabled: true, sandbox: { tlsSecret: "wildcard-tls" } })).some((m) => m.includes("tlsSecret")));
+  });
+
+  it("allows privileged sandboxes only where the privileged policy exempts them", () => {
+    assert.ok(problems(() => dev({ enabled: true, sandbox: { privileged: true } })).some((m) => m.startsWith("platform:openhands.sandbox.privileged: true, but \"openhands-sandboxes\" is not in policy.systemNamespaces")));
+  });
+
+  it("refuses a PVC size above the namespace's quota and a shared namespace", () => {
+    const p = problems(() => dev({ enabled: true, sandbox: { pvcSize: "200Gi", namespace: "openhands" } }));
+    assert.ok(p.some((m) => m.startsWith('platform:openhands.sandbox.pvcSize: "200Gi" exceeds the PVC quota')), p.join("\n"));
+    assert.ok(p.some((m) => m.startsWith('platform:openhands.sandbox.namespace: "openhands" is shared with other workloads')), p.join("\n"));
+  });
+});
+
+describe("the sandbox contract as the runtime API reads it", () => {
+  const s = platformSchema.shape.openhands.parse({
+    enabled: true,
+    sandbox: {
+      namespace: "agents",
+      domain: "sandboxes.example.org",
+      tlsSecret: "wild-tls",
+      pvcSize: "5Gi",
+      storageClass: "fast",
+      requests: { cpu: "2", memory: "3Gi" },
+      limits: { cpu: "4", memory: "6Gi" },
+      imagePullSecret: "regcred",
+      nodeSelector: { pool: "sandboxes" },
+      tolerations: [{ key: "sandbox", operator: "Exists", effect: "NoSchedule" }],
+      runtimeClass: "gvisor",
+    },
+  }).sandbox;
+  const r = resolveSandbox(s, { domain: "example.org", ingressClass: "contour", defaultStorageClass: "standard" });
+  const env = sandboxRuntimeEnv(r);
+  const table: [string, string, string][] = [
+    ["namespace", "K8S_NAMESPACE", "agents"],
+    ["ingress domain", "RUNTIME_BASE_URL", "sandboxes.example.org"],
+    ["wildcard host per session", "RUNTIME_URL_SEPARATOR", "."],
+    ["TLS secret", "RUNTIME_CERT_SECRET", "wild-tls"],
+    ["TLS on", "RUNTIME_DISABLE_SSL", "false"],
+    ["PVC size", "PERSISTENT_STORAGE_SIZE", "5Gi"],
+    ["storage class", "STORAGE_CLASS", "fast"],
+    ["CPU request", "CPU_REQUEST", "2"],
+    ["memory request", "MEMORY_REQUEST", "3Gi"],
+    ["CPU limit", "CPU_LIMIT", "4"],
+    ["memory limit", "MEMORY_LIMIT", "6Gi"],
+    ["image pull secret", "RUNTIME_IMAGE_PULL_SECRETS", "regcred"],
+    ["node selector", "RUNTIME_NODE_SELECTOR", '{"pool":"sandboxes"}'],
+    ["tolerations", "RUNTIME_TOLERATIONS", '[{"key":"sandbox","operator":"Exists","effect":"NoSchedule"}]'],
+    ["runtime class", "RUNTIME_CLASS", "gvisor"],
+    ["ingress class", "INGRESS_CLASS", "contour"],
+  ];
+  for (const [setting, variable, value] of table) {
+    it(`puts the ${setting} in ${variable}`, () => assert.equal(env[variable], value));
+  }
+
+  it("hands the runtime API exactly that environment, the namespace and a matching URL pattern", () => {
+    const v = renderOpenHandsValues({ domain: "example.org", sandbox: r, ingressClass: "contour", clusterIssuer: "platform-acme", storageClass: "standard" }) as any;
+    assert.deepEqual(v["runtime-api"].env, env);
+    assert.equal(v["runtime-api"].sandbox_namespace, "agents");
+    assert.equal(v.env.RUNTIME_URL_PATTERN, "https://{runtime_id}.sandboxes.example.org");
+    assert.equal(v.ingress.host, "openhands.example.org");
+    assert.equal(v.ingress.class, "contour");
+    assert.equal(v.ingress.annotations["cert-manager.io/cluster-issuer"], "platform-acme");
+    assert.equal(v.tls.enabled, true);
+  });
+
+  it("defaults to the platform's domain, StorageClass and issued certificate, with empty scheduling", () => {
+    const d = sandboxRuntimeEnv(resolveSandbox(platformSchema.shape.openhands.parse({ enabled: true }).sandbox, { domain: "localhost", ingressClass: "contour", defaultStorageClass: "standard" }));
+    assert.equal(d.RUNTIME_BASE_URL, "localhost");
+    assert.equal(d.STORAGE_CLASS, "standard");
+    assert.equal(d.RUNTIME_CERT_SECRET, "sandbox-wildcard-tls");
+    assert.equal(d.RUNTIME_NODE_SELECTOR, "{}");
+    assert.equal(d.RUNTIME_TOLERATIONS, "[]");
+    assert.equal(d.RUNTIME_CLASS, "");
+    assert.equal(d.CPU_LIMIT, undefined);
+    assert.equal(d.RUNTIME_IMAGE_PULL_SECRETS, undefined);
+  });
+});
