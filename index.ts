@@ -117,7 +117,7 @@ const openhands =
         ingress,
         certificates,
         storage,
-        models: { namespace: config.ollama.namespace, fleets: ollama.fleets, ready: ollama.ready },
+        models: ollama,
         fleet: openhandsFleet,
         settings: config.openhands,
         domain: config.domain,
@@ -130,14 +130,22 @@ const workspace =
     : undefined;
 
 // Outputs. Optional endpoints are grouped, with only what the stack enables.
+export const profile = config.profile;
+export const ingressDomain = config.domain;
+export const kubernetesVersion = cluster.kubernetesVersion;
+export const kubeconfig = cluster.kubeconfig;
+export const charts = chartVersions(selectedCharts(config));
 /** OpenAI-compatible base URL of each model fleet. */
 export const modelEndpoints = ollama.endpoints;
 /** Model and context length of each fleet, next to its endpoint (what OpenHands configures). */
 export const modelFleets = ollama.fleets;
+/** The GPU node pools (Crossplane composites). */
+export const gpuPools = gpu?.pools ?? [];
 /** OpenHands: its URL, the sandbox ingress domain, and the LLM endpoint and model it uses. */
-export const openHands = openhands
-  ? pulumi.output(
-      defined({
+export const openHands = pulumi.output(
+  openhands
+    ? defined({
+        enabled: true,
         url: openhands.url,
         sandboxDomain: openhands.sandboxDomain,
         sandboxNamespace: openhands.sandboxNamespace,
@@ -145,16 +153,9 @@ export const openHands = openhands
         llmModel: openhands.llmModel,
         chartInstalled: openhands.release !== undefined,
         workspace: workspace?.url,
-      }),
-    )
-  : undefined;
-/** The GPU node pools (Crossplane composites). */
-export const gpuPools = gpu?.pools ?? [];
-export const profile = config.profile;
-export const ingressDomain = config.domain;
-export const kubernetesVersion = cluster.kubernetesVersion;
-export const kubeconfig = cluster.kubeconfig;
-export const charts = chartVersions(selectedCharts(config));
+      })
+    : { enabled: false },
+);
 /** Where people and agents reach the platform's services. */
 export const urls = pulumi.output(
   defined({

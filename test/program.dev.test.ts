@@ -54,6 +54,17 @@ describe("the dev stack", () => {
     assert.deepEqual(Object.keys(urls).sort(), ["grafana", "hubble", "jaeger", "otlp", "prometheus", "s3"]);
   });
 
+  it("wires OpenHands to the dev model fleet through its in-cluster OpenAI endpoint", async () => {
+    const oh = (await resolveOutput<Record<string, any>>(run.exports.openHands)).value;
+    const fleets = (await resolveOutput<Record<string, { endpoint: string; model: string; contextLength: number }>>(run.exports.modelFleets)).value;
+    const fleet = Object.values(fleets).find((f) => f.endpoint === oh.llmEndpoint);
+    assert.ok(fleet, `OpenHands calls ${oh.llmEndpoint}, which is no fleet's endpoint`);
+    assert.match(oh.llmEndpoint, /^http:\/\/[a-z0-9-]+\.ollama\.svc\.cluster\.local:11434\/v1$/);
+    assert.equal(oh.llmModel, fleet.model);
+    assert.ok(fleet.contextLength >= 32768);
+    assert.equal(oh.url, "https://openhands.localhost");
+  });
+
   it("exports credentials only as a secret", async () => {
     const creds = await resolveOutput<{ grafana: { user: string; password: string }; s3: { accessKey: string; secretKey: string } }>(run.exports.credentials);
     assert.equal(creds.secret, true);

@@ -46,6 +46,13 @@ describe("the prod stack", () => {
     assert.equal((await resolveOutput(run.exports.credentials)).secret, true);
   });
 
+  it("reports OpenHands as off and exports the GPU fleets' endpoints", async () => {
+    assert.deepEqual((await resolveOutput(run.exports.openHands)).value, { enabled: false });
+    const endpoints = (await resolveOutput<Record<string, string>>(run.exports.modelEndpoints)).value;
+    assert.ok(Object.keys(endpoints).length >= 1);
+    for (const url of Object.values(endpoints)) assert.match(url, /^http:\/\/[a-z][a-z0-9-]*\.ollama\.svc\.cluster\.local:11434\/v1$/);
+  });
+
   it("registers identical inputs on a second run (a second `pulumi up` is a no-op)", async () => {
     for (const k of Object.keys(require.cache)) {
       if (!k.includes("node_modules")) delete require.cache[k];
