@@ -78,13 +78,21 @@ export async function dryRunAll(objects: Record<string, any>[]): Promise<{ resul
 
   const crdFiles = [...ownCrdFiles(), ...[kyvernoPolicyCrdFile()].filter((f): f is string => f !== undefined)];
   const crds = readManifests(crdFiles);
+  const existing = new Set<string>();
+  for (const c of crds) if ((await api("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c.metadata.name}`)).status === 200) existing.add(c.metadata.name);
   await installCrds(crds);
-  created.crds.push(...crds.map((c) => c.metadata.name as string));
+  created.crds.push(...crds.map((c) => c.metadata.name as string).filter((n) => !existing.has(n)));
   for (const f of crdFiles) results.push({ object: `CRDs ${f}`, outcome: "created", detail: "applied for real" });
 
   let kinds = await discover();
   const nsKind = kinds.get("v1/Namespace")!;
   for (const ns of objects.filter((o) => o.kind === "Namespace")) {
+    // A namespace that exists already (kube-system) is checked with a dry run and never deleted.
+    if ((await api("GET", `/api/v1/namespaces/${ns.metadata.name}`)).status === 200) {
+      const r = await serverSideApply(ns, nsKind, { dryRun: true });
+      results.push(r.status < 300 ? { object: describe(ns), outcome: "accepted", detail: "exists; server-side apply, dry run" } : { object: describe(ns), outcome: "rejected", detail: `${r.status} ${r.body.message}` });
+      continue;
+    }
     const r = await serverSideApply(ns, nsKind, { dryRun: false });
     if (r.status >= 300) results.push({ object: describe(ns), outcome: "rejected", detail: `${r.status} ${r.body.message}` });
     else {
