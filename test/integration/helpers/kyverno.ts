@@ -43,6 +43,9 @@ export function caseKey(m: Record<string, any>): string {
 /** Verdicts as both engines are compared: Kyverno's `fail` is the pack's `deny`; no result is a skip. */
 export type Outcome = "pass" | "skip" | "deny" | "error";
 
+/** Kyverno's verdict per `caseKey` and rule, with its message. */
+export type KyvernoVerdicts = Map<string, Map<string, { outcome: Outcome; message?: string }>>;
+
 const exec = promisify(execFile);
 
 /** Whether the kyverno binary is on PATH (env.sh puts it there once built). */
@@ -60,15 +63,15 @@ export async function kyvernoVersion(): Promise<string | undefined> {
  * Namespaces get their `kubernetes.io/metadata.name` label through a values file, as the
  * API server sets it, so namespace selectors work offline.
  */
-export async function kyvernoVerdicts(policies: ValidatingPolicy[], cases: CorpusCase[]): Promise<Map<string, Map<string, Outcome>>> {
+export async function kyvernoVerdicts(policies: ValidatingPolicy[], manifests: Record<string, any>[]): Promise<KyvernoVerdicts> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-kyverno-"));
   try {
     const policyFile = path.join(dir, "policies.yaml");
     const resourceFile = path.join(dir, "resources.yaml");
     const valuesFile = path.join(dir, "values.yaml");
     fs.writeFileSync(policyFile, policies.map((p) => stringify(p)).join("---\n"));
-    fs.writeFileSync(resourceFile, cases.map((c) => stringify(c.manifest)).join("---\n"));
-    const namespaces = [...new Set(cases.map((c) => (c.manifest.metadata?.namespace as string | undefined) ?? "default"))].sort();
+    fs.writeFileSync(resourceFile, manifests.map((m) => stringify(m)).join("---\n"));
+    const namespaces = [...new Set(manifests.map((m) => (m.metadata?.namespace as string | undefined) ?? "default"))].sort();
     fs.writeFileSync(
       valuesFile,
       stringify({
@@ -92,13 +95,13 @@ export async function kyvernoVerdicts(policies: ValidatingPolicy[], cases: Corpu
       stdout = err.stdout;
     }
     const report = JSON.parse(stdout.slice(stdout.indexOf("{"))) as Record<string, any>;
-    const verdicts = new Map<string, Map<string, Outcome>>(cases.map((c) => [caseKey(c.manifest), new Map(RULES.map((r) => [r.name, "skip" as Outcome]))]));
+    const verdicts: KyvernoVerdicts = new Map(manifests.map((m) => [caseKey(m), new Map(RULES.map((r) => [r.name, { outcome: "skip" as Outcome }]))]));
     const reports = report.kind?.endsWith("List") ? (report.items as Record<string, any>[]) : [report];
     for (const rep of reports) {
       for (const r of (rep.results ?? []) as Record<string, any>[]) {
         const outcome: Outcome = r.result === "fail" ? "deny" : r.result === "warn" ? "deny" : (r.result as Outcome);
         for (const res of (r.resources ?? []) as Record<string, any>[]) {
-          verdicts.get(`${res.kind} ${res.namespace ?? "default"}/${res.name}`)?.set(r.policy as string, outcome);
+          verdicts.get(`${res.kind} ${res.namespace ?? "default"}/${res.name}`)?.set(r.policy as string, { outcome, message: r.message as string | undefined });
         }
       }
     }
