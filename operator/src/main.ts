@@ -1,8 +1,7 @@
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig } from "./config";
 import { Controller } from "./controller";
-import { kubeLeaseApi } from "./kube";
+import { kubeLeaseApi, PooledKubeConfig } from "./kube";
 import { LeaderElector } from "./leader";
 import { jsonLogger } from "./log";
 import { serveHealth, serveMetrics } from "./server";
@@ -17,7 +16,7 @@ import { serveHealth, serveMetrics } from "./server";
 async function main(): Promise<void> {
   const config = loadConfig(process.argv.slice(2), process.env, hostname());
   const log = jsonLogger(config.logLevel);
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromDefault();
   log.info("starting", { ...config, cluster: kc.getCurrentCluster()?.server });
 
