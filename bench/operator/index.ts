@@ -54,6 +54,8 @@ interface Result {
   peakMiB: number;
   maxSampledMiB: number;
   passes: number;
+  /** Mean duration of a pass (the operator's histogram sum / count). */
+  meanPassMs: number;
   byResult: Record<string, number>;
   errors: number;
 }
@@ -107,6 +109,7 @@ async function run(n: number): Promise<Result> {
       peakMiB: (mem?.hwm ?? NaN) / MiB,
       maxSampledMiB: Math.max(...samples) / MiB,
       passes,
+      meanPassMs: (1000 * (metrics.get("ollama_fleet_reconcile_duration_seconds_sum") ?? NaN)) / (metrics.get("ollama_fleet_reconcile_duration_seconds_count") ?? NaN),
       byResult,
       errors: metrics.get("ollama_fleet_reconcile_errors_total") ?? 0,
     };
@@ -140,13 +143,13 @@ async function main(): Promise<void> {
   }
   const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
   console.log(`OllamaFleet operator against the local control plane (Node ${process.versions.node}; flags: ${EXTRA_FLAGS.join(" ") || "defaults"})`);
-  console.log("N     observed s  steady s  fleets/s  peak RSS MiB  max sampled MiB  passes  errors  passes by result");
+  console.log("N     observed s  steady s  fleets/s  peak RSS MiB  max sampled MiB  passes  mean pass ms  errors  passes by result");
   for (const r of results) {
     const by = Object.entries(r.byResult)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ");
     console.log(
-      `${String(r.n).padEnd(5)} ${f1(r.observedS).padStart(10)}  ${f1(r.steadyS).padStart(8)}  ${f1(r.n / r.steadyS).padStart(8)}  ${f1(r.peakMiB).padStart(12)}  ${f1(r.maxSampledMiB).padStart(15)}  ${String(r.passes).padStart(6)}  ${String(r.errors).padStart(6)}  ${by}`,
+      `${String(r.n).padEnd(5)} ${f1(r.observedS).padStart(10)}  ${f1(r.steadyS).padStart(8)}  ${f1(r.n / r.steadyS).padStart(8)}  ${f1(r.peakMiB).padStart(12)}  ${f1(r.maxSampledMiB).padStart(15)}  ${String(r.passes).padStart(6)}  ${f1(r.meanPassMs).padStart(12)}  ${String(r.errors).padStart(6)}  ${by}`,
     );
   }
   const big = results.find((r) => r.n === TARGET.fleets);
