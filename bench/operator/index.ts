@@ -11,7 +11,8 @@
  *  - reconcile passes, passes by result and errors from the operator's /metrics.
  * Targets (issue "The Ollama fleet"): 500 fleets steady within 60 s, under 150 MiB resident.
  * Env: BENCH_OPERATOR_FLAGS (extra operator flags, e.g. "--concurrency=8"),
- * BENCH_OPERATOR_NODE_OPTIONS (NODE_OPTIONS of the operator process, e.g. for profiling),
+ * BENCH_OPERATOR_NODE_OPTIONS (NODE_OPTIONS of the operator process instead of the image's,
+ * operator/Dockerfile),
  * BENCH_OPERATOR_TIMEOUT (seconds per N, 300).
  */
 import { api, waitUntil } from "../../test/integration/helpers/kube";
@@ -21,6 +22,7 @@ import {
   deleteScratchVolumes,
   ensureNamespace,
   fleetPath,
+  imageNodeOptions,
   installFleetCrd,
   isSteady,
   processMemory,
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
     undoCluster();
   }
   const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
-  console.log(`OllamaFleet operator against the local control plane (Node ${process.versions.node}; flags: ${EXTRA_FLAGS.join(" ") || "defaults"})`);
+  console.log(`OllamaFleet operator against the local control plane (Node ${process.versions.node}; flags: ${EXTRA_FLAGS.join(" ") || "defaults"}; NODE_OPTIONS: ${NODE_OPTIONS ?? (imageNodeOptions() || "none")})`);
   console.log("N     observed s  steady s  fleets/s  peak RSS MiB  max sampled MiB  passes  mean pass ms  errors  passes by result");
   for (const r of results) {
     const by = Object.entries(r.byResult)

@@ -90,8 +90,21 @@ export interface Caches {
   pods: ObjectCache<V1Pod>;
 }
 
+/**
+ * How long `get` answers "absent" for a kind the API server does not serve (KEDA not
+ * installed) without asking again. Every pass looks for the scalers of both kinds; without
+ * this, each look was a discovery request answered 404, two per pass.
+ */
+export const UNSERVED_KIND_TTL_MS = 30_000;
+
+/** The client's discovery failure: the group/version is not served, or the kind is not in it. */
+function isUnservedKind(e: unknown): boolean {
+  return e instanceof Error && /^(Failed to fetch resource metadata|Unrecognized API version and kind)/.test(e.message);
+}
+
 /** The FleetApi of a running operator. */
 export function kubeFleetApi(kc: KubeConfig, caches: Caches, identity: string): FleetApi {
+  const unserved = new Map<string, number>();
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -103,11 +116,15 @@ export function kubeFleetApi(kc: KubeConfig, caches: Caches, identity: string): 
       await call(() => objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
     },
     get: async (ref) => {
+      const kind = `${ref.apiVersion}/${ref.kind}`;
+      if ((unserved.get(kind) ?? 0) > Date.now()) return undefined;
       try {
-        return await call(() => objects.read<KubernetesObject>(header(ref)));
-      } catch (e) {
-        if (isNotFound(e)) return undefined;
-        throw e;
+        return await objects.read<KubernetesObject>(header(ref));
+      } catch (raw) {
+        const e = toApiError(raw);
+        if (!isNotFound(e)) throw e;
+        if (isUnservedKind(raw)) unserved.set(kind, Date.now() + UNSERVED_KIND_TTL_MS);
+        return undefined;
       }
     },
     delete: async (ref) => {

@@ -13,7 +13,7 @@ import { type Problem, validateFleet } from "./validate";
  * One reconcile pass for one fleet, in numbered steps:
  *   1. load the fleet (gone or being deleted: nothing to do, owner references clean up);
  *   2. validate the spec (a problem skips step 3 and 4 and makes the fleet Degraded);
- *   3. apply the children with server-side apply;
+ *   3. apply the children with server-side apply (concurrently);
  *   4. delete children no longer wanted (the scaler of the other kind, or of removed scaling);
  *   5. observe the StatefulSet, its pods and, while pods are missing, its events;
  *   6. write the status rebuilt from 5, through the status subresource, only when it changed;
@@ -95,31 +95,31 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     // 3. Apply the children.
     const scaling = desiredScaling(fleet, options);
     const children: KubernetesObject[] = [desiredStatefulSet(fleet, options), desiredService(fleet, options), desiredPdb(fleet, options), ...(scaling ? [scaling] : [])];
-    for (const child of children) {
-      try {
-        await retry(() => api.apply(child));
-      } catch (e) {
-        const p = refusal(child, e);
-        if (!p) throw e;
-        log.warn("child refused", { fleet: key, kind: child.kind, reason: p.reason, error: p.message });
-        problem ??= p;
-      }
+    // At once: they do not depend on each other, and a pass costs one round trip, not four.
+    const applied = await Promise.allSettled(children.map((child) => retry(() => api.apply(child))));
+    for (const [i, r] of applied.entries()) {
+      if (r.status === "fulfilled") continue;
+      const p = refusal(children[i], r.reason);
+      if (!p) throw r.reason;
+      log.warn("child refused", { fleet: key, kind: children[i].kind, reason: p.reason, error: p.message });
+      problem ??= p;
     }
 
     // 4. Delete the scalers no longer wanted (only those this fleet controls).
-    for (const k of SCALING_KINDS) {
-      if (scaling?.kind === k.kind) continue;
-      const ref = { ...k, namespace, name };
-      const existing = await retry(() => api.get(ref));
-      const owned = existing?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === fleet.metadata.uid);
-      if (!owned) continue;
-      try {
-        await retry(() => api.delete(ref));
-        log.info("deleted child no longer wanted", { fleet: key, kind: k.kind });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    await Promise.all(
+      SCALING_KINDS.filter((k) => scaling?.kind !== k.kind).map(async (k) => {
+        const ref = { ...k, namespace, name };
+        const existing = await retry(() => api.get(ref));
+        const owned = existing?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === fleet.metadata.uid);
+        if (!owned) return;
+        try {
+          await retry(() => api.delete(ref));
+          log.info("deleted child no longer wanted", { fleet: key, kind: k.kind });
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }),
+    );
   }
 
   // 5. Observe.

@@ -91,7 +91,35 @@ describe("reconcile", () => {
     api.failures.apply = [new ApiError(409, "conflict"), new ApiError(429, "slow down"), new ApiError(503, "unavailable")];
     await reconcile("ollama/coder", deps);
     assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
-    assert.equal(api.calls.filter((c) => c === "apply StatefulSet").length, 4);
+    // The children are applied at once, so each takes one of the failures and is retried once.
+    assert.equal(api.calls.filter((c) => c.startsWith("apply ")).length, 6);
+  });
+
+  it("applies the children concurrently: a pass waits for one round trip, not one per child", async () => {
+    const { api, deps } = setup();
+    let inFlight = 0;
+    let most = 0;
+    const apply = api.apply.bind(api);
+    api.apply = async (o) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return apply(o);
+    };
+    await reconcile("ollama/coder", deps);
+    assert.equal(most, 3);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+  });
+
+  it("reports the first refused child in child order when several are refused at once", async () => {
+    const { api, deps } = setup({ scaling: { minReplicas: 1, maxReplicas: 2, metrics: [{ type: "cpu", target: "80" }] } });
+    api.unserved.add("keda.sh/v1alpha1/ScaledObject");
+    api.failures.apply = [undefined, new ApiError(422, "Service is invalid")];
+    const r = await reconcile("ollama/coder", deps);
+    assert.equal(r.outcome, "degraded");
+    const degraded = api.statuses.at(-1)!.conditions.find((c) => c.type === "Degraded")!;
+    assert.equal(degraded.reason, "ApplyRejected");
+    assert.match(degraded.message, /Service coder was rejected/);
   });
 
   it("throws for the queue to back off when the API keeps failing", async () => {

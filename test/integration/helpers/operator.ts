@@ -132,7 +132,19 @@ export interface OperatorProcess {
 
 let started = 0;
 
-/** Starts `node operator/dist/main.js` (built first) against the local cluster, with free metrics/health ports. */
+/**
+ * The NODE_OPTIONS the operator image sets (operator/Dockerfile `ENV NODE_OPTIONS=...`), so the
+ * process here runs with the heap settings it has in its pod; empty when the image sets none.
+ */
+export function imageNodeOptions(): string {
+  const docker = fs.readFileSync(path.join(OPERATOR_DIR, "Dockerfile"), "utf8");
+  return /^ENV NODE_OPTIONS="([^"]*)"/m.exec(docker)?.[1] ?? "";
+}
+
+/**
+ * Starts `node operator/dist/main.js` (built first) against the local cluster, with free
+ * metrics/health ports and the image's NODE_OPTIONS (`opts.env` may override them).
+ */
 export async function startOperator(opts: StartOptions): Promise<OperatorProcess> {
   const main = buildOperator();
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
@@ -149,7 +161,7 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
   let output = "";
   const child = spawn(process.execPath, [main, ...flags], {
     cwd: OPERATOR_DIR,
-    env: { ...process.env, KUBECONFIG, ...opts.env },
+    env: { ...process.env, KUBECONFIG, NODE_OPTIONS: imageNodeOptions(), ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
