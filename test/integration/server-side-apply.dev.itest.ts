@@ -1,30 +1,4 @@
-import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { cleanUp, dryRunAll, formatReport, stackObjects, type Created, type DryRunResult } from "./helpers/dry-run";
+import { dryRunSuite } from "./helpers/dry-run-suite";
 
 // One stack per file: Pulumi's runtime is process-global, and the runner gives each file a process.
-describe("the dev stack's objects on a real API server", () => {
-  let results: DryRunResult[] = [];
-  let created: Created | undefined;
-  before(async () => {
-    ({ results, created } = await dryRunAll(await stackObjects("dev")));
-    console.log(formatReport("dev", results));
-  });
-  after(async () => {
-    if (created) await cleanUp(created);
-  });
-
-  it("are all accepted by server-side apply (dry run, strict field validation)", () => {
-    const rejected = results.filter((r) => r.outcome === "rejected").map((r) => `${r.object}: ${r.detail}`);
-    assert.deepEqual(rejected, []);
-  });
-
-  it("include objects of every core kind the program emits, checked for real", () => {
-    assert.ok(results.some((r) => r.outcome === "accepted"), "no object reached the server");
-    assert.ok(results.some((r) => r.object.includes(" Namespace ") && r.outcome === "created"), "no namespace was created");
-  });
-
-  it("name the chart of every kind whose CRD is not installed here", () => {
-    for (const r of results.filter((x) => x.outcome === "skipped")) assert.match(r.detail, /^CRD comes from .+, not installed here$/);
-  });
-});
+dryRunSuite("dev");
