@@ -14,16 +14,7 @@ import {
   type CertificatesSettings,
 } from "./issuers";
 
-export {
-  acmeIssuerSpec,
-  caIssuerSpec,
-  clusterIssuerName,
-  ISSUER_NAMES,
-  renderCertManagerValues,
-  rootCaCertificateSpec,
-  selfSignedRootSpec,
-  type CertificatesSettings,
-} from "./issuers";
+export * from "./issuers";
 
 /** Arguments of {@link Certificates}. */
 export interface CertificatesArgs {
