@@ -20,7 +20,8 @@ export PATH="$ROOT/node_modules/.bin:$PATH"
 for t in kube-apiserver kube-controller-manager kube-scheduler etcd kwok kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes; do
   command -v "$t" >/dev/null || die "$t is not built: run test/integration/tools/build-tools.sh"
 done
-[ -d "$ROOT/policies/node_modules" ] || die "the policy pack's dependencies are missing: run npm ci --prefix policies"
+# The program, the policy pack and the operator: installed when missing or stale.
+node "$ROOT/scripts/install.mjs"
 
 t0=$SECONDS
 if "$TOOLS/cluster.sh" status >/dev/null 2>&1; then
