@@ -8,7 +8,7 @@ import { Crossplane } from "./components/crossplane";
 import { Gpu, NO_GPU_CAPACITY } from "./components/gpu";
 import { Ingress } from "./components/ingress";
 import { ISTIO_INGRESS_GATEWAY_LABELS, Mesh } from "./components/mesh";
-import { HubbleUiIngress, Networking } from "./components/networking";
+import { HubbleUiIngress, Networking, replacesKubeProxy } from "./components/networking";
 
 import { ObjectStorage } from "./components/object-storage";
 import { Observability } from "./components/observability";
@@ -86,7 +86,7 @@ const observability = new Observability("observability", {
   profile: config.profile,
   domain: config.domain,
   clusterMode,
-  kubeProxyReplaced: config.networking.cilium.enabled,
+  kubeProxyReplaced: replacesKubeProxy(config.networking.cilium),
   adminPassword: secrets.grafanaAdminPassword,
 });
 
@@ -103,11 +103,11 @@ const ollama = new Ollama("ollama", {
   autoscaling,
   gpu: gpu ?? NO_GPU_CAPACITY,
   settings: config.ollama,
-  devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name, operatorDir: path.join(__dirname, "operator") } : undefined,
+  operatorDir: path.join(__dirname, "operator"),
+  devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name } : undefined,
 });
 
-// 7. OpenHands: the sandbox contract and isolation always, the chart once its license is
-// accepted; its LLM is a fleet of the model layer.
+// 7. OpenHands: the sandbox contract and isolation; its LLM is a fleet of the model layer.
 const openhandsFleet = openHandsFleet(config);
 const openhands =
   config.openhands.enabled && openhandsFleet !== undefined
@@ -141,17 +141,15 @@ export const modelEndpoints = ollama.endpoints;
 export const modelFleets = ollama.fleets;
 /** The GPU node pools (Crossplane composites). */
 export const gpuPools = gpu?.pools ?? [];
-/** OpenHands: its URL, the sandbox ingress domain, and the LLM endpoint and model it uses. */
+/** OpenHands: the sandbox ingress domain and namespace, and the LLM endpoint and model agents use. */
 export const openHands = pulumi.output(
   openhands
     ? defined({
         enabled: true,
-        url: openhands.url,
         sandboxDomain: openhands.sandboxDomain,
         sandboxNamespace: openhands.sandboxNamespace,
         llmEndpoint: openhands.llmEndpoint,
         llmModel: openhands.llmModel,
-        chartInstalled: openhands.release !== undefined,
         workspace: workspace?.url,
       })
     : { enabled: false },

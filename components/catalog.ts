@@ -26,17 +26,17 @@ export interface ChartPin {
 // prettier-ignore
 export const CHARTS = {
   cilium:              { repo: "https://helm.cilium.io", chart: "cilium", version: "1.20.2", namespace: "kube-system", kube: ["1.21", null] },
-  istioBase:           { repo: "https://istio-release.storage.googleapis.com/charts", chart: "base", version: "1.30.4", namespace: "istio-system", kube: ["1.32", null] },
-  istiod:              { repo: "https://istio-release.storage.googleapis.com/charts", chart: "istiod", version: "1.30.4", namespace: "istio-system", kube: ["1.32", null] },
-  istioGateway:        { repo: "https://istio-release.storage.googleapis.com/charts", chart: "gateway", version: "1.30.4", namespace: "istio-ingress", kube: ["1.32", null] },
-  istioCni:            { repo: "https://istio-release.storage.googleapis.com/charts", chart: "cni", version: "1.30.4", namespace: "kube-system", kube: ["1.32", null] },
+  istioBase:           { repo: "https://istio-release.storage.googleapis.com/charts", chart: "base", version: "1.30.5", namespace: "istio-system", kube: ["1.32", null] },
+  istiod:              { repo: "https://istio-release.storage.googleapis.com/charts", chart: "istiod", version: "1.30.5", namespace: "istio-system", kube: ["1.32", null] },
+  istioGateway:        { repo: "https://istio-release.storage.googleapis.com/charts", chart: "gateway", version: "1.30.5", namespace: "istio-ingress", kube: ["1.32", null] },
+  istioCni:            { repo: "https://istio-release.storage.googleapis.com/charts", chart: "cni", version: "1.30.5", namespace: "kube-system", kube: ["1.32", null] },
   linkerdCrds:         { repo: "https://helm.linkerd.io/edge", chart: "linkerd-crds", version: "2026.8.3", namespace: "linkerd", kube: ["1.31", null] },
   linkerdControlPlane: { repo: "https://helm.linkerd.io/edge", chart: "linkerd-control-plane", version: "2026.8.3", namespace: "linkerd", kube: ["1.31", null] },
   linkerdCni:          { repo: "https://helm.linkerd.io/edge", chart: "linkerd2-cni", version: "2026.8.3", namespace: "linkerd-cni", kube: ["1.31", null] },
   contour:             { repo: "https://projectcontour.github.io/helm-charts/", chart: "contour", version: "0.7.0", namespace: "projectcontour", kube: [null, null] },
   ingressNginx:        { repo: "https://kubernetes.github.io/ingress-nginx", chart: "ingress-nginx", version: "4.15.1", namespace: "ingress-nginx", kube: ["1.31", "1.35"] },
-  certManager:         { repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1", namespace: "cert-manager", kube: ["1.33", "1.36"] },
-  kyverno:             { repo: "https://kyverno.github.io/kyverno/", chart: "kyverno", version: "3.9.0", namespace: "kyverno", kube: ["1.25", null] },
+  certManager:         { repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.2", namespace: "cert-manager", kube: ["1.33", "1.36"] },
+  kyverno:             { repo: "https://kyverno.github.io/kyverno/", chart: "kyverno", version: "3.9.2", namespace: "kyverno", kube: ["1.25", null] },
   crossplane:          { repo: "https://charts.crossplane.io/stable", chart: "crossplane", version: "2.4.0", namespace: "crossplane-system", kube: [null, null] },
   rookCeph:            { repo: "https://charts.rook.io/release", chart: "rook-ceph", version: "v1.20.6", namespace: "rook-ceph", kube: ["1.31", "1.36"] },
   rookCephCluster:     { repo: "https://charts.rook.io/release", chart: "rook-ceph-cluster", version: "v1.20.6", namespace: "rook-ceph", kube: ["1.31", "1.36"] },
@@ -48,14 +48,17 @@ export const CHARTS = {
   knativeOperator:     { repo: "https://knative.github.io/operator", chart: "knative-operator", version: "1.23.0", namespace: "knative-operator", kube: ["1.34", null] },
   otelOperator:        { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-operator", version: "0.122.0", namespace: "opentelemetry-operator-system", kube: ["1.24", null] },
   otelCollector:       { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0", namespace: "monitoring", kube: [null, null] },
-  kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3", namespace: "monitoring", kube: ["1.25", null] },
+  // The Prometheus Operator's CRDs on their own, so ServiceMonitor consumers need not wait for Prometheus and its volume.
+  // Its appVersion must equal kube-prometheus-stack's (both Prometheus Operator v0.93.1): bump the two together.
+  prometheusOperatorCrds: { repo: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-operator-crds", version: "31.0.1", namespace: "monitoring", kube: ["1.16", null] },
+  // 89.x over 88.x: the only breaking change is the Grafana subchart v13, which the platform disables (grafana.enabled: false);
+  // the operator and CRDs are unchanged. Not 90.x yet: it moves control-plane ServiceMonitor credentials to a generated token Secret.
+  kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "89.2.4", namespace: "monitoring", kube: ["1.25", null] },
   grafanaOperator:     { repo: "", chart: "oci://ghcr.io/grafana/helm-charts/grafana-operator", version: "5.24.0", namespace: "monitoring", kube: [null, null] },
   loki:                { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0", namespace: "monitoring", kube: ["1.25", null] },
   jaeger:              { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1", namespace: "monitoring", kube: ["1.21", null] },
   gpuOperator:         { repo: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v26.7.0", namespace: "gpu-operator", kube: ["1.16", null] },
   ollamaFleetOperator: { repo: "", chart: "operator/chart", version: "0.1.0", namespace: "ollama-system", kube: [null, null] },
-  // Polyform Free Trial license, not open source: installed only with platform:openhands.license.accept.
-  openhands:           { repo: "", chart: "oci://ghcr.io/openhands/helm-charts/openhands", version: "0.50.0", namespace: "openhands", kube: ["1.19", null] },
 } as const satisfies Record<string, ChartPin>;
 
 /** Key of a pinned chart. */

@@ -11,8 +11,8 @@ import type { MeshInjection } from "./helm";
 /** The cluster: the provider every Kubernetes resource uses. */
 export interface ClusterLayer {
   readonly provider: k8s.Provider;
-  /** API server address as seen from inside the cluster; host `auto` reads cluster-info. */
-  readonly apiServer: { host: string; port: number };
+  /** API server address as seen from inside the cluster (the nodes). */
+  readonly apiServer: pulumi.Input<{ host: string; port: number }>;
 }
 
 /** The CNI: every pod waits for it. */

@@ -57,8 +57,8 @@ export interface PlatformReleaseArgs {
   releaseName: string;
   /** Namespace the release installs into, created by the caller. */
   namespace: k8s.core.v1.Namespace | pulumi.Input<string>;
-  /** Values the component renders; deep-merged once with `overrides`. */
-  values: Values;
+  /** Values the component renders (or an Output of them); deep-merged once with `overrides`. */
+  values: Values | pulumi.Output<Values>;
   /** The stack's extra values for this chart (`platform:<layer>.values`). */
   overrides?: Values;
   /** Seconds Helm waits for the release's resources to be ready. Defaults to 600. */
@@ -67,6 +67,11 @@ export interface PlatformReleaseArgs {
   dependsOn?: pulumi.Resource[];
   /** Skip installing the chart's CRDs (when a separate release owns them). Defaults to false. */
   skipCrds?: boolean;
+  /**
+   * Adopt objects the release renders that already exist, whoever created them (Helm's
+   * `--take-ownership`): for charts whose objects an earlier install created. Defaults to false.
+   */
+  takeOwnership?: boolean;
 }
 
 /** Default seconds a release may take before Helm gives up. */
@@ -103,7 +108,7 @@ export function platformRelease(
       repositoryOpts: pin.repo ? { repo: pin.repo } : undefined,
       namespace,
       createNamespace: false,
-      values: mergeValues(args.values, args.overrides),
+      values: pulumi.Output.isInstance(args.values) ? args.values.apply((v) => mergeValues(v, args.overrides)) : mergeValues(args.values, args.overrides),
       atomic: false,
       cleanupOnFail: true,
       skipCrds: args.skipCrds ?? false,
@@ -111,6 +116,8 @@ export function platformRelease(
       waitForJobs: true,
       timeout: args.timeoutSeconds ?? DEFAULT_RELEASE_TIMEOUT,
       maxHistory: 10,
+      // Only when set: a new `false` input would show as a change on every existing release.
+      ...(args.takeOwnership ? { takeOwnership: true } : {}),
     },
     { ...opts, dependsOn },
   );

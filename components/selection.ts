@@ -30,6 +30,7 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     knativeOperator: c.serverless.knative.enabled,
     otelOperator: c.observability.otel.enabled,
     otelCollector: c.observability.otel.enabled,
+    prometheusOperatorCrds: c.observability.prometheus.enabled,
     kubePrometheusStack: c.observability.prometheus.enabled,
     grafanaOperator: c.observability.grafana.enabled,
     loki: c.observability.loki.enabled,
@@ -37,7 +38,6 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     // The GPU Operator runs where GPU pools exist; the fleet operator always (fleets are config).
     gpuOperator: c.gpu.pools.length > 0,
     ollamaFleetOperator: true,
-    openhands: c.openhands.enabled && c.openhands.license !== undefined,
   };
   return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
 }

@@ -9,7 +9,7 @@ const knativeWorkload = (name: string, container: string, cpu: string, memory: s
 
 /**
  * Profile defaults. A stack file sets `platform:profile` and holds only what differs from
- * these. dev is a laptop: kind, Linkerd, kind's local-path storage, a small MinIO, a light
+ * these. dev is a laptop: kind, Linkerd, kind's local-path storage (MinIO only on opt-in), a light
  * observability set. prod is an existing cluster: Cilium + Istio, Rook-Ceph with its object
  * gateway, the full observability stack and Crossplane.
  */
@@ -73,9 +73,11 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       rookCeph: { enabled: false, default: false },
       longhorn: { enabled: false, default: false },
     },
+    // MinIO's community edition is archived upstream (no more fixes): opt-in only. Enabling it
+    // takes this laptop-sized pool.
     objectStorage: {
       minio: {
-        enabled: true,
+        enabled: false,
         servers: 1,
         volumesPerServer: 1,
         volumeSize: "10Gi",
@@ -132,14 +134,15 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
     // Audit: violations land in policy reports and the preview pack only warns.
     policy: { enforcement: "Audit" },
     // The sandbox contract, isolation and the ubuntu-dev workspace on the laptop; sessions at
-    // <session>.localhost with a wildcard certificate from the local CA. The chart itself
-    // installs only once its license is accepted (openhands.license).
+    // <session>.localhost with a wildcard certificate from the local CA.
     openhands: { enabled: true, workspace: { enabled: true } },
   },
   prod: {
     profile: "prod",
-    cluster: { mode: "existing", existing: {}, preflight: true },
-    networking: { cilium: { enabled: true } },
+    // EKS (the GPU pools below are EKS node groups): Cilium chains onto the VPC CNI, which
+    // every EKS node already runs; "eni" replaces it (README, "Networking modes").
+    cluster: { mode: "existing", existing: { distribution: "eks" }, preflight: true },
+    networking: { cilium: { enabled: true, mode: "chained" } },
     mesh: { istio: { enabled: true }, linkerd: { enabled: false } },
     ingress: {
       contour: { enabled: true, default: true },

@@ -1,4 +1,5 @@
 import { CHARTS } from "../components/catalog";
+import { OPENHANDS_NAMESPACE } from "../components/openhands/settings";
 import { compareQuantities } from "../lib/quantity";
 import { modelSlug } from "../operator/src/names";
 import type { PlatformConfig } from "./schema";
@@ -32,6 +33,8 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
   if (c.cluster.kind.hostPorts.http === c.cluster.kind.hostPorts.https) {
     err(`platform:cluster.kind.hostPorts: http and https are both ${c.cluster.kind.hostPorts.http}; they must differ`);
   }
+
+  errors.push(...checkNetworking(c));
 
   // Mesh: exactly one or none.
   if (c.mesh.istio.enabled && c.mesh.linkerd.enabled) {
@@ -124,12 +127,53 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
   return errors;
 }
 
+/**
+ * The CNI against what the cluster already runs: a second primary CNI breaks pod networking,
+ * so each distribution allows only the Cilium modes that join its network.
+ */
+export function checkNetworking(c: PlatformConfig): string[] {
+  const cilium = c.networking.cilium;
+  if (!cilium.enabled) return [];
+  const at = `platform:networking.cilium`;
+  if (c.cluster.mode === "kind") {
+    return cilium.mode === "cni" ? [] : [`${at}.mode: "${cilium.mode}" is for EKS; on kind Cilium is the only CNI: use "cni"`];
+  }
+  const dist = c.cluster.existing.distribution;
+  switch (dist) {
+    case "eks":
+      return cilium.mode === "cni"
+        ? [
+            `${at}.mode: "cni" on cluster.existing.distribution "eks": every EKS node already runs the VPC CNI (aws-node), and a second primary CNI breaks pod networking; use "chained" (Cilium on top of aws-node) or "eni" (Cilium replaces aws-node, which must be deleted or patched off the nodes first; README, "Networking modes")`,
+          ]
+        : [];
+    case "gke":
+      return [
+        `${at}.enabled: true on cluster.existing.distribution "gke": GKE runs its own dataplane (Dataplane V2 is Cilium already); set networking.cilium.enabled false and create the cluster with Dataplane V2 for NetworkPolicy enforcement`,
+      ];
+    case "aks":
+    case "kubeadm":
+      return cilium.mode === "cni"
+        ? []
+        : [`${at}.mode: "${cilium.mode}" needs cluster.existing.distribution "eks" (it joins the AWS VPC CNI); on ${dist} use "cni"`];
+  }
+}
+
 /** Warnings: valid but probably not what the user wants. */
 export function configWarnings(c: PlatformConfig): string[] {
   const warnings: string[] = [];
+  if (c.cluster.mode === "existing" && c.cluster.existing.distribution === "aks" && c.networking.cilium.enabled) {
+    warnings.push(
+      `platform:networking.cilium.enabled: Cilium as the only CNI on AKS works only on a cluster created with --network-plugin none (bring your own CNI); on Azure CNI powered by Cilium set it false`,
+    );
+  }
   if (c.ingress.ingressNginx.enabled) {
     warnings.push(
       "platform:ingress.ingressNginx is enabled: ingress-nginx was retired upstream in March 2026 and receives no security fixes; prefer contour",
+    );
+  }
+  if (c.objectStorage.minio.enabled) {
+    warnings.push(
+      "platform:objectStorage.minio is enabled: MinIO's community edition is archived upstream (operator 7.1.1 is the last chart) and receives no security fixes; prefer cephRgw where Rook-Ceph runs",
     );
   }
   if (c.certificates.issuer === "acme" && RESERVED_DOMAINS.test(c.domain)) {
@@ -218,9 +262,6 @@ function checkFleets(c: PlatformConfig): string[] {
   if (!c.policy.workloadNamespaces.includes(o.namespace)) {
     errors.push(`platform:ollama.namespace: "${o.namespace}" is not in policy.workloadNamespaces (${c.policy.workloadNamespaces.join(", ")}); model servers must run where requests and limits are enforced`);
   }
-  if (c.profile === "prod" && o.operator.image === undefined) {
-    errors.push(`platform:ollama.operator.image: missing; prod needs the operator image built from operator/ and pushed, pinned (repository:tag or @sha256:digest)`);
-  }
   const pools = new Map(c.gpu.pools.map((p) => [p.name, p]));
   const quota = c.policy.pvcQuotaExceptions[o.namespace] ?? c.policy.pvcQuota;
   const names = new Map<string, number>();
@@ -279,20 +320,19 @@ export function openHandsFleet(c: PlatformConfig): string | undefined {
   return c.openhands.llm?.fleet ?? (c.ollama.fleets[0] ? fleetName(c.ollama.fleets[0]) : undefined);
 }
 
-/** OpenHands: its license gate, its LLM fleet, and a sandbox contract the platform can honour. */
+/** OpenHands: keys of the removed chart, its LLM fleet, and a sandbox contract the platform can honour. */
 function checkOpenHands(c: PlatformConfig): string[] {
   const errors: string[] = [];
   const o = c.openhands;
   const at = "platform:openhands";
-  if (!o.enabled) {
-    if (o.license !== undefined) errors.push(`${at}.license: set, but openhands.enabled is false; enable OpenHands or remove the acceptance`);
-    return errors;
+  for (const key of ["license", "values"] as const) {
+    if (o[key] !== undefined) {
+      errors.push(
+        `${at}.${key}: set, but the platform no longer installs the Polyform-licensed openhands chart (its sandbox runtime is closed source and its pods fail the platform's own policies; README, "OpenHands"); remove the key`,
+      );
+    }
   }
-  if (o.license === undefined && Object.keys(o.values).length > 0) {
-    errors.push(
-      `${at}.values: set, but the openhands chart is not installed: its license (Polyform Free Trial, not open source) is not accepted. Set openhands.license.accept: polyform-free-trial to install it, or remove the values`,
-    );
-  }
+  if (!o.enabled) return errors;
   const names = c.ollama.fleets.map(fleetName);
   if (o.llm !== undefined && !names.includes(o.llm.fleet)) {
     errors.push(`${at}.llm.fleet: "${o.llm.fleet}" is not a fleet of ollama.fleets (${names.length ? names.join(", ") : "none configured"}); name one of them`);
@@ -301,7 +341,7 @@ function checkOpenHands(c: PlatformConfig): string[] {
     errors.push(`${at}.enabled: true, but ollama.fleets is empty; OpenHands needs a model fleet for its LLM (add one to ollama.fleets)`);
   }
   const s = o.sandbox;
-  const reserved = [CHARTS.openhands.namespace, c.ollama.namespace, "default", "kube-system", "kube-public", "kube-node-lease"];
+  const reserved = [OPENHANDS_NAMESPACE, c.ollama.namespace, "default", "kube-system", "kube-public", "kube-node-lease"];
   if (reserved.includes(s.namespace)) {
     errors.push(`${at}.sandbox.namespace: "${s.namespace}" is shared with other workloads; sandboxes run untrusted code and need their own namespace (default openhands-sandboxes)`);
   }

@@ -36,12 +36,12 @@ describe("the prod dependency graph", () => {
         "serverless <- mesh", // Knative on Istio
         "gpu <- crossplane", // pools are Crossplane composites
         "gpu <- network", // the GPU Operator's pods
-        "gpu <- observability", // the DCGM exporter's ServiceMonitor
+        "gpu <- observability", // the Prometheus Operator's CRDs, for the DCGM exporter's ServiceMonitor
         "ollama <- autoscaling", // scaled fleets: KEDA ScaledObjects
         "ollama <- gpu", // GPU fleets wait for GPU capacity
         "ollama <- mesh", // fleet pods get their sidecar from the injector
         "ollama <- network", // the operator's pods
-        "ollama <- observability", // the operator's ServiceMonitor
+        "ollama <- observability", // the Prometheus Operator's CRDs, for the operator's ServiceMonitor
         "ollama <- storage", // each replica's model cache is a PVC
       ].sort(),
     );
@@ -56,8 +56,8 @@ describe("the prod dependency graph", () => {
   });
 
   it("installs the CNI before anything that runs pods", () => {
-    // Istio's base chart holds only CRDs and cluster-wide objects: it need not wait.
-    for (const r of run.ofType(REL).filter((x) => !["network-cilium", "mesh-istio-base"].includes(x.name))) {
+    // Istio's base chart and the Prometheus Operator's CRDs hold only CRDs and cluster-wide objects: they need not wait.
+    for (const r of run.ofType(REL).filter((x) => !["network-cilium", "mesh-istio-base", "observability-prometheus-operator-crds"].includes(x.name))) {
       assert.ok(run.waitsFor(`${REL}::${r.name}`, `${REL}::network-cilium`), `${r.name} does not wait for Cilium`);
     }
   });
@@ -71,13 +71,14 @@ describe("the prod dependency graph", () => {
       [`${REL}::observability-otel-operator`, `${REL}::certificates-cert-manager`],
       [`${REL}::observability-loki`, `${REL}::storage-rook-cluster`],
       [`${REL}::observability-kube-prometheus-stack`, `${REL}::storage-rook-cluster`],
+      [`${REL}::observability-kube-prometheus-stack`, `${REL}::observability-prometheus-operator-crds`],
       [`${REL}::autoscaling-http-addon`, `${REL}::autoscaling-keda`],
     ]);
     for (const issuer of run.ofType("kubernetes:cert-manager.io/v1:ClusterIssuer")) {
       assert.ok(run.waitsFor(`kubernetes:cert-manager.io/v1:ClusterIssuer::${issuer.name}`, `${REL}::certificates-cert-manager`), issuer.name);
     }
     for (const sm of run.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")) {
-      assert.ok(run.waitsFor(`kubernetes:monitoring.coreos.com/v1:ServiceMonitor::${sm.name}`, `${REL}::observability-kube-prometheus-stack`), sm.name);
+      assert.ok(run.waitsFor(`kubernetes:monitoring.coreos.com/v1:ServiceMonitor::${sm.name}`, `${REL}::observability-prometheus-operator-crds`), sm.name);
     }
     for (const cr of run.resources.filter((r) => r.type.startsWith("kubernetes:grafana.integreatly.org/"))) {
       assert.ok(run.waitsFor(`${cr.type}::${cr.name}`, `${REL}::observability-grafana-operator`), cr.name);
@@ -87,6 +88,15 @@ describe("the prod dependency graph", () => {
     }
     const serving = run.ofType("kubernetes:operator.knative.dev/v1beta1:KnativeServing")[0];
     assert.ok(run.waitsFor(`${serving.type}::${serving.name}`, `${REL}::serverless-operator`));
+  });
+
+  it("makes ServiceMonitor consumers wait for the Prometheus Operator's CRDs, not for Prometheus and its storage", () => {
+    const consumers = [`${REL}::gpu-operator`, `${REL}::ollama-operator`, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor::observability-collector-servicemonitor"];
+    for (const c of consumers) {
+      assert.ok(run.waitsFor(c, `${REL}::observability-prometheus-operator-crds`), `${c} does not wait for the CRDs`);
+      assert.ok(!run.waitsFor(c, `${REL}::observability-kube-prometheus-stack`), `${c} waits for kube-prometheus-stack`);
+      assert.ok(!run.waitsFor(c, `${REL}::storage-rook-cluster`), `${c} waits for Ceph`);
+    }
   });
 
   it("tears Kyverno down without leaving webhooks behind", () => {
@@ -124,7 +134,7 @@ describe("the prod dependency graph", () => {
     const edges = releaseEdges(run);
     const dependents = new Set(edges.map(([from]) => from));
     const roots = run.ofType(REL).map((r) => `${REL}::${r.name}`).filter((k) => !dependents.has(k));
-    assert.deepEqual(roots.map(shortName).sort(), ["mesh-istio-base", "network-cilium"]);
+    assert.deepEqual(roots.map(shortName).sort(), ["mesh-istio-base", "network-cilium", "observability-prometheus-operator-crds"]);
   });
 });
 
@@ -137,7 +147,7 @@ describe("the dev dependency graph", () => {
 
   it("has exactly the layer edges the design needs", () => {
     const edges = layerEdges(run).filter(([, to]) => shortName(to) !== "cluster");
-    const onCni = ["autoscaling", "certificates", "hubble-ui", "ingress", "mesh", "object-storage", "observability", "policy", "serverless"];
+    const onCni = ["autoscaling", "certificates", "hubble-ui", "ingress", "mesh", "observability", "policy", "serverless"];
     assert.deepEqual(
       named(edges).sort(),
       [
@@ -148,12 +158,17 @@ describe("the dev dependency graph", () => {
         "observability <- ingress",
         "ollama <- mesh", // fleet pods get their sidecar from the injector
         "ollama <- network", // the operator's pods
-        "ollama <- observability", // the operator's ServiceMonitor
+        "ollama <- observability", // the Prometheus Operator's CRDs, for the operator's ServiceMonitor
         "openhands <- certificates", // the sandbox wildcard certificate from the platform CA
         "workspace <- network",
         "workspace <- openhands", // ubuntu-dev runs in the openhands namespace
       ].sort(),
     );
+  });
+
+  it("starts the fleet operator after the Prometheus Operator's CRDs, not after Prometheus", () => {
+    assert.ok(run.waitsFor(`${REL}::ollama-operator`, `${REL}::observability-prometheus-operator-crds`));
+    assert.ok(!run.waitsFor(`${REL}::ollama-operator`, `${REL}::observability-kube-prometheus-stack`));
   });
 
   it("installs the Gateway API CRDs before Linkerd's", () => {

@@ -172,8 +172,8 @@ export const CHART_INVENTORY: Partial<Record<ChartKey, InventoryEntry>> = {
     ],
   },
   certManager: {
-    version: "v1.21.1",
-    source: "cert-manager/cert-manager v1.21.1 deploy/charts/cert-manager/values.yaml",
+    version: "v1.21.2",
+    source: "cert-manager/cert-manager v1.21.1 deploy/charts/cert-manager/values.yaml (the v1.21.2 patch's source was not readable here)",
     workloads: [
       { name: "cert-manager", kind: "Deployment", replicas: { default: 1, path: "replicaCount" }, containers: [c("cert-manager-controller", k8s("resources"))] },
       { name: "cert-manager-webhook", kind: "Deployment", replicas: { default: 1, path: "webhook.replicaCount" }, containers: [c("cert-manager-webhook", k8s("webhook.resources"))] },
@@ -187,9 +187,9 @@ export const CHART_INVENTORY: Partial<Record<ChartKey, InventoryEntry>> = {
     ],
   },
   kyverno: {
-    version: "3.9.0",
+    version: "3.9.2",
     // `replicas: ~` renders one pod per controller.
-    source: "kyverno/kyverno kyverno-chart-3.9.0 charts/kyverno/values.yaml",
+    source: "kyverno/kyverno kyverno-chart-3.9.0 charts/kyverno/values.yaml (the 3.9.2 patch's source was not readable here)",
     workloads: [
       {
         name: "kyverno-admission-controller",
@@ -284,10 +284,15 @@ export const CHART_INVENTORY: Partial<Record<ChartKey, InventoryEntry>> = {
       },
     ],
   },
+  // CRDs only (templates of its crds subchart): no workloads.
+  prometheusOperatorCrds: { version: "31.0.1", source: "prometheus-community/helm-charts prometheus-operator-crds-31.0.1 charts/prometheus-operator-crds/charts/crds/templates", workloads: [] },
   kubePrometheusStack: {
-    version: "88.5.3",
+    version: "89.2.4",
     // Subcharts kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 (same repo):
     // `resources: {}`. The admission webhook Deployment and Thanos Ruler are off by default.
+    // Read at 88.5.3. The 88.5.3 to 89.2.4 release notes (Grafana subchart v13, kube-state-metrics
+    // 8.4.2, a certificate commonName, commented-out values) change no workload or default request
+    // listed here.
     source: "prometheus-community/helm-charts kube-prometheus-stack-88.5.3 charts/kube-prometheus-stack/values.yaml",
     workloads: [
       {

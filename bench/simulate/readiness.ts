@@ -33,14 +33,18 @@ export const RELEASE_SECONDS: Record<ChartKey, number> = {
   knativeOperator: 45,
   otelOperator: 45,
   otelCollector: 30,
+  // Ten CRDs, 4.5 MB of YAML (prometheuses alone 830 KB) and no pods: Helm waits only for
+  // each to be Established. Twice istio base's figure for a payload many times its size.
+  prometheusOperatorCrds: 10,
+  // Operator (with its admission-webhook certificate hook jobs), kube-state-metrics,
+  // node-exporter and a Prometheus StatefulSet that waits for its volume to bind; its CRDs
+  // are no longer part of it.
   kubePrometheusStack: 180,
   grafanaOperator: 45,
   loki: 90,
   jaeger: 30,
   gpuOperator: 300,
   ollamaFleetOperator: 30,
-  // Keycloak, PostgreSQL, LiteLLM and the app's migrations on a fresh install.
-  openhands: 300,
 };
 
 /** Seconds for other resource kinds, by Pulumi type (or kind suffix). */

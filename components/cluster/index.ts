@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { checkKubeVersion, type ChartPin } from "../catalog";
 import { kindApiServer, kindNodeVersion, renderKindConfig } from "./kind";
-import { fetchServerVersion } from "./preflight";
+import { fetchServerVersion, serverAddress } from "./preflight";
 
 /** Cluster settings, as validated config gives them. */
 export interface ClusterSettings {
@@ -42,8 +42,11 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly kubeconfig: pulumi.Output<string>;
   /** Kubernetes version the cluster runs. */
   public readonly kubernetesVersion: pulumi.Output<string>;
-  /** API server address as seen from inside the cluster (`auto`: from cluster-info). */
-  public readonly apiServer: { host: string; port: number };
+  /**
+   * API server address as seen from inside the cluster: kind's control-plane container, or
+   * the server URL of the kubeconfig context (not a secret, though the kubeconfig is).
+   */
+  public readonly apiServer: pulumi.Input<{ host: string; port: number }>;
   /** The kind config the cluster was created from (kind mode only). */
   public readonly kindConfig?: string;
 
@@ -106,7 +109,17 @@ export class Cluster extends pulumi.ComponentResource {
       });
       this.kubeconfig = pulumi.secret(checked.apply((c) => c.kc));
       this.kubernetesVersion = checked.apply((c) => c.version);
-      this.apiServer = { host: "auto", port: 443 };
+      // Managed clusters (EKS, GKE, AKS) have no kube-public/cluster-info, so the chart's
+      // `auto` lookup fails there; the kubeconfig's server URL is the address clients use.
+      this.apiServer = pulumi.unsecret(
+        this.kubeconfig.apply((kc) => {
+          try {
+            return serverAddress(kc, context);
+          } catch (e) {
+            throw new pulumi.ResourceError(`cluster.mode "existing": cannot read the API server address from the kubeconfig: ${(e as Error).message}`, this);
+          }
+        }),
+      );
       this.provider = new k8s.Provider(
         `${name}-provider`,
         { kubeconfig: this.kubeconfig, context, enableServerSideApply: true },

@@ -36,8 +36,11 @@ export interface ApiEndpoint {
 
 const b64 = (s: string) => Buffer.from(s, "base64");
 
-/** Resolves the endpoint and credentials for `context` (default: current-context). */
-export function resolveEndpoint(kubeconfig: string, context?: string): ApiEndpoint {
+type KubeconfigCluster = NonNullable<KubeconfigFile["clusters"]>[number]["cluster"];
+type KubeconfigUser = NonNullable<KubeconfigFile["users"]>[number]["user"];
+
+/** The cluster and user `context` (default: current-context) selects. */
+function selectContext(kubeconfig: string, context?: string): { cluster: KubeconfigCluster; user: KubeconfigUser } {
   const kc = parse(kubeconfig) as KubeconfigFile;
   const ctxName = context ?? kc["current-context"];
   if (!ctxName) throw new Error("the kubeconfig has no current-context and no context was configured (platform:cluster.existing.context)");
@@ -45,7 +48,28 @@ export function resolveEndpoint(kubeconfig: string, context?: string): ApiEndpoi
   if (!ctx) throw new Error(`context "${ctxName}" is not in the kubeconfig; it has: ${(kc.contexts ?? []).map((c) => c.name).join(", ") || "none"}`);
   const cluster = kc.clusters?.find((c) => c.name === ctx.context.cluster)?.cluster;
   if (!cluster) throw new Error(`context "${ctxName}" names cluster "${ctx.context.cluster}", which the kubeconfig does not define`);
-  const user = kc.users?.find((u) => u.name === ctx.context.user)?.user ?? {};
+  return { cluster, user: kc.users?.find((u) => u.name === ctx.context.user)?.user ?? {} };
+}
+
+/**
+ * Host and port of the API server `context` selects, from its `server` URL (port 443 when
+ * the URL names none, as on EKS, GKE and AKS endpoints; IPv6 literals without brackets).
+ */
+export function serverAddress(kubeconfig: string, context?: string): { host: string; port: number } {
+  const { server } = selectContext(kubeconfig, context).cluster;
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new Error(`the kubeconfig's server ${JSON.stringify(server)} is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`the kubeconfig's server ${JSON.stringify(server)} is not an http(s) URL`);
+  return { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80 };
+}
+
+/** Resolves the endpoint and credentials for `context` (default: current-context). */
+export function resolveEndpoint(kubeconfig: string, context?: string): ApiEndpoint {
+  const { cluster, user } = selectContext(kubeconfig, context);
   return {
     server: cluster.server,
     ca: cluster["certificate-authority-data"] ? b64(cluster["certificate-authority-data"]) : cluster["certificate-authority"] ? fs.readFileSync(cluster["certificate-authority"]) : undefined,

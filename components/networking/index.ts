@@ -6,7 +6,7 @@ import { platformRelease } from "../helm";
 import { apiServerProblem, renderCiliumValues, type CiliumSettings, type MeshOnTop } from "./values";
 
 export { HubbleUiIngress, type HubbleUiIngressArgs } from "./hubble-ui";
-export { apiServerProblem, hubbleHost, meshCniChained, renderCiliumValues, type CiliumSettings, type CiliumValuesInput, type MeshOnTop } from "./values";
+export { apiServerProblem, hubbleHost, meshCniChained, renderCiliumValues, replacesKubeProxy, type CiliumSettings, type CiliumValuesInput, type MeshOnTop } from "./values";
 
 /** Arguments of {@link Networking}. */
 export interface NetworkingArgs {
@@ -42,8 +42,14 @@ export class Networking extends pulumi.ComponentResource implements NetworkLayer
       this.registerOutputs({ enabled: false });
       return;
     }
-    const problem = apiServerProblem(args.cluster.apiServer);
-    if (problem) throw new pulumi.ResourceError(problem, this);
+    if (args.clusterMode === "kind" && s.mode !== "cni") {
+      throw new pulumi.ResourceError(`settings.mode: "${s.mode}" is for EKS; a kind cluster has no other CNI, so Cilium runs in mode "cni"`, this);
+    }
+    const values = pulumi.output(args.cluster.apiServer).apply((apiServer) => {
+      const problem = apiServerProblem(apiServer);
+      if (problem) throw new pulumi.ResourceError(problem, this);
+      return renderCiliumValues({ settings: s, clusterMode: args.clusterMode, apiServer, mesh: args.mesh });
+    });
     this.release = platformRelease(
       `${name}-cilium`,
       {
@@ -51,7 +57,7 @@ export class Networking extends pulumi.ComponentResource implements NetworkLayer
         releaseName: "cilium",
         // kube-system exists and stays privileged; Cilium's agent needs host access there.
         namespace: CHARTS.cilium.namespace,
-        values: renderCiliumValues({ settings: s, clusterMode: args.clusterMode, apiServer: args.cluster.apiServer, mesh: args.mesh }),
+        values,
         overrides: s.values,
       },
       { parent: this },

@@ -11,7 +11,7 @@ import { ADMIN_SECRET, dashboardSpec, datasourceSpecs, folderSpec, FOLDER, GRAFA
 import { badgerClaim, renderJaegerValues } from "./jaeger";
 import { renderLokiValues } from "./loki";
 import { renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
-import { collectorServiceMonitor, renderKubePrometheusStackValues } from "./prometheus";
+import { collectorServiceMonitor, renderKubePrometheusStackValues, renderPrometheusOperatorCrdsValues } from "./prometheus";
 import { ENDPOINTS, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, serviceUrl, type ObservabilitySettings } from "./settings";
 
 export { modelServingDashboard, platformDashboard } from "./dashboards";
@@ -19,7 +19,7 @@ export { datasourceSpecs } from "./grafana";
 export { renderJaegerValues } from "./jaeger";
 export { renderLokiValues } from "./loki";
 export { EXPORTERS, renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
-export { renderKubePrometheusStackValues } from "./prometheus";
+export { renderKubePrometheusStackValues, renderPrometheusOperatorCrdsValues } from "./prometheus";
 export { observabilityRequests, SIZING, type ObservabilitySettings, type ReleaseRequests } from "./settings";
 
 /** Arguments of {@link Observability}. */
@@ -46,14 +46,15 @@ export interface ObservabilityArgs {
 }
 
 /**
- * Metrics, logs and traces: kube-prometheus-stack (Prometheus and its operator), the
- * OpenTelemetry operator and a collector (`otel-collector.monitoring`), Loki, Jaeger, and
- * Grafana through the Grafana Operator with datasources and dashboards as CRs, served at
- * `grafana.<domain>`. Each part installs only when enabled. `ready` is the
- * kube-prometheus-stack release: other layers' ServiceMonitors wait for it.
+ * Metrics, logs and traces: the Prometheus Operator's CRDs (`prometheus-operator-crds`),
+ * kube-prometheus-stack (Prometheus and its operator), the OpenTelemetry operator and a
+ * collector (`otel-collector.monitoring`), Loki, Jaeger, and Grafana through the Grafana
+ * Operator with datasources and dashboards as CRs, served at `grafana.<domain>`. Each part
+ * installs only when enabled. `ready` is the CRD release alone: other layers'
+ * ServiceMonitors need the CRDs, not Prometheus (which waits for its volume).
  */
 export class Observability extends pulumi.ComponentResource implements MonitoringCrdsLayer {
-  /** The kube-prometheus-stack release (its CRDs); empty when Prometheus is disabled. */
+  /** The prometheus-operator-crds release; empty when Prometheus is disabled. */
   public readonly ready: pulumi.Resource[];
   /** Every Helm release of the layer, by release name. */
   public readonly releases: Record<string, k8s.helm.v3.Release> = {};
@@ -79,8 +80,18 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
     // and the collector receives spans from the mesh's own proxies.
     const ns = anyBackend ? platformNamespace(`${name}-namespace`, { name: MONITORING_NAMESPACE, podSecurity: "baseline" }, this) : undefined;
 
-    let kps: k8s.helm.v3.Release | undefined;
+    let crds: k8s.helm.v3.Release | undefined;
     if (s.prometheus.enabled) {
+      // CRDs only, no pods: nothing to wait for but the namespace that holds the release.
+      crds = this.release(`${name}-prometheus-operator-crds`, {
+        releaseName: "prometheus-operator-crds",
+        pin: CHARTS.prometheusOperatorCrds,
+        namespace: ns!,
+        values: renderPrometheusOperatorCrdsValues(),
+        overrides: {},
+        dependsOn: [],
+        takeOwnership: true,
+      });
       const nodeNs = platformNamespace(`${name}-node-exporter-namespace`, { name: NODE_EXPORTER_NAMESPACE, podSecurity: "privileged" }, this);
       const values = renderKubePrometheusStackValues({
         prometheus: s.prometheus,
@@ -89,17 +100,17 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         clusterMode: args.clusterMode,
         kubeProxyReplaced: args.kubeProxyReplaced,
       });
-      kps = this.release(`${name}-kube-prometheus-stack`, {
+      this.release(`${name}-kube-prometheus-stack`, {
         releaseName: "kube-prometheus-stack",
         pin: CHARTS.kubePrometheusStack,
         namespace: ns!,
         values,
         overrides: s.prometheus.values,
-        dependsOn: [...net, ...storage, nodeNs],
+        dependsOn: [...net, ...storage, nodeNs, crds],
       });
       this.prometheusUrl = serviceUrl(ENDPOINTS.prometheus.service, ENDPOINTS.prometheus.port);
     }
-    this.ready = kps ? [kps] : [];
+    this.ready = crds ? [crds] : [];
 
     if (s.otel.enabled) {
       const opNs = platformNamespace(`${name}-otel-operator-namespace`, { name: CHARTS.otelOperator.namespace, podSecurity: "baseline" }, this);
@@ -120,10 +131,10 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         dependsOn: net,
       });
       this.otlpEndpoint = `${ENDPOINTS.collector.service}.${MONITORING_NAMESPACE}.svc.cluster.local:${ENDPOINTS.collector.grpc}`;
-      if (kps) {
+      if (crds) {
         new k8s.apiextensions.CustomResource(`${name}-collector-servicemonitor`, collectorServiceMonitor(MONITORING_NAMESPACE) as k8s.apiextensions.CustomResourceArgs, {
           parent: this,
-          dependsOn: [kps],
+          dependsOn: [crds],
         });
       }
     }
@@ -218,7 +229,7 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
   /** A release of this layer, recorded in {@link releases}; `dependsOn` lists its only edges. */
   private release(
     resourceName: string,
-    r: { releaseName: string; pin: ChartPin; namespace: k8s.core.v1.Namespace; values: Values; overrides: Values; dependsOn: pulumi.Resource[] },
+    r: { releaseName: string; pin: ChartPin; namespace: k8s.core.v1.Namespace; values: Values; overrides: Values; dependsOn: pulumi.Resource[]; takeOwnership?: boolean },
   ): k8s.helm.v3.Release {
     const release = platformRelease(resourceName, r, { parent: this });
     this.releases[r.releaseName] = release;

@@ -43,6 +43,11 @@ export function renderLokiValues(input: LokiInput): Values {
         ],
       },
     },
+    // Monolithic means the single binary only: validate.yaml refuses the simple scalable
+    // targets' default of 3 replicas each beside it.
+    backend: { replicas: 0 },
+    read: { replicas: 0 },
+    write: { replicas: 0 },
     singleBinary: {
       replicas: 1,
       resources: resources(SIZING[input.profile].loki),

@@ -14,20 +14,42 @@ export interface KubePrometheusStackInput {
 }
 
 /**
- * Values for kube-prometheus-stack 88.5.3 (keys checked against that tag's values.yaml).
+ * Values for prometheus-operator-crds 31.0.1 (Prometheus Operator v0.93.1's ten CRDs, as
+ * templates of its `crds` subchart; `crds.annotations` lands on every CRD).
  *
- * CRDs: the chart ships them in its `crds` subchart's `crds/` directory (the Prometheus
- * CRD alone is ~830 KB). Helm installs `crds/` before the templates with a plain create
- * (helm v3 `pkg/action/install.go` `installCRDs` → `KubeClient.Create`), not a client-side
- * apply, so no `kubectl.kubernetes.io/last-applied-configuration` annotation is written and
- * the 256 KiB annotation limit that breaks `kubectl apply` of these CRDs never applies.
- * The flip side: Helm never upgrades `crds/`; before bumping the chart's major version,
- * apply the new CRDs server-side (or enable `crds.upgradeJob`).
+ * Unlike kube-prometheus-stack's `crds/` directory, templates are part of the release: Helm
+ * upgrades them with the chart (a bump of this pin is the CRD upgrade, before
+ * kube-prometheus-stack, which waits for this release) and would delete them on uninstall,
+ * and with them every ServiceMonitor, PodMonitor, PrometheusRule and Prometheus in the
+ * cluster. `helm.sh/resource-policy: keep` makes Helm leave them instead, as cert-manager's
+ * `crds.keep` does.
+ *
+ * Stacks created before this release existed have these CRDs from kube-prometheus-stack's
+ * `crds/`, which Helm creates without ownership labels or annotations (and never deletes, so
+ * turning `crds.enabled` off there keeps them). Helm refuses to install a release over
+ * objects it does not own, so the release takes ownership (`takeOwnership`, Helm's
+ * `--take-ownership`): the chart's only objects are these CRDs. Helm v3 creates and patches
+ * them from the client without a `last-applied-configuration` annotation, so the 256 KiB
+ * annotation limit that breaks `kubectl apply` of the Prometheus CRD (~830 KB) does not
+ * apply and no server-side apply is needed.
+ */
+export function renderPrometheusOperatorCrdsValues(): Values {
+  return { crds: { annotations: { "helm.sh/resource-policy": "keep" } } };
+}
+
+/**
+ * Values for kube-prometheus-stack 89.2.4 (keys checked against 88.5.3's values.yaml; the
+ * 88.5.3 to 89.2.4 notes change no key used here, and the operator stays v0.93.1).
+ *
+ * CRDs: `crds.enabled: false` (the condition of its `crds` subchart): the
+ * prometheus-operator-crds release owns them, so two releases never claim the same objects.
  */
 export function renderKubePrometheusStackValues(input: KubePrometheusStackInput): Values {
   const size = SIZING[input.profile];
   const onKind = input.clusterMode === "kind";
   return {
+    // The prometheus-operator-crds release installs and upgrades them (renderPrometheusOperatorCrdsValues).
+    crds: { enabled: false },
     // Grafana comes from the Grafana Operator (a `Grafana` CR), not the bundled subchart.
     grafana: { enabled: false },
     alertmanager: size.alertmanager

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 
 /*
  * The operator image. Prod pulls a configured, pinned reference. Dev builds operator/ with
@@ -62,6 +63,26 @@ export function splitImage(ref: string): { repository: string; tag: string } {
   // The chart renders `repository:tag`, so a digest rides in the tag (`tag@sha256:...`).
   if (!tag) throw new Error(`${ref}: no tag; the operator chart renders repository:tag, so pin a tag (optionally tag@sha256:digest)`);
   return { repository, tag: digest ? `${tag}@${digest}` : tag };
+}
+
+/**
+ * The image the operator release workflow publishes, as `operator/chart/values.yaml` names it
+ * (`image.repository`, `image.tag`, and `image.digest` once a release has been pushed): the
+ * one place that says where the operator is published. The workflow pushes exactly there
+ * and refuses to run when that namespace is not its repository owner's; a mirror sets
+ * `platform:ollama.operator.image` instead.
+ */
+export function releasedImage(operatorDir: string): { repository: string; tag: string } {
+  const file = path.join(operatorDir, "chart", "values.yaml");
+  const values = parse(fs.readFileSync(file, "utf8")) as { image?: { repository?: unknown; tag?: unknown; digest?: unknown } };
+  const { repository, tag, digest } = values.image ?? {};
+  if (typeof repository !== "string" || repository === "" || typeof tag !== "string" || tag === "") {
+    throw new Error(`${file}: image.repository and image.tag must name the released operator image`);
+  }
+  if (digest !== undefined && digest !== "" && (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))) {
+    throw new Error(`${file}: image.digest ${JSON.stringify(digest)} is not a sha256:<64 hex> digest`);
+  }
+  return splitImage(`${repository}:${tag}${digest ? `@${digest}` : ""}`);
 }
 
 /** Shell of the dev build: docker build, then load into every node of the kind cluster. */

@@ -8,7 +8,7 @@ import type { ClusterLayer, MeshLayer, ModelServingLayer, MonitoringCrdsLayer, N
 import type { GpuCapacityLayer } from "../gpu";
 import { platformNamespace, platformRelease } from "../helm";
 import { fleetEndpoints, fleetName, renderFleet, type FleetEndpoint } from "./fleet";
-import { DEV_BUILD_COMMAND, DEV_REPOSITORY, devTag, operatorSourceHash, splitImage } from "./image";
+import { DEV_BUILD_COMMAND, DEV_REPOSITORY, devTag, operatorSourceHash, releasedImage, splitImage } from "./image";
 import { renderOperatorValues } from "./values";
 
 export * from "./fleet";
@@ -34,12 +34,14 @@ export interface OllamaArgs {
   /** GPU capacity GPU fleets wait for ({@link NO_GPU_CAPACITY} without pools). */
   gpu: GpuCapacityLayer;
   settings: OllamaSettings;
+  /** The operator's folder (absolute): its chart names the released image. */
+  operatorDir: string;
   /**
    * Where the operator image comes from when `settings.operator.image` is unset: build
-   * `operatorDir` (absolute) with docker and load it into the kind cluster `kindCluster`.
-   * Undefined outside kind, where an image must be configured.
+   * `operatorDir` with docker and load it into the kind cluster `kindCluster`. Undefined
+   * outside kind, where the released image ({@link releasedImage}) is the default.
    */
-  devBuild: { kindCluster: string; operatorDir: string } | undefined;
+  devBuild: { kindCluster: string } | undefined;
 }
 
 // A model pull can take many minutes (the 32b model is ~20 GB) before a fleet turns Ready.
@@ -79,7 +81,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
     } else if (args.devBuild !== undefined) {
       let hash: string;
       try {
-        hash = operatorSourceHash(args.devBuild.operatorDir);
+        hash = operatorSourceHash(args.operatorDir);
       } catch (e) {
         throw new pulumi.ResourceError(`platform:ollama.operator.image: unset, so dev builds the operator, but ${(e as Error).message}`, this);
       }
@@ -91,7 +93,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
         {
           create: DEV_BUILD_COMMAND,
           // Relative to the project directory, where Pulumi runs the command.
-          environment: { IMAGE: ref, CLUSTER: args.devBuild.kindCluster, DIR: path.relative(process.cwd(), args.devBuild.operatorDir) || "." },
+          environment: { IMAGE: ref, CLUSTER: args.devBuild.kindCluster, DIR: path.relative(process.cwd(), args.operatorDir) || "." },
           // A new tag (a source change) rebuilds; an unchanged tree changes nothing.
           triggers: [ref],
         },
@@ -99,7 +101,8 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
         { parent: this, dependsOn: [args.cluster.provider] },
       );
     } else {
-      throw new pulumi.ResourceError(`platform:ollama.operator.image: missing; outside kind the operator image must be configured (pinned repository:tag)`, this);
+      // Outside kind: the image the release workflow publishes (operator/chart/values.yaml).
+      image = releasedImage(args.operatorDir);
     }
     this.operatorImage = `${image.repository}:${image.tag}`;
 

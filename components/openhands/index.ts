@@ -1,11 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../catalog";
 import type { CertificatesLayer, ClusterLayer, IngressLayer, ModelServingLayer, NetworkLayer, StorageLayer } from "../contracts";
-import { platformNamespace, platformRelease } from "../helm";
+import { platformNamespace } from "../helm";
 import {
   DESIGN_SANDBOX_RULES,
-  RUNTIME_API_EXTRA_RULES,
   RUNTIME_CLASS_HANDLERS,
   sandboxLimitRange,
   sandboxNetworkPolicies,
@@ -13,14 +11,9 @@ import {
   sandboxQuota,
   type Rule,
 } from "./isolation";
-import { chartSecrets } from "./secrets";
 import {
   llmRoute,
   OPENHANDS_NAMESPACE,
-  openHandsHosts,
-  PORTS,
-  RELEASE_NAME,
-  renderOpenHandsValues,
   resolveSandbox,
   RUNTIME_SERVICE_ACCOUNT,
   runtimeUrlPattern,
@@ -30,7 +23,6 @@ import {
 } from "./settings";
 
 export * from "./isolation";
-export { CHART_SECRETS } from "./secrets";
 export * from "./settings";
 
 /** Arguments of {@link OpenHands}. */
@@ -42,7 +34,7 @@ export interface OpenHandsArgs {
   ingress: IngressLayer;
   /** The ClusterIssuer of `openhands.<domain>` and of the sandbox wildcard certificate. */
   certificates: CertificatesLayer;
-  /** The default StorageClass: sandbox workspaces and the bundled PostgreSQL. */
+  /** The default StorageClass: sandbox workspaces. */
   storage: StorageLayer;
   /** The Ollama fleets; `fleet` names the one OpenHands uses. */
   models: ModelServingLayer;
@@ -56,25 +48,19 @@ export interface OpenHandsArgs {
   issuer: "selfSigned" | "acme";
 }
 
-/** Why the chart is not installed, and how to install it. */
-export function licenseNotice(): string {
-  return `platform:openhands.license: not accepted, so the openhands chart (${CHARTS.openhands.version}, Polyform Free Trial license: not open source, 30 days per calendar year without a commercial license) is not installed; only the sandbox contract, RBAC, isolation and LLM wiring are. Set openhands.license.accept: polyform-free-trial to install it`;
-}
-
 // Pulumi's generic await: the wildcard Certificate counts as created once it is Ready.
 const WAIT_READY = { "pulumi.com/waitFor": "condition=Ready" };
 
 /**
- * OpenHands on the platform: the `openhands` chart (its app, runtime API and LiteLLM
- * proxy; installed only when its license is accepted) and, always, the sandbox contract
- * the runtime API works to: a dedicated namespace with baseline Pod Security, default-deny
- * NetworkPolicies, a ResourceQuota and LimitRange, the design's Role bound to a dedicated
- * ServiceAccount, a wildcard certificate for `*.<sandbox domain>`, and the LLM wired to an
- * Ollama fleet through its in-cluster OpenAI-compatible endpoint.
+ * OpenHands on the platform: the sandbox contract a sandbox runtime works to (a dedicated
+ * namespace with baseline Pod Security, default-deny NetworkPolicies, a ResourceQuota and
+ * LimitRange, the design's Role bound to a dedicated ServiceAccount, a wildcard certificate
+ * for `*.<sandbox domain>`) and the LLM wired to an Ollama fleet through its in-cluster
+ * OpenAI-compatible endpoint. The Polyform-licensed `openhands` chart is not installed
+ * (README, "OpenHands": its sandbox runtime is closed source and its pods fail the
+ * platform's own policies).
  */
 export class OpenHands extends pulumi.ComponentResource {
-  /** `https://openhands.<domain>`. */
-  public readonly url: string;
   /** Sandboxes are served at `<session>.<sandboxDomain>`. */
   public readonly sandboxDomain: string;
   /** The fleet's OpenAI-compatible endpoint OpenHands' LLM routes to. */
@@ -87,8 +73,6 @@ export class OpenHands extends pulumi.ComponentResource {
   public readonly sandboxNamespace: string;
   /** The runtime settings, as the runtime API's environment. */
   public readonly runtimeEnv: Record<string, string>;
-  /** The chart release; undefined while its license is not accepted. */
-  public readonly release?: k8s.helm.v3.Release;
   /** The OpenHands namespace. */
   public readonly namespaceResource: k8s.core.v1.Namespace;
 
@@ -113,12 +97,6 @@ export class OpenHands extends pulumi.ComponentResource {
         `platform:openhands.sandbox.tlsSecret: missing; with the "${args.issuer}" issuer the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.namespace}`,
       );
     }
-    const installChart = s.license !== undefined;
-    if (!installChart && Object.keys(s.values).length > 0) {
-      throw fail(`platform:openhands.values: set, but the openhands chart is not installed: its license (Polyform Free Trial, not open source) is not accepted; set platform:openhands.license.accept: polyform-free-trial`);
-    }
-    if (!installChart) pulumi.log.info(licenseNotice(), this);
-    this.url = `https://${openHandsHosts(args.domain).app}`;
     this.sandboxDomain = sandbox.domain;
     this.llmEndpoint = llm.endpoint;
     this.llmModel = llm.model;
@@ -127,7 +105,7 @@ export class OpenHands extends pulumi.ComponentResource {
     this.runtimeEnv = sandboxRuntimeEnv(sandbox);
 
     // Neither namespace joins the mesh: sandboxes run untrusted code (a sidecar would be
-    // theirs to tamper with), and the chart's hook Jobs never complete beside a proxy.
+    // theirs to tamper with).
     this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "baseline" }, this);
     const ns = this.namespaceResource;
     const psa = sandboxPodSecurity(sandbox.privileged);
@@ -153,8 +131,7 @@ export class OpenHands extends pulumi.ComponentResource {
       );
       return [r, b];
     };
-    const rbac = bind("sandbox-role", "openhands-sandbox-runtime", DESIGN_SANDBOX_RULES);
-    if (installChart) rbac.push(...bind("runtime-api-role", "openhands-runtime-api-extras", RUNTIME_API_EXTRA_RULES));
+    bind("sandbox-role", "openhands-sandbox-runtime", DESIGN_SANDBOX_RULES);
 
     // Isolation: NetworkPolicies, quota, limits, RuntimeClass.
     const policies = sandboxNetworkPolicies({
@@ -176,23 +153,20 @@ export class OpenHands extends pulumi.ComponentResource {
 
     // TLS for `<session>.<domain>`: a wildcard certificate from the platform CA (selfSigned),
     // or the Secret config names.
-    const tls: pulumi.Resource[] = [];
     if (sandbox.issueWildcard) {
-      tls.push(
-        new k8s.apiextensions.CustomResource(
-          `${name}-sandbox-wildcard`,
-          {
-            apiVersion: "cert-manager.io/v1",
-            kind: "Certificate",
-            metadata: { name: "sandbox-wildcard", namespace: sandboxNsName, annotations: WAIT_READY },
-            spec: {
-              secretName: sandbox.tlsSecret,
-              dnsNames: [`*.${sandbox.domain}`],
-              issuerRef: { kind: "ClusterIssuer", name: args.certificates.clusterIssuer, group: "cert-manager.io" },
-            },
+      new k8s.apiextensions.CustomResource(
+        `${name}-sandbox-wildcard`,
+        {
+          apiVersion: "cert-manager.io/v1",
+          kind: "Certificate",
+          metadata: { name: "sandbox-wildcard", namespace: sandboxNsName, annotations: WAIT_READY },
+          spec: {
+            secretName: sandbox.tlsSecret,
+            dnsNames: [`*.${sandbox.domain}`],
+            issuerRef: { kind: "ClusterIssuer", name: args.certificates.clusterIssuer, group: "cert-manager.io" },
           },
-          { parent: this, dependsOn: args.certificates.ready },
-        ),
+        },
+        { parent: this, dependsOn: args.certificates.ready },
       );
     }
 
@@ -213,37 +187,10 @@ export class OpenHands extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    if (installChart) {
-      const secrets = chartSecrets(name, ns.metadata.name, this);
-      this.release = platformRelease(
-        `${name}-openhands`,
-        {
-          pin: CHARTS.openhands,
-          releaseName: RELEASE_NAME,
-          namespace: ns,
-          values: renderOpenHandsValues({
-            domain: args.domain,
-            sandbox,
-            llm,
-            ingressClass: args.ingress.className,
-            clusterIssuer: args.certificates.clusterIssuer,
-            storageClass: args.storage.defaultStorageClass,
-          }),
-          overrides: s.values,
-          // Keycloak, PostgreSQL and the migrations take a while on a fresh cluster.
-          timeoutSeconds: 1200,
-          dependsOn: [...args.network.ready, ...args.storage.ready, ...args.certificates.ready, sandboxNs, sa, ...rbac, ...secrets, ...tls],
-        },
-        { parent: this },
-      );
-    }
-
     this.registerOutputs({
-      url: this.url,
       sandboxDomain: this.sandboxDomain,
       llmEndpoint: this.llmEndpoint,
       llmModel: this.llmModel,
-      llmProxy: installChart ? `http://${RELEASE_NAME}-litellm.${OPENHANDS_NAMESPACE}.svc.cluster.local:${PORTS.litellm}` : undefined,
       sandboxNamespace: this.sandboxNamespace,
     });
   }

@@ -29,23 +29,6 @@ export const DESIGN_SANDBOX_RULES: readonly Rule[] = [
 ];
 
 /**
- * What runtime-api 0.8.2 needs beyond the design's Role: its chart's ClusterRole, cut down
- * to the sandbox namespace. Its sandboxes are Deployments (resume scales one back to 1),
- * it patches what it created, reads pod logs and creates PodDisruptionBudgets and
- * ServiceAccounts. Cluster-scoped grants (namespaces, persistentvolumes) and the Traefik
- * and Gateway API routes (not used with Ingress routing) are left out. Bound only when
- * the chart is installed.
- */
-export const RUNTIME_API_EXTRA_RULES: readonly Rule[] = [
-  { apiGroups: [""], resources: ["pods", "services", "serviceaccounts", "persistentvolumeclaims"], verbs: ["patch"] },
-  { apiGroups: [""], resources: ["serviceaccounts"], verbs: [...SANDBOX_VERBS] },
-  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-  { apiGroups: ["apps"], resources: ["deployments"], verbs: [...SANDBOX_VERBS, "patch"] },
-  { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["patch"] },
-  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: [...SANDBOX_VERBS, "patch"] },
-];
-
-/**
  * Pod Security of the sandbox namespace. `baseline` enforced: it rejects privileged
  * containers, host namespaces, hostPath volumes and added capabilities, which is the
  * design's "privileged off"; `restricted` cannot be enforced because the runtime API sets
@@ -60,7 +43,7 @@ export function sandboxPodSecurity(privileged: boolean): { enforce: "baseline" |
 /** Where sandbox traffic may go and come from, besides DNS. */
 export interface SandboxNetwork {
   sandbox: ResolvedSandbox;
-  /** Namespace of OpenHands (runtime API, app, LiteLLM). */
+  /** Namespace of OpenHands (the app and its sandbox runtime). */
   openhandsNamespace: string;
   /** Namespace of the default ingress controller. */
   ingressNamespace: string;
@@ -78,15 +61,15 @@ const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
 
 /**
  * The sandbox namespace's NetworkPolicies: deny everything, then allow egress to DNS, to
- * the LLM (the fleet's pods on 11434 and the LiteLLM proxy, which is the URL OpenHands
- * hands its agents), to the app for the agent's webhooks, and to what config adds; and
- * ingress only from the ingress controller and OpenHands (runtime API, app).
+ * the LLM (the fleet's pods on 11434: the agent server calls the model from the sandbox),
+ * to the app for the agent's webhooks, and to what config adds; and ingress only from the
+ * ingress controller and OpenHands (its app and sandbox runtime).
  */
 export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
   const ns = n.sandbox.namespace;
   const all = {};
   const policy = (name: string, spec: NetworkPolicy["spec"]): NetworkPolicy => ({ metadata: { name, namespace: ns }, spec });
-  const llmPeers: { to: PolicyPeer[]; ports: PolicyPort[] }[] = [{ to: [{ namespaceSelector: nsSelector(n.openhandsNamespace) }], ports: [tcp(PORTS.litellm)] }];
+  const llmPeers: { to: PolicyPeer[]; ports: PolicyPort[] }[] = [];
   if (n.fleet) {
     llmPeers.push({
       to: [{ namespaceSelector: nsSelector(n.fleet.namespace), podSelector: { matchLabels: { "openhands.ai/fleet": n.fleet.name } } }],

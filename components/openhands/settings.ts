@@ -1,6 +1,4 @@
 import type { PlatformConfig } from "../../config/schema";
-import type { Values } from "../../lib/merge";
-import { CHARTS } from "../catalog";
 import type { ModelFleet } from "../contracts";
 
 /** `platform:openhands`. */
@@ -8,10 +6,8 @@ export type OpenHandsSettings = PlatformConfig["openhands"];
 /** `platform:openhands.sandbox`: the design's `[kubernetes]` settings. */
 export type SandboxSettings = OpenHandsSettings["sandbox"];
 
-/** Namespace of OpenHands (the app, its runtime API and its LiteLLM proxy). */
-export const OPENHANDS_NAMESPACE = CHARTS.openhands.namespace;
-/** Helm release name; the chart derives in-cluster Service names from it. */
-export const RELEASE_NAME = "openhands";
+/** Namespace of OpenHands (the app and its sandbox runtime). */
+export const OPENHANDS_NAMESPACE = "openhands";
 /** The dedicated ServiceAccount the runtime API runs as, bound only in the sandbox namespace. */
 export const RUNTIME_SERVICE_ACCOUNT = "openhands-sandbox-runtime";
 /** Secret the platform issues the sandbox wildcard certificate into (selfSigned issuer). */
@@ -19,22 +15,13 @@ export const SANDBOX_WILDCARD_SECRET = "sandbox-wildcard-tls";
 /** Smallest context window an OpenHands agent works with, in tokens. */
 export const MIN_CONTEXT_LENGTH = 32768;
 
-/** Ports of the chart's Services that sandboxes call back. */
+/** Ports sandboxes call. */
 export const PORTS = {
-  /** The app (`openhands-service`): agent-server webhooks. */
+  /** The OpenHands app: agent-server webhooks. */
   app: 3000,
-  /** The bundled LiteLLM proxy (`<release>-litellm`): the sandboxes' LLM endpoint. */
-  litellm: 4000,
-  /** The runtime API (`<release>-runtime-api`). */
-  runtimeApi: 5000,
   /** Ollama's API on a fleet's pods. */
   ollama: 11434,
 } as const;
-
-/** Hosts OpenHands is served at. */
-export function openHandsHosts(domain: string): { app: string; auth: string } {
-  return { app: `openhands.${domain}`, auth: `auth.openhands.${domain}` };
-}
 
 /** The sandbox contract with every platform default filled in. */
 export interface ResolvedSandbox {
@@ -138,13 +125,13 @@ export function runtimeUrlPattern(r: ResolvedSandbox): string {
   return `https://{runtime_id}.${r.domain}`;
 }
 
-/** The LLM as OpenHands uses it: a LiteLLM route to the fleet's OpenAI-compatible endpoint. */
+/** The LLM as OpenHands' agents use it: the fleet's OpenAI-compatible endpoint (`openai/<model>`). */
 export interface LlmRoute {
   /** Fleet name (`ollama.fleets`). */
   fleet: string;
   /** The fleet's OpenAI-compatible base URL (`.../v1`). */
   endpoint: string;
-  /** The model reference the fleet serves; also the LiteLLM route name. */
+  /** The model reference the fleet serves. */
   model: string;
   contextLength: number;
 }
@@ -157,75 +144,4 @@ export function llmRoute(fleetName: string, fleet: ModelFleet): LlmRoute {
     );
   }
   return { fleet: fleetName, endpoint: fleet.endpoint, model: fleet.model, contextLength: fleet.contextLength };
-}
-
-/** The LiteLLM `model_list` entry for a route: OpenAI-compatible provider, the fleet's /v1 base. */
-export function liteLlmModel(route: LlmRoute): Values {
-  return {
-    model_name: route.model,
-    litellm_params: {
-      model: `openai/${route.model}`,
-      api_base: route.endpoint,
-      // Ollama checks no key, but LiteLLM's OpenAI provider refuses to call without one.
-      api_key: "unused-by-ollama",
-    },
-    model_info: { max_input_tokens: route.contextLength, max_tokens: route.contextLength },
-  };
-}
-
-/** What {@link renderOpenHandsValues} needs. */
-export interface OpenHandsValuesArgs {
-  domain: string;
-  sandbox: ResolvedSandbox;
-  llm?: LlmRoute;
-  ingressClass: string;
-  clusterIssuer: string;
-  /** StorageClass of the bundled PostgreSQL's volume. */
-  storageClass: string;
-}
-
-/** Requests and limits for containers the chart leaves unbounded (the workload policy needs them). */
-const LITELLM_RESOURCES = { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } };
-
-/**
- * Values of the openhands chart: the app at `openhands.<domain>` through the default
- * IngressClass with a certificate from the platform's ClusterIssuer, Keycloak at
- * `auth.openhands.<domain>`, the bundled LiteLLM proxy routing to the Ollama fleet, and the
- * runtime API creating sandboxes per the contract. Pure and deterministic.
- */
-export function renderOpenHandsValues(a: OpenHandsValuesArgs): Values {
-  const hosts = openHandsHosts(a.domain);
-  const issuer = { "cert-manager.io/cluster-issuer": a.clusterIssuer };
-  const runtimeEnv = sandboxRuntimeEnv(a.sandbox);
-  return {
-    ingress: { enabled: true, host: hosts.app, class: a.ingressClass, annotations: issuer },
-    // The root Ingress's TLS Secret is `app-all-hands-<env>-tls`; the issuer annotation fills it.
-    tls: { enabled: true, env: "platform" },
-    env: {
-      RUNTIME_URL_PATTERN: runtimeUrlPattern(a.sandbox),
-      ...(a.llm ? { LITELLM_DEFAULT_MODEL: `litellm_proxy/${a.llm.model}` } : {}),
-    },
-    // In-cluster, so the app never leaves the cluster to reach its runtime API.
-    sandbox: { apiHostname: `http://${RELEASE_NAME}-runtime-api.${OPENHANDS_NAMESPACE}.svc.cluster.local:${PORTS.runtimeApi}` },
-    keycloak: {
-      enabled: true,
-      ingress: { enabled: true, hostname: hosts.auth, ingressClassName: a.ingressClass, tls: true, annotations: issuer },
-      // The chart's default wait-for-db image is bitnamilegacy/postgresql:latest; pinned here.
-      waitForDb: { image: "docker.io/library/postgres:17.6" },
-    },
-    postgresql: { primary: { persistence: { enabled: true, storageClass: a.storageClass, size: "8Gi" } } },
-    "litellm-helm": {
-      enabled: true,
-      resources: LITELLM_RESOURCES,
-      proxy_config: { model_list: a.llm ? [liteLlmModel(a.llm)] : [] },
-    },
-    "runtime-api": {
-      sandbox_namespace: a.sandbox.namespace,
-      // The chart's own RBAC is a cluster-wide ClusterRole; the platform binds a namespaced
-      // Role in the sandbox namespace to a dedicated ServiceAccount instead.
-      serviceAccount: { create: false, name: RUNTIME_SERVICE_ACCOUNT, createRBAC: false },
-      ingress: { enabled: false },
-      env: runtimeEnv,
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, domainName, helmValues, labels, pinnedImage, port, quantity, toleration } from "./primitives";
+import { dnsLabel, domainName, labels, pinnedImage, port, quantity, toleration } from "./primitives";
 
 /* OpenHands and its agent sandboxes. */
 
@@ -73,11 +73,10 @@ export const openhands = z.strictObject({
   /** The OpenHands layer: namespaces, the sandbox contract, RBAC, isolation, LLM wiring. Defaults to false. */
   enabled: z.boolean().default(false),
   /**
-   * Acknowledges the OpenHands chart's license (Polyform Free Trial: not open source; 30
-   * days per calendar year without a commercial license). Without it the chart is not
-   * installed; the rest of the layer is. Defaults to none.
+   * No longer read: the platform does not install the Polyform-licensed openhands chart
+   * (README, "OpenHands"). Accepted only so the config can say so; the rules reject it.
    */
-  license: z.strictObject({ accept: z.literal("polyform-free-trial", { message: 'must be "polyform-free-trial" (the license of the openhands chart)' }) }).optional(),
+  license: z.unknown().optional(),
   /** The LLM: a fleet of `ollama.fleets`, reached through its in-cluster OpenAI-compatible endpoint. Defaults to none. */
   llm: z.strictObject({ fleet: dnsLabel }).optional(),
   sandbox: openhandsSandbox.prefault({}),
@@ -89,6 +88,6 @@ export const openhands = z.strictObject({
       image: pinnedImage.default("gitpod/openvscode-server:1.105.1"),
     })
     .prefault({}),
-  /** Extra values for the openhands chart. Defaults to none. */
-  values: helmValues,
+  /** No longer read (the openhands chart is not installed); the rules reject it. */
+  values: z.unknown().optional(),
 });

@@ -32,14 +32,30 @@ export const cluster = z.strictObject({
     .strictObject({
       /** kubeconfig context to use; without it the secret `platform:kubeconfig` must be set. */
       context: z.string().min(1).optional(),
+      /**
+       * What runs the cluster, which decides what its network already has: `eks` (the AWS VPC
+       * CNI, aws-node), `gke` (GKE's own dataplane; Dataplane V2 is Cilium), `aks` (Azure CNI,
+       * or none with BYOCNI), `kubeadm` (nothing: the platform's CNI is the only one). Defaults
+       * to kubeadm (the prod profile says eks).
+       */
+      distribution: z.enum(["kubeadm", "eks", "gke", "aks"]).default("kubeadm"),
     })
-    .default({}),
+    .default({ distribution: "kubeadm" }),
   /** Check the cluster's Kubernetes version against the pinned charts before deploying. */
   preflight: z.boolean().default(true),
 });
 
 export const cilium = z.strictObject({
+  /** Install Cilium. Off: the cluster keeps its own CNI (kindnet, or a provider's Cilium dataplane). */
   enabled: z.boolean(),
+  /**
+   * How Cilium joins the cluster's network: `cni`, the only CNI (kind, kubeadm, AKS BYOCNI),
+   * replacing kube-proxy; `eni`, EKS with Cilium allocating VPC addresses itself (aws-node
+   * removed first), replacing kube-proxy; `chained`, EKS with Cilium chained onto aws-node
+   * (the VPC CNI keeps IP management, kube-proxy stays, Cilium adds policy and Hubble).
+   * Defaults to cni (the prod profile, for EKS, says chained).
+   */
+  mode: z.enum(["cni", "eni", "chained"]).default("cni"),
   hubble: z
     .strictObject({
       enabled: z.boolean().default(true),

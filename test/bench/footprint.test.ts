@@ -110,14 +110,14 @@ describe("dev stack footprint", () => {
 
   it("sets every request itself in the charts that set none or size for HA", () => {
     const f = stackFootprint(dev);
-    const ours = ["cilium", "linkerd-control-plane", "linkerd-cni", "cert-manager", "keda", "keda-add-ons-http", "minio-operator", "knative-operator", "serverless-serving", "loki"];
+    const ours = ["cilium", "linkerd-control-plane", "linkerd-cni", "cert-manager", "keda", "keda-add-ons-http", "knative-operator", "serverless-serving", "loki"];
     for (const release of ours) {
       const rows = f.rows.filter((r) => r.release === release);
       assert.ok(rows.length > 0, `no rows for ${release}`);
       for (const r of rows) assert.equal(r.source, "ours", `${release} ${r.workload}`);
     }
-    // The operator's sidecar in MinIO pods takes Tenant spec.sideCars, which the chart does not expose.
-    assert.deepEqual(f.unset, ["minio-tenant minio-pool-0/sidecar (cpu, memory)"]);
+    // Every dev workload has requests (MinIO, whose operator sidecar had none, is opt-in now).
+    assert.deepEqual(f.unset, []);
   });
 
   it("runs one interceptor and one scaler of the HTTP add-on instead of three each", () => {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
 import type { CertificatesLayer, ClusterLayer, IngressLayer } from "../../components/contracts";
-import { apiServerProblem, HubbleUiIngress, hubbleHost, Networking, renderCiliumValues, type CiliumSettings, type CiliumValuesInput } from "../../components/networking";
+import { apiServerProblem, HubbleUiIngress, hubbleHost, Networking, renderCiliumValues, replacesKubeProxy, type CiliumSettings, type CiliumValuesInput } from "../../components/networking";
+import * as pulumi from "@pulumi/pulumi";
 import { validateAll } from "../helpers/validate";
 import { recordResources } from "../helpers/program";
 
@@ -12,6 +13,7 @@ const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
 const settings: CiliumSettings = {
   enabled: true,
+  mode: "cni",
   hubble: { enabled: true, metrics: ["dns", "drop", "tcp", "flow", "icmp", "http"], ui: true, uiIngress: false },
   values: {},
 };
@@ -22,7 +24,7 @@ const kindInput: CiliumValuesInput = {
   mesh: { kind: "none" },
 };
 
-function fakeCluster(apiServer = { host: "auto", port: 443 }): ClusterLayer {
+function fakeCluster(apiServer: ClusterLayer["apiServer"] = { host: "api.example.internal", port: 443 }): ClusterLayer {
   return { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer };
 }
 
@@ -42,7 +44,7 @@ describe("Cilium values", () => {
 
   for (const [mode, apiServer, replicas] of [
     ["kind", { host: "local-hands-control-plane", port: 6443 }, 1],
-    ["existing", { host: "auto", port: 443 }, 2],
+    ["existing", { host: "ABCDEF.gr7.us-east-1.eks.amazonaws.com", port: 443 }, 2],
   ] as const) {
     it(`points the agent at the API server and sizes the operator for ${mode} clusters`, () => {
       const v = renderCiliumValues({ ...kindInput, clusterMode: mode, apiServer });
@@ -97,12 +99,49 @@ describe("Cilium values", () => {
     assert.deepEqual(renderCiliumValues(kindInput), renderCiliumValues(structuredClone(kindInput)));
   });
 
+  // Cilium 1.20's own guides: kind/kubeadm, "AWS ENI", "AWS VPC CNI plugin" (chaining).
+  const eks = { ...kindInput, clusterMode: "existing" as const, apiServer: { host: "ABCDEF.gr7.us-east-1.eks.amazonaws.com", port: 443 } };
+  for (const [mode, expect, absent] of [
+    ["cni", { ipam: { mode: "kubernetes" }, kubeProxyReplacement: "true", cni: { exclusive: true } }, ["eni", "routingMode", "enableIPv4Masquerade"]],
+    [
+      "eni",
+      { eni: { enabled: true }, ipam: { mode: "eni" }, routingMode: "native", egressMasqueradeInterfaces: "eth+", kubeProxyReplacement: "true", cni: { exclusive: true } },
+      ["enableIPv4Masquerade", "endpointRoutes"],
+    ],
+    [
+      "chained",
+      { cni: { chainingMode: "aws-cni", exclusive: false }, enableIPv4Masquerade: false, routingMode: "native", endpointRoutes: { enabled: true } },
+      ["ipam", "eni", "kubeProxyReplacement", "loadBalancer", "bandwidthManager"],
+    ],
+  ] as const) {
+    it(`renders mode ${mode} as Cilium's guide for it says`, () => {
+      const v = renderCiliumValues({ ...eks, settings: { ...settings, mode } });
+      for (const [k, want] of Object.entries(expect)) assert.deepEqual(v[k], want, k);
+      for (const k of absent) assert.equal(k in v, false, `${k} is not set in mode ${mode}`);
+      assert.equal(v.k8sServiceHost, eks.apiServer.host, "the API server is explicit in every mode (no cluster-info lookup)");
+    });
+  }
+
+  it("keeps aws-node's CNI configuration in chained mode even without a mesh, and with one", () => {
+    for (const kind of ["none", "istio"] as const) {
+      const v = renderCiliumValues({ ...eks, settings: { ...settings, mode: "chained" }, mesh: { kind } }) as any;
+      assert.deepEqual(v.cni, { chainingMode: "aws-cni", exclusive: false }, kind);
+    }
+  });
+
+  it("replaces kube-proxy in modes cni and eni only, and never without Cilium", () => {
+    assert.equal(replacesKubeProxy({ enabled: true, mode: "cni" }), true);
+    assert.equal(replacesKubeProxy({ enabled: true, mode: "eni" }), true);
+    assert.equal(replacesKubeProxy({ enabled: true, mode: "chained" }), false);
+    assert.equal(replacesKubeProxy({ enabled: false, mode: "cni" }), false);
+  });
+
   for (const [api, ok] of [
     [{ host: "local-hands-control-plane", port: 6443 }, true],
-    [{ host: "auto", port: 443 }, true],
+    [{ host: "10.0.0.1", port: 443 }, true],
     [{ host: "", port: 443 }, false],
-    [{ host: "auto", port: 0 }, false],
-    [{ host: "auto", port: 70000 }, false],
+    [{ host: "api.example.internal", port: 0 }, false],
+    [{ host: "api.example.internal", port: 70000 }, false],
   ] as const) {
     it(`${ok ? "accepts" : "rejects"} API server address ${JSON.stringify(api)}`, () => {
       const problem = apiServerProblem(api);
@@ -141,6 +180,36 @@ describe("Networking component", () => {
     assert.ok(r.provider?.includes("fake"), "the release uses the cluster's provider");
     assert.equal(run.ofType("kubernetes:core/v1:Namespace").length, 0, "kube-system is not created");
     assert.equal(layer!.ready.length, 1);
+  });
+
+  it("takes the API server address from an Output (the kubeconfig of an existing cluster)", async () => {
+    const run = await recordResources(() => {
+      new Networking("network", {
+        cluster: fakeCluster(pulumi.output({ host: "ABCDEF.gr7.us-east-1.eks.amazonaws.com", port: 443 })),
+        clusterMode: "existing",
+        settings: { ...settings, mode: "chained" },
+        mesh: { kind: "istio" },
+      });
+      return {};
+    });
+    const v = run.get(RELEASE, "network-cilium").inputs.values;
+    assert.equal(v.k8sServiceHost, "ABCDEF.gr7.us-east-1.eks.amazonaws.com");
+    assert.equal(v.k8sServicePort, 443);
+    assert.equal(v.cni.chainingMode, "aws-cni");
+  });
+
+  it("refuses an EKS mode on a kind cluster", async () => {
+    let error: unknown;
+    await recordResources(() => {
+      try {
+        new Networking("network", { cluster: fakeCluster(), clusterMode: "kind", settings: { ...settings, mode: "eni" }, mesh: { kind: "none" } });
+      } catch (e) {
+        error = e;
+      }
+      return {};
+    });
+    assert.ok(error instanceof pulumi.ResourceError);
+    assert.equal((error as Error).message, `settings.mode: "eni" is for EKS; a kind cluster has no other CNI, so Cilium runs in mode "cni"`);
   });
 
   it("registers nothing and exposes an empty ready list when Cilium is disabled", async () => {

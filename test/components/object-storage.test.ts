@@ -25,7 +25,7 @@ const OBC = "kubernetes:objectbucket.io/v1alpha1:ObjectBucketClaim";
 const USER = "kubernetes:ceph.rook.io/v1:CephObjectStoreUser";
 
 const DEV = loadPlatformConfig(stackFileConfig("dev"), new Set()).config;
-const minio: MinioSettings = { ...DEV.objectStorage.minio, buckets: ["agent-artifacts", "loki-chunks"] };
+const minio: MinioSettings = { ...DEV.objectStorage.minio, enabled: true, buckets: ["agent-artifacts", "loki-chunks"] };
 const minioOnly: ObjectStorageSettings = { minio, cephRgw: { enabled: false, buckets: [] } };
 const rgwOnly: ObjectStorageSettings = { minio: { ...minio, enabled: false }, cephRgw: { enabled: true, buckets: ["agent-artifacts", "loki-chunks"] } };
 
@@ -210,7 +210,7 @@ describe("ObjectStorage with Ceph RGW", () => {
 describe("MinIO volume size rule", () => {
   function problems(volumeSize: string): string[] {
     try {
-      loadPlatformConfig({ ...stackFileConfig("dev"), "platform:objectStorage": JSON.stringify({ minio: { volumeSize } }) }, new Set());
+      loadPlatformConfig({ ...stackFileConfig("dev"), "platform:objectStorage": JSON.stringify({ minio: { enabled: true, volumeSize } }) }, new Set());
       return [];
     } catch (e) {
       assert.ok(e instanceof ConfigError);

@@ -5,7 +5,7 @@ import { datasourceSpecs, dashboardSpec, grafanaSpec } from "../../components/ob
 import { BADGER_CLAIM, jaegerConfig, renderJaegerValues } from "../../components/observability/jaeger";
 import { LOKI_SCHEMA_FROM, renderLokiValues } from "../../components/observability/loki";
 import { COLLECTOR_IMAGE, renderOtelCollectorValues, renderOtelOperatorValues } from "../../components/observability/otel";
-import { collectorServiceMonitor, renderKubePrometheusStackValues } from "../../components/observability/prometheus";
+import { collectorServiceMonitor, renderKubePrometheusStackValues, renderPrometheusOperatorCrdsValues } from "../../components/observability/prometheus";
 import { observabilityRequests, SIZING, type ObservabilitySettings } from "../../components/observability/settings";
 import { platformSchema } from "../../config/schema";
 import { PROFILE_DEFAULTS } from "../../config/profiles";
@@ -25,6 +25,14 @@ const kpsInput = {
 };
 
 describe("kube-prometheus-stack values", () => {
+  it("leaves the CRDs to the prometheus-operator-crds release", () => {
+    assert.deepEqual((renderKubePrometheusStackValues(kpsInput) as any).crds, { enabled: false });
+  });
+
+  it("keeps the Prometheus Operator's CRDs when their release is uninstalled", () => {
+    assert.deepEqual(renderPrometheusOperatorCrdsValues(), { crds: { annotations: { "helm.sh/resource-policy": "keep" } } });
+  });
+
   it("leaves Grafana to the operator and picks up every chart's monitors", () => {
     const v = renderKubePrometheusStackValues(kpsInput) as any;
     assert.deepEqual(v.grafana, { enabled: false });
@@ -130,6 +138,8 @@ describe("Loki values", () => {
   it("runs one Monolithic replica on the filesystem, without auth, caches or MinIO", () => {
     assert.equal(v.deploymentMode, "Monolithic");
     assert.equal(v.singleBinary.replicas, 1);
+    // The chart's validate.yaml fails the render while a simple scalable target keeps replicas.
+    for (const target of ["backend", "read", "write"]) assert.equal(v[target].replicas, 0, target);
     assert.equal(v.loki.auth_enabled, false);
     assert.equal(v.loki.storage.type, "filesystem");
     assert.equal(v.loki.commonConfig.replication_factor, 1);

@@ -68,6 +68,7 @@ describe("Observability (dev, everything on)", () => {
 
   it("installs each pinned chart into its namespace", () => {
     const pins = {
+      "prometheus-operator-crds": CHARTS.prometheusOperatorCrds,
       "kube-prometheus-stack": CHARTS.kubePrometheusStack,
       "otel-operator": CHARTS.otelOperator,
       "otel-collector": CHARTS.otelCollector,
@@ -80,7 +81,7 @@ describe("Observability (dev, everything on)", () => {
       assert.deepEqual([r.inputs.chart, r.inputs.version, r.inputs.namespace], [pin.chart, pin.version, pin.namespace], n);
     }
     assert.equal(run.get(RELEASE, "obs-otel-collector").inputs.name, "otel-collector");
-    assert.equal(run.ofType(RELEASE).length, 6);
+    assert.equal(run.ofType(RELEASE).length, 7);
   });
 
   it("keeps monitoring baseline and gives node-exporter a privileged namespace of its own", () => {
@@ -92,8 +93,27 @@ describe("Observability (dev, everything on)", () => {
     assert.equal(run.get("kubernetes:core/v1:Namespace", "obs-otel-operator-namespace").inputs.metadata.name, "opentelemetry-operator-system");
   });
 
-  it("makes every release wait for the network", () => {
-    for (const r of run.ofType(RELEASE)) assert.ok(run.dependsOn(`${RELEASE}::${r.name}`, fake("network")), r.name);
+  it("makes every release that runs pods wait for the network", () => {
+    for (const r of run.ofType(RELEASE).filter((x) => x.name !== "obs-prometheus-operator-crds")) assert.ok(run.dependsOn(`${RELEASE}::${r.name}`, fake("network")), r.name);
+  });
+
+  it("installs the Prometheus Operator's CRDs first, as a release of their own that waits for nothing but its namespace", () => {
+    const crds = run.get(RELEASE, "obs-prometheus-operator-crds");
+    assert.equal(crds.inputs.name, "prometheus-operator-crds");
+    assert.deepEqual(run.directWaits(rel("prometheus-operator-crds")).sort(), ["kubernetes:core/v1:Namespace::obs-namespace", "pulumi:providers:kubernetes::cluster-provider"]);
+    assert.ok(run.dependsOn(rel("kube-prometheus-stack"), rel("prometheus-operator-crds")));
+    // What other layers' ServiceMonitors wait for: the CRDs, not Prometheus and its volume.
+    assert.equal(obs.ready.length, 1);
+    assert.equal(obs.ready[0], obs.releases["prometheus-operator-crds"]);
+  });
+
+  it("keeps one owner per CRD: kube-prometheus-stack installs none, the CRD release adopts those an earlier stack left", () => {
+    assert.deepEqual(run.get(RELEASE, "obs-kube-prometheus-stack").inputs.values.crds, { enabled: false });
+    const crds = run.get(RELEASE, "obs-prometheus-operator-crds").inputs;
+    assert.equal(crds.takeOwnership, true);
+    // Uninstalling it must not delete every ServiceMonitor and Prometheus in the cluster.
+    assert.deepEqual(crds.values.crds.annotations, { "helm.sh/resource-policy": "keep" });
+    for (const r of run.ofType(RELEASE).filter((x) => x.name !== "obs-prometheus-operator-crds")) assert.equal(r.inputs.takeOwnership, undefined, r.name);
   });
 
   it("makes only the volume-claiming charts wait for storage", () => {
@@ -115,13 +135,14 @@ describe("Observability (dev, everything on)", () => {
     for (const r of run.ofType(RELEASE)) assert.ok(!run.dependsOn(`${RELEASE}::${r.name}`, fake("mesh")), r.name);
   });
 
-  it("applies Grafana CRs after the Grafana Operator, and the ServiceMonitor after kube-prometheus-stack", () => {
+  it("applies Grafana CRs after the Grafana Operator, and the ServiceMonitor after the CRDs alone", () => {
     const crs = run.resources.filter((r) => r.type.startsWith("kubernetes:grafana.integreatly.org/"));
     assert.equal(crs.length, 1 + 3 + 1 + 2);
     for (const r of crs) assert.ok(run.dependsOn(`${r.type}::${r.name}`, rel("grafana-operator")), r.name);
     assert.ok(run.dependsOn(`${CR("Grafana")}::obs-grafana`, "kubernetes:core/v1:Secret::obs-grafana-admin"));
     const sm = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor::obs-collector-servicemonitor";
-    assert.ok(run.dependsOn(sm, rel("kube-prometheus-stack")));
+    assert.ok(run.dependsOn(sm, rel("prometheus-operator-crds")));
+    assert.ok(!run.dependsOn(sm, rel("kube-prometheus-stack")));
     assert.ok(!run.dependsOn(sm, rel("otel-collector")));
   });
 
@@ -150,7 +171,9 @@ describe("Observability (dev, everything on)", () => {
     assert.equal(obs.prometheusUrl, "http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
     assert.equal(obs.jaegerUrl, "http://jaeger.monitoring.svc:16686");
     assert.equal(obs.otlpEndpoint, "otel-collector.monitoring.svc.cluster.local:4317");
-    assert.deepEqual(obs.ready.length, 1);
+    // What other layers' ServiceMonitors wait for: the CRDs, not Prometheus and its volume.
+    assert.equal(obs.ready.length, 1);
+    assert.equal(obs.ready[0], obs.releases["prometheus-operator-crds"]);
     const pw = await resolveOutput<string>(obs.grafanaAdminPassword);
     assert.equal(pw.secret, true);
     assert.equal(pw.value, "pw-obs-grafana-admin-password-0123456789abcdef");
@@ -211,7 +234,7 @@ describe("Observability toggles", () => {
   });
 
   it("installs only the enabled parts, with datasources for them alone", () => {
-    assert.deepEqual(run.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["grafana-operator", "kube-prometheus-stack", "opentelemetry-operator", "otel-collector"]);
+    assert.deepEqual(run.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["grafana-operator", "kube-prometheus-stack", "opentelemetry-operator", "otel-collector", "prometheus-operator-crds"]);
     assert.deepEqual(run.ofType(CR("GrafanaDatasource")).map((r) => r.inputs.spec.datasource.type), ["prometheus"]);
     assert.equal(obs.jaegerUrl, undefined);
   });
@@ -237,6 +260,7 @@ describe("Observability without Prometheus or Grafana", () => {
 
   it("offers no CRDs, no ServiceMonitor, no Grafana and no password", () => {
     assert.deepEqual(obs.ready, []);
+    assert.throws(() => run.get(RELEASE, "obs-prometheus-operator-crds"));
     assert.equal(run.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor").length, 0);
     assert.equal(run.resources.filter((r) => r.type.startsWith("kubernetes:grafana.integreatly.org/")).length, 0);
     assert.equal(obs.grafanaAdminPassword, undefined);

@@ -54,7 +54,7 @@ describe("the shipped model-serving profiles", () => {
 
   it("runs scaled GPU fleets on one AWS L4 pool of the platform-prod cluster in prod", () => {
     const { config } = loadPlatformConfig(PROD, PROD_SECRET_KEYS);
-    assert.match(config.ollama.operator.image ?? "", /ollama-fleet-operator:0\.1\.0$/);
+    assert.equal(config.ollama.operator.image, undefined, "prod runs the released image (operator/chart/values.yaml)");
     assert.deepEqual(
       config.gpu.pools.map((p) => [p.name, p.cloud, p.instanceType, p.gpuType, p.gpuCount, p.minSize, p.maxSize, p.aws?.clusterName, p.aws?.region]),
       [["gpu-l4", "aws", "g6.xlarge", "nvidia-l4", 1, 0, 4, "platform-prod", "us-east-1"]],
@@ -157,8 +157,8 @@ describe("model-serving config rules", () => {
     assert.deepEqual(dev({ "platform:ollama": { namespace: "models" }, "platform:policy": { workloadNamespaces: [...allowed, "models"] } }), []);
   });
 
-  it("requires a pinned operator image in prod and refuses latest", () => {
-    includes(prod({ "platform:ollama": { operator: { image: undefined } } }), "platform:ollama.operator.image: missing; prod needs the operator image built from operator/ and pushed, pinned (repository:tag or @sha256:digest)");
+  it("defaults prod to the released operator image and refuses latest", () => {
+    assert.equal(loadPlatformConfig(PROD, PROD_SECRET_KEYS).config.ollama.operator.image, undefined, "the shipped prod stack sets no image: the release's is the default");
     includes(prod({ "platform:ollama": { operator: { image: "registry.example.com/ollama-fleet-operator:latest" } } }), "platform:ollama.operator.image: \"registry.example.com/ollama-fleet-operator:latest\" must not use the 'latest' tag: pin a version");
   });
 

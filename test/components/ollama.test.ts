@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
 import { CHARTS } from "../../components/catalog";
 import { NO_GPU_CAPACITY, type GpuCapacityLayer } from "../../components/gpu";
 import {
@@ -18,6 +19,7 @@ import {
   splitImage,
   type FleetSettings,
   type OllamaSettings,
+  releasedImage,
 } from "../../components/ollama";
 import { modelSlug } from "../../operator/src/names";
 import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
@@ -59,6 +61,8 @@ interface Options {
   keda?: boolean;
   gpu?: boolean;
   devBuild?: { kindCluster: string; operatorDir: string };
+  /** The operator folder outside dev builds. Defaults to the repository's operator/. */
+  operatorDir?: string;
 }
 
 async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; error?: unknown }> {
@@ -83,7 +87,8 @@ async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; err
         autoscaling: o.keda === false ? undefined : { ready: [c("test:autoscaling:Keda", "keda")] },
         gpu,
         settings: o.settings,
-        devBuild: o.devBuild,
+        operatorDir: o.devBuild?.operatorDir ?? o.operatorDir ?? path.join(ROOT, "operator"),
+        devBuild: o.devBuild && { kindCluster: o.devBuild.kindCluster },
       });
     } catch (e) {
       error = e;
@@ -220,9 +225,29 @@ describe("the Ollama layer under mocks", () => {
     assert.doesNotMatch(layer!.operatorImage, /:latest$/);
   });
 
-  it("refuses to run without an image outside kind", async () => {
-    const { error } = await build({ settings: settings([CPU]) });
-    assert.match(String(error), /platform:ollama\.operator\.image: missing/);
+  it("runs the image the release workflow publishes when none is configured outside kind", async () => {
+    const { run, layer } = await build({ settings: settings([CPU]) });
+    const chartImage = (parse(fs.readFileSync(path.join(ROOT, "operator", "chart", "values.yaml"), "utf8")) as { image: { repository: string; tag: string } }).image;
+    assert.equal(layer!.operatorImage, `${chartImage.repository}:${chartImage.tag}`);
+    assert.equal(run.get(RELEASE, "ollama-operator").inputs.values.image.repository, chartImage.repository);
+    assert.equal(run.ofType(CMD).length, 0, "nothing is built outside kind");
+    assert.doesNotMatch(layer!.operatorImage, /ghcr\.io\/openhands\//, "not a namespace this project does not publish to");
+  });
+
+  it("pins the released image by digest once the chart records one, and rejects a malformed digest", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "operator-release-"));
+    try {
+      fs.mkdirSync(path.join(dir, "chart"));
+      const write = (digest: string) => fs.writeFileSync(path.join(dir, "chart", "values.yaml"), `image:\n  repository: ghcr.io/acme/ollama-fleet-operator\n  tag: "0.1.0"\n  digest: "${digest}"\n`);
+      write(`sha256:${"a".repeat(64)}`);
+      assert.deepEqual(releasedImage(dir), { repository: "ghcr.io/acme/ollama-fleet-operator", tag: `0.1.0@sha256:${"a".repeat(64)}` });
+      write("");
+      assert.deepEqual(releasedImage(dir), { repository: "ghcr.io/acme/ollama-fleet-operator", tag: "0.1.0" });
+      write("sha256:abc");
+      assert.throws(() => releasedImage(dir), /image\.digest "sha256:abc" is not a sha256:<64 hex> digest/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("creates one fleet per configured fleet after the operator, the mesh and storage; no KEDA or GPU wait for a plain CPU fleet", async () => {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, loadPlatformConfig } from "../../config";
-import { licenseNotice } from "../../components/openhands";
-import { renderOpenHandsValues, resolveSandbox, sandboxRuntimeEnv } from "../../components/openhands/settings";
+import { resolveSandbox, runtimeUrlPattern, sandboxRuntimeEnv } from "../../components/openhands/settings";
 import { platformSchema } from "../../config/schema";
 import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
 
@@ -29,20 +28,20 @@ describe("openhands config", () => {
     assert.deepEqual(s.egress, { internet: false, cidrs: [] });
   });
 
-  it("tells why the chart is not installed, naming the license and the key that accepts it", () => {
-    const n = licenseNotice();
-    assert.ok(n.startsWith("platform:openhands.license: not accepted"));
-    assert.ok(n.includes("Polyform Free Trial license: not open source, 30 days per calendar year without a commercial license"));
-    assert.ok(n.includes("openhands.license.accept: polyform-free-trial"));
-  });
-
-  it("refuses a license acceptance while OpenHands is off", () => {
-    assert.ok(problems(() => dev({ enabled: false, license: { accept: "polyform-free-trial" } })).some((p) => p.startsWith("platform:openhands.license: set, but openhands.enabled is false")));
-  });
-
-  it("refuses chart values without the license", () => {
-    assert.ok(problems(() => dev({ enabled: true, values: { a: 1 } })).some((p) => p.startsWith("platform:openhands.values: set, but the openhands chart is not installed")));
-  });
+  for (const [key, value] of [
+    ["license", { accept: "polyform-free-trial" }],
+    ["values", { replicaCount: 2 }],
+  ] as const) {
+    for (const enabled of [true, false]) {
+      it(`refuses the removed chart's ${key} key (OpenHands ${enabled ? "on" : "off"}), saying why`, () => {
+        assert.ok(
+          problems(() => dev({ enabled, [key]: value })).includes(
+            `platform:openhands.${key}: set, but the platform no longer installs the Polyform-licensed openhands chart (its sandbox runtime is closed source and its pods fail the platform's own policies; README, "OpenHands"); remove the key`,
+          ),
+        );
+      });
+    }
+  }
 
   it("requires the LLM fleet to be a configured fleet", () => {
     const p = problems(() => dev({ enabled: true, llm: { fleet: "nope" } }));
@@ -109,15 +108,10 @@ describe("the sandbox contract as the runtime API reads it", () => {
     it(`puts the ${setting} in ${variable}`, () => assert.equal(env[variable], value));
   }
 
-  it("hands the runtime API exactly that environment, the namespace and a matching URL pattern", () => {
-    const v = renderOpenHandsValues({ domain: "example.org", sandbox: r, ingressClass: "contour", clusterIssuer: "platform-acme", storageClass: "standard" }) as any;
-    assert.deepEqual(v["runtime-api"].env, env);
-    assert.equal(v["runtime-api"].sandbox_namespace, "agents");
-    assert.equal(v.env.RUNTIME_URL_PATTERN, "https://{runtime_id}.sandboxes.example.org");
-    assert.equal(v.ingress.host, "openhands.example.org");
-    assert.equal(v.ingress.class, "contour");
-    assert.equal(v.ingress.annotations["cert-manager.io/cluster-issuer"], "platform-acme");
-    assert.equal(v.tls.enabled, true);
+  it("addresses sandboxes under the sandbox domain, as RUNTIME_BASE_URL and the separator say", () => {
+    assert.equal(runtimeUrlPattern(r), "https://{runtime_id}.sandboxes.example.org");
+    assert.equal(env.RUNTIME_BASE_URL, "sandboxes.example.org");
+    assert.equal(env.RUNTIME_URL_SEPARATOR, ".");
   });
 
   it("defaults to the platform's domain, StorageClass and issued certificate, with empty scheduling", () => {

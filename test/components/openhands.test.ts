@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { platformSchema, type PlatformConfigInput } from "../../config/schema";
-import { CHARTS } from "../../components/catalog";
 import type { ModelServingLayer } from "../../components/contracts";
-import { CHART_SECRETS, OpenHands, RUNTIME_SERVICE_ACCOUNT, type OpenHandsArgs, type OpenHandsSettings } from "../../components/openhands";
+import { OpenHands, RUNTIME_SERVICE_ACCOUNT, type OpenHandsArgs, type OpenHandsSettings } from "../../components/openhands";
 import { evaluateFlow, type NetworkPolicy } from "../../lib/netpol";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
@@ -57,90 +56,46 @@ export async function build(s: OpenHandsSettings, over: Partial<OpenHandsArgs> =
   return { run, oh, error };
 }
 
-const LICENSED = { license: { accept: "polyform-free-trial" as const } };
-
-describe("the OpenHands layer without an accepted license", () => {
-  it("installs no chart but the whole sandbox contract", async () => {
+describe("the OpenHands layer", () => {
+  it("installs no chart, and the whole sandbox contract", async () => {
     const { run } = await build(settings());
     assert.equal(run.ofType(REL).length, 0);
     assert.deepEqual(run.ofType(NS).map((n) => n.inputs.metadata.name).sort(), ["openhands", "openhands-sandboxes"]);
-    assert.equal(run.ofType(ROLE).length, 1, "only the design's Role; the runtime API's extras come with the chart");
+    assert.equal(run.ofType(ROLE).length, 1, "only the design's Role");
     assert.ok(run.ofType(NETPOL).length >= 5);
     assert.equal(run.ofType("kubernetes:core/v1:ResourceQuota").length, 1);
     assert.equal(run.ofType("kubernetes:core/v1:LimitRange").length, 1);
     assert.equal(run.ofType("kubernetes:core/v1:Secret").length, 0);
+    assert.equal(run.ofType("random:index/randomPassword:RandomPassword").length, 0);
   });
 
-  it("refuses chart values while the license is not accepted, naming the key", async () => {
-    const { error } = await build(settings({ values: { replicaCount: 2 } }));
-    assert.ok(error instanceof pulumi.ResourceError);
-    assert.match((error as Error).message, /platform:openhands\.values: set, but the openhands chart is not installed: its license \(Polyform Free Trial, not open source\) is not accepted; set platform:openhands\.license\.accept: polyform-free-trial/);
+  it("publishes the contract and the LLM for the sandbox runtime in a ConfigMap", async () => {
+    const { run } = await build(settings());
+    const data = run.get("kubernetes:core/v1:ConfigMap", "openhands-sandbox-contract").inputs.data;
+    assert.equal(data.K8S_NAMESPACE, "openhands-sandboxes");
+    assert.equal(data.RUNTIME_SERVICE_ACCOUNT, RUNTIME_SERVICE_ACCOUNT);
+    assert.equal(data.LLM_BASE_URL, `http://${FLEET}.ollama.svc.cluster.local:11434/v1`);
+    assert.equal(data.LLM_MODEL, "openai/qwen2.5-coder:0.5b");
+    assert.equal(data.LLM_CONTEXT_LENGTH, "32768");
   });
 
-  it("rejects any acceptance but the chart's own license", () => {
-    const parsed = platformSchema.shape.openhands.safeParse({ enabled: true, license: { accept: "apache-2.0" } });
-    assert.equal(parsed.success, false);
-    assert.deepEqual(
-      parsed.error!.issues.map((i) => [i.path.join("."), i.message]),
-      [["license.accept", 'must be "polyform-free-trial" (the license of the openhands chart)']],
-    );
-  });
-});
-
-describe("the OpenHands chart", () => {
-  it("installs the pinned chart from its OCI registry into openhands", async () => {
-    const { run } = await build(settings(LICENSED));
-    const r = run.get(REL, "openhands-openhands");
-    assert.equal(r.inputs.chart, "oci://ghcr.io/openhands/helm-charts/openhands");
-    assert.equal(r.inputs.chart, CHARTS.openhands.chart);
-    assert.equal(r.inputs.version, "0.50.0");
-    assert.equal(r.inputs.namespace, "openhands");
-    assert.equal(r.inputs.repositoryOpts, undefined);
-  });
-
-  it("waits for the CNI, storage, the issuer, the sandbox RBAC, its secrets and the wildcard certificate", async () => {
-    const { run } = await build(settings(LICENSED));
-    const rel = `${REL}::openhands-openhands`;
-    for (const dep of [
-      "test:layer:Marker::cni",
-      "test:layer:Marker::storage",
-      "test:layer:Marker::issuer",
-      `${BINDING}::openhands-sandbox-role-binding`,
-      `${BINDING}::openhands-runtime-api-role-binding`,
-      "kubernetes:core/v1:Secret::openhands-secret-jwt-secret",
-      "kubernetes:cert-manager.io/v1:Certificate::openhands-sandbox-wildcard",
-    ]) {
-      assert.ok(run.dependsOn(rel, dep), `release does not wait for ${dep}`);
-    }
-    assert.ok(!run.dependsOn(rel, "test:layer:Marker::controller"), "the ingress controller is not a dependency");
-  });
-
-  it("creates every Secret the chart expects, with generated values kept secret", async () => {
-    const { run } = await build(settings(LICENSED));
-    const secrets = run.ofType("kubernetes:core/v1:Secret");
-    assert.deepEqual(secrets.map((s) => s.inputs.metadata.name).sort(), Object.keys(CHART_SECRETS).sort());
-    for (const s of secrets) {
-      assert.equal(s.inputs.metadata.namespace, "openhands");
-      const keys = Object.keys((s.inputs.stringData as { value?: object }).value ?? s.inputs.stringData);
-      assert.deepEqual(keys.sort(), [...CHART_SECRETS[s.inputs.metadata.name as keyof typeof CHART_SECRETS]].sort(), s.inputs.metadata.name);
-    }
-    assert.ok(run.ofType("random:index/randomPassword:RandomPassword").length >= 8);
-    const serialized = JSON.stringify(run.ofType(REL)[0].inputs.values);
-    assert.ok(!serialized.includes("pw-openhands"), "no generated value in the chart values");
-  });
-
-  it("binds the runtime API to the dedicated ServiceAccount and drops the chart's ClusterRole", async () => {
-    const { run } = await build(settings(LICENSED));
-    const v = run.get(REL, "openhands-openhands").inputs.values["runtime-api"];
-    assert.deepEqual(v.serviceAccount, { create: false, name: RUNTIME_SERVICE_ACCOUNT, createRBAC: false });
+  it("runs the sandbox runtime as the dedicated ServiceAccount, with no cluster-wide grant", async () => {
+    const { run } = await build(settings());
     const sa = run.get("kubernetes:core/v1:ServiceAccount", "openhands-runtime-sa");
     assert.deepEqual(sa.inputs.metadata, { name: RUNTIME_SERVICE_ACCOUNT, namespace: "openhands" });
     assert.equal(run.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0);
     assert.equal(run.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length, 0);
   });
 
+  it("issues the sandbox wildcard certificate after the issuer", async () => {
+    const { run } = await build(settings());
+    const cert = "kubernetes:cert-manager.io/v1:Certificate::openhands-sandbox-wildcard";
+    assert.ok(run.dependsOn(cert, "test:layer:Marker::issuer"));
+    assert.deepEqual(run.get("kubernetes:cert-manager.io/v1:Certificate", "openhands-sandbox-wildcard").inputs.spec.dnsNames, ["*.localhost"]);
+  });
+
   it("emits only schema-valid Kubernetes objects", async () => {
-    const { run } = await build(settings({ ...LICENSED, sandbox: { runtimeClass: "gvisor", egress: { internet: true, cidrs: [{ cidr: "192.0.2.0/24", ports: [22] }] } } }));
+    const { run } = await build(settings({ sandbox: { runtimeClass: "gvisor", egress: { internet: true, cidrs: [{ cidr: "192.0.2.0/24", ports: [22] }] } } }));
     assert.deepEqual(await validateAll(run.resources), []);
   });
 });
@@ -220,7 +175,7 @@ describe("sandbox namespace isolation", () => {
       ["the LLM fleet's Ollama API", { from: sandbox, to: fleetPod, port: 11434 }, true],
       ["another port of the fleet's pods", { from: sandbox, to: fleetPod, port: 8080 }, false],
       ["another fleet in the model namespace", { from: sandbox, to: { namespace: "ollama", labels: { "openhands.ai/fleet": "other" } }, port: 11434 }, false],
-      ["the LiteLLM proxy OpenHands hands agents", { from: sandbox, to: { namespace: "openhands", labels: { app: "litellm" } }, port: 4000 }, true],
+      ["port 4000 in the OpenHands namespace (no LLM proxy there any more)", { from: sandbox, to: { namespace: "openhands", labels: { app: "litellm" } }, port: 4000 }, false],
       ["the app's webhooks", { from: sandbox, to: { namespace: "openhands", labels: { app: "openhands" } }, port: 3000 }, true],
       ["OpenHands' PostgreSQL", { from: sandbox, to: { namespace: "openhands", labels: { app: "postgresql" } }, port: 5432 }, false],
       ["the internet", { from: sandbox, to: { ip: "203.0.113.10" }, port: 443 }, false],
@@ -271,27 +226,12 @@ describe("OpenHands' LLM", () => {
     assert.match((error as Error).message, /platform:openhands\.llm\.fleet: "missing" is not a fleet of the model layer \(qwen2-5-coder-0-5b-4e80b5\)/);
   });
 
-  it("routes the default model through LiteLLM to the fleet's OpenAI-compatible endpoint", async () => {
-    const { run } = await build(settings(LICENSED));
-    const v = run.get(REL, "openhands-openhands").inputs.values;
-    assert.equal(v.env.LITELLM_DEFAULT_MODEL, "litellm_proxy/qwen2.5-coder:0.5b");
-    assert.equal(v["litellm-helm"].enabled, true);
-    assert.deepEqual(v["litellm-helm"].proxy_config.model_list, [
-      {
-        model_name: "qwen2.5-coder:0.5b",
-        litellm_params: { model: "openai/qwen2.5-coder:0.5b", api_base: `http://${FLEET}.ollama.svc.cluster.local:11434/v1`, api_key: "unused-by-ollama" },
-        model_info: { max_input_tokens: 32768, max_tokens: 32768 },
-      },
-    ]);
-  });
-
-  it("exports the URL, the sandbox domain, and the LLM endpoint and model", async () => {
+  it("exports the sandbox domain, and the LLM endpoint and model", async () => {
     const { oh } = await build(settings({ sandbox: { domain: "sandboxes.localhost" } }));
-    assert.equal(oh!.url, "https://openhands.localhost");
     assert.equal(oh!.sandboxDomain, "sandboxes.localhost");
     assert.equal(oh!.llmEndpoint, `http://${FLEET}.ollama.svc.cluster.local:11434/v1`);
     assert.equal(oh!.llmModel, "qwen2.5-coder:0.5b");
-    const { value } = await resolveOutput<string>(pulumi.output(oh!.url));
-    assert.equal(value, "https://openhands.localhost");
+    const { value } = await resolveOutput<string>(pulumi.output(oh!.llmEndpoint));
+    assert.equal(value, `http://${FLEET}.ollama.svc.cluster.local:11434/v1`);
   });
 });

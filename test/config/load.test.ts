@@ -102,7 +102,38 @@ const BAD: { name: string; base?: "prod"; change: Record<string, unknown>; secre
   { name: "bad Prometheus retention", change: { "platform:observability": { prometheus: { retention: "two weeks" } } }, expect: 'platform:observability.prometheus.retention: "two weeks" must be a Prometheus duration such as 15d or 12h' },
   { name: "even Ceph monitor count", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:storage": { rookCeph: { mons: 2 } } }, expect: "platform:storage.rookCeph.mons: 2 must be odd (1, 3, 5, 7 or 9)" },
   { name: "sampling above 100%", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:mesh": { istio: { tracingSampling: 150 } } }, expect: "platform:mesh.istio.tracingSampling: 150 must be <=100" },
+  { name: "an EKS Cilium mode on kind", change: { "platform:networking": { cilium: { enabled: true, mode: "eni" } } }, expect: 'platform:networking.cilium.mode: "eni" is for EKS; on kind Cilium is the only CNI: use "cni"' },
+  { name: "Cilium as a second primary CNI on EKS", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:networking": { cilium: { enabled: true, mode: "cni" } } }, expect: 'platform:networking.cilium.mode: "cni" on cluster.existing.distribution "eks": every EKS node already runs the VPC CNI (aws-node), and a second primary CNI breaks pod networking; use "chained" (Cilium on top of aws-node) or "eni" (Cilium replaces aws-node, which must be deleted or patched off the nodes first; README, "Networking modes")' },
+  { name: "Cilium on GKE's own dataplane", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:cluster": { mode: "existing", existing: { context: "gke", distribution: "gke" } } }, expect: 'platform:networking.cilium.enabled: true on cluster.existing.distribution "gke": GKE runs its own dataplane (Dataplane V2 is Cilium already); set networking.cilium.enabled false and create the cluster with Dataplane V2 for NetworkPolicy enforcement' },
+  { name: "aws-cni chaining outside EKS", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:cluster": { mode: "existing", existing: { context: "lab", distribution: "kubeadm" } } }, expect: 'platform:networking.cilium.mode: "chained" needs cluster.existing.distribution "eks" (it joins the AWS VPC CNI); on kubeadm use "cni"' },
+  { name: "unknown distribution", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:cluster": { mode: "existing", existing: { context: "x", distribution: "openshift" } } }, expect: 'platform:cluster.existing.distribution: "openshift" is not allowed; allowed: "kubeadm", "eks", "gke", "aks"' },
 ];
+
+describe("networking modes per distribution", () => {
+  it("defaults prod to Cilium chained onto the VPC CNI of the EKS cluster it names", () => {
+    const { config } = loadPlatformConfig({ ...PROD, ...prodSecrets }, new Set(PROD_SECRET_KEYS));
+    assert.equal(config.cluster.existing.distribution, "eks");
+    assert.equal(config.networking.cilium.mode, "chained");
+  });
+
+  it("runs Cilium as the only CNI on kind", () => {
+    assert.equal(loadPlatformConfig(DEV, new Set()).config.networking.cilium.mode, "cni");
+  });
+
+  for (const [dist, mode] of [["eks", "eni"], ["aks", "cni"], ["kubeadm", "cni"]] as const) {
+    it(`accepts Cilium mode ${mode} on ${dist}`, () => {
+      const raw = { ...PROD, ...prodSecrets, "platform:cluster": JSON.stringify({ mode: "existing", existing: { context: "c", distribution: dist } }), "platform:networking": JSON.stringify({ cilium: { enabled: true, mode } }) };
+      assert.equal(loadPlatformConfig(raw, new Set(PROD_SECRET_KEYS)).config.networking.cilium.mode, mode);
+    });
+  }
+
+  it("accepts GKE with Cilium off, and warns about AKS without BYOCNI", () => {
+    const gke = { ...PROD, ...prodSecrets, "platform:cluster": JSON.stringify({ mode: "existing", existing: { context: "c", distribution: "gke" } }), "platform:networking": JSON.stringify({ cilium: { enabled: false } }) };
+    assert.equal(loadPlatformConfig(gke, new Set(PROD_SECRET_KEYS)).config.networking.cilium.enabled, false);
+    const aks = { ...PROD, ...prodSecrets, "platform:cluster": JSON.stringify({ mode: "existing", existing: { context: "c", distribution: "aks" } }), "platform:networking": JSON.stringify({ cilium: { enabled: true, mode: "cni" } }) };
+    assert.match(loadPlatformConfig(aks, new Set(PROD_SECRET_KEYS)).warnings.join("\n"), /only on a cluster created with --network-plugin none/);
+  });
+});
 
 describe("bad config is rejected with the key path, the value and what is allowed", () => {
   it("covers at least 20 distinct mistakes", () => assert.ok(BAD.length >= 20));

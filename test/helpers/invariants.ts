@@ -31,8 +31,11 @@ export function assertUniqueNames(run: ProgramRun): void {
 
 /**
  * A JSON snapshot of everything registered, for comparing two runs. The fixture API
- * server's port is the one input that legitimately differs between runs.
+ * server's port is the one input that legitimately differs between runs: in the kubeconfig
+ * and in Cilium's API server address, which comes from it.
  */
 export function snapshot(run: ProgramRun): string {
-  return JSON.stringify(run.resources.map((r) => [r.type, r.name, r.parent, r.dependsOn, r.inputs])).replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT");
+  return JSON.stringify(run.resources.map((r) => [r.type, r.name, r.parent, r.dependsOn, r.inputs]))
+    .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
+    .replace(/"k8sServiceHost":"127\.0\.0\.1","k8sServicePort":\d+/g, '"k8sServiceHost":"127.0.0.1","k8sServicePort":"PORT"');
 }

@@ -69,7 +69,7 @@ describe("the ollama-fleet-operator chart", () => {
     const pod = d.spec.template.spec;
     const c = pod.containers[0];
     assert.equal(d.spec.replicas, 2);
-    assert.equal(c.image, "ghcr.io/openhands/ollama-fleet-operator:0.1.0");
+    assert.equal(c.image, "ghcr.io/agent-platform/ollama-fleet-operator:0.1.0");
     assert.equal(c.imagePullPolicy, "IfNotPresent");
     assert.deepEqual([pod.securityContext.runAsNonRoot, pod.securityContext.runAsUser], [true, 65532]);
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
@@ -87,6 +87,12 @@ describe("the ollama-fleet-operator chart", () => {
     assert.throws(() => render("image.tag=latest"), /image\.tag: "latest" is not allowed/);
     assert.throws(() => render("mesh=cilium"), /mesh: "cilium" must be istio, linkerd or none/);
     assert.throws(() => render("leaderElection.enabled=false"), /more than one replica needs leaderElection\.enabled=true/);
+  });
+
+  it("pulls the released image by digest once one is recorded", () => {
+    const digest = `sha256:${"b".repeat(64)}`;
+    const c = find(render(`image.digest=${digest}`), "Deployment")[0].spec.template.spec.containers[0];
+    assert.equal(c.image, `ghcr.io/agent-platform/ollama-fleet-operator:0.1.0@${digest}`);
   });
 
   it("renders a ServiceMonitor only when asked", () => {

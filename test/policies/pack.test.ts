@@ -96,7 +96,8 @@ describe("MinIO volumes and the PVC quota: a sized pool, not an exception", () =
   });
 
   for (const [stack, extra] of [
-    ["dev", {}],
+    // MinIO is opt-in in both profiles: enabled, each profile's pool must fit its quota.
+    ["dev", { objectStorage: { minio: { enabled: true } } }],
     ["prod", { objectStorage: { minio: { enabled: true }, cephRgw: { enabled: false } } }],
   ] as const) {
     it(`sizes the ${stack} profile's MinIO volumes within its own quota`, () => {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { stringMap, type KindSchema } from "./meta";
 
 /*
- * policies.kyverno.io/v1 ValidatingPolicy, Kyverno v1.19.0
+ * policies.kyverno.io/v1 ValidatingPolicy, Kyverno v1.19.1
  * (config/crds/policies.kyverno.io/policies.kyverno.io_validatingpolicies.yaml). Strict.
  * The CRD leaves `operations` and selector operators plain strings; the values enforced
  * here are admissionregistration/v1's and metav1's, which Kyverno's generated webhook and

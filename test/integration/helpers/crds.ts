@@ -18,7 +18,7 @@ export const CRD_CHARTS: Readonly<Record<string, keyof typeof CHARTS | "gatewayA
   "platform.openhands.ai": "crossplaneXrd",
   "cert-manager.io": "certManager",
   "acme.cert-manager.io": "certManager",
-  "monitoring.coreos.com": "kubePrometheusStack",
+  "monitoring.coreos.com": "prometheusOperatorCrds",
   "policies.kyverno.io": "kyverno",
   "kyverno.io": "kyverno",
   "operator.knative.dev": "knativeOperator",
@@ -51,7 +51,7 @@ export const CRD_CHARTS: Readonly<Record<string, keyof typeof CHARTS | "gatewayA
   "gateway.networking.k8s.io": "gatewayApi",
 };
 
-/** Human-readable source of a group's CRDs: `chart kyverno 3.9.0 (https://kyverno.github.io/kyverno/)`. */
+/** Human-readable source of a group's CRDs: `chart kyverno 3.9.2 (https://kyverno.github.io/kyverno/)`. */
 export function crdSource(group: string): string | undefined {
   const k = CRD_CHARTS[group];
   if (k === undefined) return undefined;

@@ -54,7 +54,7 @@ const operator = platformRelease(
     releaseName: "ollama-fleet-operator",
     namespace: operatorNs,
     values: renderOperatorValues({
-      image: { repository: "ghcr.io/openhands/ollama-fleet-operator", tag: "0.1.0" },
+      image: { repository: "ghcr.io/agent-platform/ollama-fleet-operator", tag: "0.1.0" },
       replicas: 1,
       mesh: "none",
       fleetNamespace: platform.ollama.namespace,

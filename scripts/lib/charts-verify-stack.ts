@@ -1,0 +1,43 @@
+/*
+ * Child process of `npm run charts:verify`: one stack (charts-verify.ts STACKS) run under
+ * Pulumi's mocks (the runtime is process-global, so each stack gets its own process),
+ * writing every Helm release it registers, secrets unwrapped, as JSON to a file.
+ *
+ * Usage: node --import tsx scripts/lib/charts-verify-stack.ts <stack> <out.json>
+ */
+import * as fs from "node:fs";
+import { PROD_SECRETS, runProgram } from "../../test/helpers/program";
+import { unwrapSecrets } from "../../test/helpers/validate";
+import { STACKS, type StackRelease } from "./charts-verify";
+
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+async function main(stack: string, out: string): Promise<void> {
+  const s = STACKS[stack];
+  if (!s) throw new Error(`unknown stack "${stack}"; known: ${Object.keys(STACKS).join(", ")}`);
+  const run = await runProgram({ stack: s.stackFile, config: s.config, secrets: s.prodSecrets ? PROD_SECRETS : undefined });
+  const releases: StackRelease[] = run.ofType(HELM_RELEASE).map((r) => {
+    const i = unwrapSecrets(r.inputs) as { name?: string; namespace?: string; chart?: string; version?: string; repositoryOpts?: { repo?: string }; values?: Record<string, unknown> };
+    return {
+      resource: r.name,
+      name: String(i.name ?? r.name),
+      namespace: String(i.namespace ?? "default"),
+      chart: String(i.chart),
+      version: String(i.version ?? ""),
+      repo: String(i.repositoryOpts?.repo ?? ""),
+      values: i.values ?? {},
+    };
+  });
+  fs.writeFileSync(out, `${JSON.stringify(releases, null, 2)}\n`);
+}
+
+if (require.main === module) {
+  process.on("unhandledRejection", (e) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+  main(process.argv[2] ?? "", process.argv[3] ?? "").catch((e: Error) => {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  });
+}
