@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { readSpec, type SandboxSpec } from "../../sandbox-runtime/src/config";
+import { commandFor, desiredIngress, desiredPod, desiredPvc, desiredSecret, desiredServices, runtimeClassFor, type SandboxIdentity } from "../../sandbox-runtime/src/desired";
+import type { KubeObject } from "../../sandbox-runtime/src/kube";
+import { specHash } from "../../sandbox-runtime/src/spec";
+import { appStartBody, NS, testConfig } from "./fixtures";
+
+const config = testConfig({ ingress: { className: "contour", tlsSecretName: "wildcard-sandbox-tls" } });
+const spec = (over: Record<string, unknown> = {}): SandboxSpec => {
+  const problems: string[] = [];
+  const s = readSpec(appStartBody("AbCdEfGhIjKlMnOpQrStUv", over), "body", problems, 10001, 8);
+  assert.deepEqual(problems, []);
+  return s;
+};
+const id: SandboxIdentity = { base: "openhands-runtime-abcdefghijklmnopqrstuv", session: { id: "AbCdEfGhIjKlMnOpQrStUv", part: "abcdefghijklmnopqrstuv" }, specHash: specHash(spec()) };
+const anchor: KubeObject = { ...desiredSecret(config, id, spec(), "the-key", new Date("2026-12-01T10:00:00Z")), metadata: { ...desiredSecret(config, id, spec(), "the-key", new Date()).metadata, uid: "uid-anchor" } };
+const pod = (s = spec(), c = config) => desiredPod(c, id, s, anchor, 1);
+const container = (p: KubeObject) => p.spec.containers[0];
+const OWNER = [{ apiVersion: "v1", kind: "Secret", name: "openhands-runtime-abcdefghijklmnopqrstuv-key", uid: "uid-anchor", controller: true, blockOwnerDeletion: true }];
+
+describe("desired objects of a session sandbox", () => {
+  const objects: Array<[string, KubeObject]> = [
+    ["Pod", pod()],
+    ["Service", desiredServices(config, id, anchor)[0]],
+    ["Service", desiredServices(config, id, anchor)[1]],
+    ["Ingress", desiredIngress(config, id, anchor) as KubeObject],
+    ["PersistentVolumeClaim", desiredPvc(config, id, anchor)],
+  ];
+  const names = ["openhands-runtime-abcdefghijklmnopqrstuv", "openhands-runtime-abcdefghijklmnopqrstuv-svc", "openhands-runtime-abcdefghijklmnopqrstuv-svc-code", "openhands-runtime-abcdefghijklmnopqrstuv-ingress-code", "openhands-runtime-abcdefghijklmnopqrstuv-pvc"];
+  objects.forEach(([kind, o], i) => {
+    it(`names the ${kind} ${names[i]}, owned by the key Secret, in the sandbox namespace`, () => {
+      assert.equal(o.kind, kind);
+      assert.equal(o.metadata.name, names[i]);
+      assert.equal(o.metadata.namespace, NS);
+      assert.deepEqual(o.metadata.ownerReferences, OWNER);
+      assert.equal(o.metadata.labels?.["app.kubernetes.io/managed-by"], "sandbox-runtime");
+      assert.equal(o.metadata.labels?.["openhands.ai/session-id"], "abcdefghijklmnopqrstuv");
+      assert.equal(o.metadata.labels?.["openhands.ai/runtime-id"], "openhands-runtime-abcdefghijklmnopqrstuv");
+    });
+  });
+
+  it("makes the key Secret the anchor: key, secret env, request without secrets, state", () => {
+    const s = desiredSecret(config, id, spec(), "the-key", new Date("2026-12-01T10:00:00Z"));
+    assert.equal(s.metadata.name, "openhands-runtime-abcdefghijklmnopqrstuv-key");
+    assert.equal(s.metadata.ownerReferences, undefined);
+    assert.equal(Buffer.from(s.data["session-api-key"], "base64").toString(), "the-key");
+    assert.equal(Buffer.from(s.data["env.LLM_API_KEY"], "base64").toString(), "sk-test-llm");
+    const request = JSON.parse(s.metadata.annotations?.["openhands.ai/request"] as string);
+    assert.deepEqual(request.secret_env, ["LLM_API_KEY"]);
+    assert.equal(request.environment.LLM_API_KEY, undefined);
+    assert.equal(request.environment.LLM_MODEL, "openai/gpt-test");
+    assert.equal(request.image, "ghcr.io/openhands/agent-server:1.34.0-python");
+    assert.deepEqual([request.working_dir, request.resource_factor, request.run_as_user, request.run_as_group, request.fs_group], ["/workspace", 1, 10001, 10001, 10001]);
+    assert.ok(!JSON.stringify(s.metadata).includes("sk-test-llm"), "no secret value in labels or annotations");
+    assert.equal(s.metadata.annotations?.["openhands.ai/session-id"], "AbCdEfGhIjKlMnOpQrStUv");
+    assert.equal(s.metadata.annotations?.["openhands.ai/state"], "running");
+  });
+
+  it("takes the session key and secret-looking env from the Secret, never as plain values", () => {
+    const env = container(pod()).env as Array<{ name: string; value?: string; valueFrom?: unknown }>;
+    const ref = (key: string) => ({ secretKeyRef: { name: "openhands-runtime-abcdefghijklmnopqrstuv-key", key } });
+    assert.deepEqual(env.find((e) => e.name === "OH_SESSION_API_KEYS_0"), { name: "OH_SESSION_API_KEYS_0", valueFrom: ref("session-api-key") });
+    assert.deepEqual(env.find((e) => e.name === "SESSION_API_KEY"), { name: "SESSION_API_KEY", valueFrom: ref("session-api-key") });
+    assert.deepEqual(env.find((e) => e.name === "LLM_API_KEY"), { name: "LLM_API_KEY", valueFrom: ref("env.LLM_API_KEY") });
+    assert.deepEqual(env.find((e) => e.name === "LLM_MODEL"), { name: "LLM_MODEL", value: "openai/gpt-test" });
+    assert.ok(!JSON.stringify(pod()).includes("sk-test-llm"));
+    assert.ok(!JSON.stringify(pod()).includes("the-key"));
+  });
+
+  it("does not let the request override the session key variables", () => {
+    const env = container(pod(spec({ environment: { OH_SESSION_API_KEYS_0: "mine", SESSION_API_KEY: "mine" } }))).env as Array<{ name: string; value?: string }>;
+    assert.equal(env.filter((e) => e.name === "OH_SESSION_API_KEYS_0").length, 1);
+    assert.ok(!env.some((e) => e.value === "mine"));
+  });
+
+  it("hardens the pod", () => {
+    const p = pod(spec({ run_as_user: 20002, run_as_group: 20003, fs_group: 20004 }));
+    assert.deepEqual(p.spec.securityContext, { runAsNonRoot: true, runAsUser: 20002, runAsGroup: 20003, fsGroup: 20004, seccompProfile: { type: "RuntimeDefault" } });
+    assert.deepEqual(container(p).securityContext, { runAsNonRoot: true, runAsUser: 20002, runAsGroup: 20003, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    assert.equal(p.spec.automountServiceAccountToken, false);
+    assert.equal(p.spec.enableServiceLinks, false);
+    assert.equal(p.spec.restartPolicy, "Always");
+    assert.deepEqual(container(p).readinessProbe.httpGet, { path: "/alive", port: 60000 });
+    assert.deepEqual(container(p).volumeMounts, [{ name: "workspace", mountPath: "/workspace" }]);
+    assert.deepEqual(p.spec.volumes, [{ name: "workspace", persistentVolumeClaim: { claimName: "openhands-runtime-abcdefghijklmnopqrstuv-pvc" } }]);
+  });
+
+  it("defaults run_as_* to 10001 when the request leaves them out (the SDK client sends no run_as_group)", () => {
+    const s = spec({ run_as_group: undefined });
+    assert.equal(s.run_as_group, 10001);
+  });
+
+  const factors: Array<[number, Record<string, string>, Record<string, string>]> = [
+    [1, { cpu: "1", memory: "2Gi", "ephemeral-storage": "1Gi" }, { cpu: "2", memory: "4Gi", "ephemeral-storage": "10Gi" }],
+    [2, { cpu: "2", memory: "4Gi", "ephemeral-storage": "2Gi" }, { cpu: "4", memory: "8Gi", "ephemeral-storage": "20Gi" }],
+    [0.5, { cpu: "0.5", memory: "1Gi", "ephemeral-storage": "0.5Gi" }, { cpu: "1", memory: "2Gi", "ephemeral-storage": "5Gi" }],
+  ];
+  for (const [f, requests, limits] of factors) {
+    it(`multiplies requests and limits, ephemeral storage included, by resource_factor ${f}`, () => {
+      assert.deepEqual(container(pod(spec({ resource_factor: f }))).resources, { requests, limits });
+    });
+  }
+
+  it("keeps the image ENTRYPOINT for a list command and runs a string command in bash", () => {
+    assert.deepEqual(commandFor(spec()), { args: ["/usr/local/bin/openhands-agent-server", "--port", "60000"] });
+    assert.equal(container(pod()).command, undefined);
+    assert.deepEqual(commandFor(spec({ command: "/usr/local/bin/openhands-agent-server --port 60000" })), { command: ["bash", "-c", "/usr/local/bin/openhands-agent-server --port 60000"] });
+    assert.deepEqual(commandFor(spec({ command: undefined })), {});
+  });
+
+  it("uses the requested runtime class only when the config allows it", () => {
+    const c = testConfig({ runtimeClass: { default: "gvisor", allowed: ["sysbox-runc"] } });
+    assert.equal(runtimeClassFor(c, spec({ runtime_class: "sysbox-runc" })), "sysbox-runc");
+    assert.equal(runtimeClassFor(c, spec({ runtime_class: "runc" })), "gvisor");
+    assert.equal(runtimeClassFor(c, spec()), "gvisor");
+    assert.equal(runtimeClassFor(testConfig(), spec({ runtime_class: "sysbox-runc" })), undefined);
+    assert.equal(pod(spec({ runtime_class: "sysbox-runc" }), c).spec.runtimeClassName, "sysbox-runc");
+  });
+
+  it("places the pod with the configured pull secrets, node selector and tolerations", () => {
+    const c = testConfig({ imagePullSecrets: ["ghcr"], nodeSelector: { "node-role/sandbox": "true" }, tolerations: [{ key: "sandbox", operator: "Exists", effect: "NoSchedule" }] });
+    const p = pod(spec(), c);
+    assert.deepEqual(p.spec.imagePullSecrets, [{ name: "ghcr" }]);
+    assert.deepEqual(p.spec.nodeSelector, { "node-role/sandbox": "true" });
+    assert.deepEqual(p.spec.tolerations, [{ key: "sandbox", operator: "Exists", effect: "NoSchedule" }]);
+  });
+
+  it("exposes the agent server and workers on -svc and VS Code on -svc-code", () => {
+    const [svc, code] = desiredServices(config, id, anchor);
+    assert.deepEqual(svc.spec.ports.map((p: { port: number }) => p.port), [60000, 12000, 12001]);
+    assert.deepEqual(code.spec.ports.map((p: { port: number }) => p.port), [60001]);
+    assert.deepEqual(svc.spec.selector, { "openhands.ai/runtime-id": "openhands-runtime-abcdefghijklmnopqrstuv", "app.kubernetes.io/component": "sandbox" });
+    const p = pod();
+    for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(p.metadata.labels?.[k], v, "the selector matches the pod");
+  });
+
+  it("routes <session>.<domain> and the app's subdomain-mode hosts with TLS and the configured class", () => {
+    const ing = desiredIngress(config, id, anchor) as KubeObject;
+    assert.equal(ing.spec.ingressClassName, "contour");
+    const hosts = ["abcdefghijklmnopqrstuv.sandbox.example.com", "vscode-abcdefghijklmnopqrstuv.sandbox.example.com", "work-1-abcdefghijklmnopqrstuv.sandbox.example.com", "work-2-abcdefghijklmnopqrstuv.sandbox.example.com"];
+    assert.deepEqual(ing.spec.tls, [{ hosts, secretName: "wildcard-sandbox-tls" }]);
+    assert.deepEqual(
+      ing.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name, r.http.paths[0].backend.service.port.number]),
+      [
+        [hosts[0], "openhands-runtime-abcdefghijklmnopqrstuv-svc", 60000],
+        [hosts[1], "openhands-runtime-abcdefghijklmnopqrstuv-svc-code", 60001],
+        [hosts[2], "openhands-runtime-abcdefghijklmnopqrstuv-svc", 12000],
+        [hosts[3], "openhands-runtime-abcdefghijklmnopqrstuv-svc", 12001],
+      ],
+    );
+    assert.equal(desiredIngress(testConfig({ ingress: { tlsSecretName: null } }), id, anchor)?.spec.tls, undefined);
+    assert.equal(desiredIngress(testConfig({ ingress: { enabled: false } }), id, anchor), undefined);
+  });
+
+  it("sizes the workspace PVC and its class from the config", () => {
+    const c = testConfig({ workspace: { size: "20Gi", storageClassName: "ceph-rbd" } });
+    assert.deepEqual(desiredPvc(c, id, anchor).spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } }, storageClassName: "ceph-rbd" });
+    assert.equal(desiredPvc(config, id, anchor).spec.storageClassName, undefined);
+  });
+
+  it("gives warm sandboxes no session label and no Ingress", () => {
+    const warm: SandboxIdentity = { base: "openhands-runtime-warm-0123456789", pool: "default", specHash: id.specHash };
+    assert.equal(desiredIngress(config, warm, anchor), undefined);
+    const p = desiredPod(config, warm, spec(), anchor, 1);
+    assert.equal(p.metadata.labels?.["openhands.ai/session-id"], undefined);
+    assert.equal(p.metadata.labels?.["openhands.ai/role"], "warm");
+    assert.equal(p.metadata.labels?.["openhands.ai/pool"], "default");
+  });
+});
