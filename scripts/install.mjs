@@ -7,6 +7,7 @@
  *
  *   node scripts/install.mjs            install whatever is missing or stale
  *   node scripts/install.mjs --packages only the package folders (the root's postinstall)
+ *   node scripts/install.mjs --check    install nothing; list what is stale (exit 1 if any)
  *
  * A folder counts as installed when its node_modules records the same package-lock.json it
  * was installed from (a hash written after a successful `npm ci`). Flags after `--` go to
@@ -69,8 +70,13 @@ function main(argv) {
   const sep = argv.indexOf("--");
   const own = sep < 0 ? argv : argv.slice(0, sep);
   const extra = sep < 0 ? [] : argv.slice(sep + 1);
-  const unknown = own.filter((a) => a !== "--packages");
-  if (unknown.length) throw new Error(`install: unknown option ${unknown[0]}; use --packages, or pass npm flags after --`);
+  const unknown = own.filter((a) => a !== "--packages" && a !== "--check");
+  if (unknown.length) throw new Error(`install: unknown option ${unknown[0]}; use --packages or --check, or pass npm flags after --`);
+  if (own.includes("--check")) {
+    const stale = [ROOT, ...packageFolders().map((n) => path.join(ROOT, n))].filter((d) => !isInstalled(d)).map((d) => path.relative(ROOT, d) || ".");
+    if (stale.length) throw new Error(`install: not installed from the current lockfile: ${stale.join(", ")} (run node scripts/install.mjs)`);
+    return;
+  }
   const [major] = process.versions.node.split(".").map(Number);
   if (major < 20) throw new Error(`install: Node.js ${process.versions.node} is too old; install Node.js 20 or newer (README.md, Prerequisites)`);
   // The root's `npm ci` runs its postinstall, which installs the package folders.

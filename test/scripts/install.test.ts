@@ -55,13 +55,31 @@ describe("scripts/install.mjs", () => {
   it("refuses an unknown option, naming it", () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "install.mjs"), "--bogus"], { encoding: "utf8" });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /unknown option --bogus; use --packages, or pass npm flags after --/);
+    assert.match(r.stderr, /unknown option --bogus; use --packages or --check, or pass npm flags after --/);
   });
 
-  it("leaves an installed tree alone", () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "install.mjs")], { encoding: "utf8" });
+  it("finds the tree the test command installed complete: every folder from its current lockfile", () => {
+    // --check installs nothing, so this never runs npm under the tests' feet.
+    const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "install.mjs"), "--check"], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /npm ci/);
+  });
+
+  it("names the folders a changed lockfile makes stale", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "install-test-"));
+    try {
+      fs.cpSync(path.join(ROOT, "scripts"), path.join(tmp, "scripts"), { recursive: true });
+      for (const d of [".", "pkg"]) {
+        fs.mkdirSync(path.join(tmp, d, "node_modules"), { recursive: true });
+        fs.writeFileSync(path.join(tmp, d, "package.json"), "{}");
+        fs.writeFileSync(path.join(tmp, d, "package-lock.json"), "{}");
+      }
+      const r = spawnSync(process.execPath, [path.join(tmp, "scripts", "install.mjs"), "--check"], { encoding: "utf8" });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /not installed from the current lockfile: \., pkg \(run node scripts\/install\.mjs\)/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
