@@ -4,8 +4,13 @@
  *   tsnode-check      Pulumi.yaml `typescript: true` (ts-node, type-checking; the default)
  *   tsnode-transpile  the same with PULUMI_NODEJS_TRANSPILE_ONLY=true
  *   tsx               `typescript: false` with `nodeargs: --import tsx`
- * ts-node keeps a compile cache in the temp directory (on by default, as Pulumi leaves it):
- * with TS_NODE_CACHE=false every run is cold, as on a fresh CI machine.
+ *   register          `typescript: false` with `nodeargs: --require ./scripts/register-ts.cjs`
+ *                     (Pulumi.yaml)
+ *   sdk               no program: the time to `require("@pulumi/pulumi")`, the floor
+ * The node arguments are the caller's (bench/loaders.ts). Each loader keeps a cache: ts-node
+ * in the temp directory (on by default, as Pulumi leaves it), tsx too, register-ts in
+ * node_modules/.cache; TS_NODE_CACHE=false, TSX_DISABLE_CACHE=1 and PLATFORM_TS_CACHE=off
+ * make every run cold, as on a fresh CI machine.
  * Plain JavaScript on purpose: the driver itself must not need a loader.
  * Prints JSON: { mode, firstMs, totalMs } in milliseconds since process start.
  */
@@ -24,13 +29,18 @@ if (mode === "tsnode-check" || mode === "tsnode-transpile") {
     project: path.join(ROOT, "tsconfig.json"),
     compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: "true" },
   });
-} else if (mode !== "tsx") {
+} else if (mode !== "tsx" && mode !== "register" && mode !== "sdk") {
   console.error(`unknown mode ${mode}`);
   process.exit(2);
 }
 
 const pulumi = require("@pulumi/pulumi");
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
+if (mode === "sdk") {
+  const ms = performance.now();
+  process.stdout.write(JSON.stringify({ mode, firstMs: ms, totalMs: ms }) + "\n");
+  process.exit(0);
+}
 let first;
 pulumi.runtime.setAllConfig({ "platform:profile": "dev" }, []);
 pulumi.runtime

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { api } from "../../test/integration/helpers/kube";
+import { api, STATE_DIR } from "../../test/integration/helpers/kube";
 import { SCRATCH_LABEL } from "../../test/integration/helpers/operator";
 
 /*
@@ -14,17 +14,44 @@ import { SCRATCH_LABEL } from "../../test/integration/helpers/operator";
 const ROOT = path.resolve(__dirname, "..", "..");
 const TOOLS = path.join(ROOT, "test", "integration", "tools");
 const CACHE = process.env.PLATFORM_TOOLS_CACHE ?? path.join(os.homedir(), ".cache", "platform-tools");
+const KUBERNETES_VERSION = /^KUBERNETES_VERSION="?([^"\s]+)"?/m.exec(fs.readFileSync(path.join(TOOLS, "versions.env"), "utf8"))?.[1] ?? "";
 
 function clusterSh(cmd: "start" | "stop" | "status"): boolean {
   const env = path.join(CACHE, "env.sh");
-  if (!fs.existsSync(env)) throw new Error(`the integration tools are not built (${env} missing): run test/integration/tools/build-tools.sh`);
+  // cluster.sh finds the control plane's binaries in the cache itself; env.sh (written when
+  // every tool group is built) is only needed for what else it puts on PATH.
+  const bins = path.join(CACHE, "kubernetes-" + KUBERNETES_VERSION, "bin", "kube-apiserver");
+  if (!fs.existsSync(env) && !fs.existsSync(bins)) throw new Error(`the integration tools are not built (${env} missing): run test/integration/tools/build-tools.sh`);
+  const source = fs.existsSync(env) ? `source "${env}" && ` : "";
   try {
-    execFileSync("bash", ["-c", `source "${env}" && "${TOOLS}/cluster.sh" ${cmd}`], { stdio: cmd === "status" ? "ignore" : ["ignore", "ignore", "inherit"], timeout: 120_000 });
+    execFileSync("bash", ["-c", `${source}"${TOOLS}/cluster.sh" ${cmd}`], { stdio: cmd === "status" ? "ignore" : ["ignore", "ignore", "inherit"], timeout: 120_000 });
     return true;
   } catch {
     if (cmd === "status") return false;
     throw new Error(`cluster.sh ${cmd} failed`);
   }
+}
+
+/**
+ * The client limits the running cluster's controller-manager and scheduler were started with
+ * (cluster.sh), from their command lines, e.g. `kube-api-qps=400 kube-api-burst=800`; the
+ * component's defaults where a flag is absent.
+ */
+export function clusterLimits(): string {
+  const out: string[] = [];
+  for (const c of ["kube-controller-manager", "kube-scheduler"]) {
+    let argv: string[] = [];
+    try {
+      const pid = fs.readFileSync(path.join(STATE_DIR, `${c}.pid`), "utf8").trim();
+      argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      out.push(`${c}: unknown`);
+      continue;
+    }
+    const flags = argv.flatMap((a, i) => (/^--(kube-api-qps|kube-api-burst|concurrent-statefulset-syncs)$/.test(a) ? [`${a.slice(2)}=${argv[i + 1]}`] : []));
+    out.push(`${c}: ${flags.join(" ") || "defaults"}`);
+  }
+  return out.join("; ");
 }
 
 /** Starts the cluster unless one runs; returns the function that undoes what this did. */

@@ -1,20 +1,28 @@
 /*
  * npm run bench:operator [-- N...] — the OllamaFleet operator against the local control plane
- * (test/integration/tools/cluster.sh; started when none runs). For each N (default 100 and
- * 500): a fresh namespace, N pre-bound fake volumes, enough kwok nodes, the operator started
- * from operator/dist, then N small CPU fleets created at once. Prints, per N:
- *  - observed s: until every fleet's status.observedGeneration equals its generation (the
- *    operator has applied every fleet's children and written a status once);
- *  - steady s: until every fleet is Ready=True with observedGeneration == generation (kwok
- *    runs the pods: init container Completed, server container Ready), fleets/s from it;
- *  - peak RSS (VmHWM of the operator process) and the largest VmRSS sampled every 250 ms;
- *  - reconcile passes, passes by result and errors from the operator's /metrics.
- * Targets (issue "The Ollama fleet"): 500 fleets steady within 60 s, under 150 MiB resident.
+ * (test/integration/tools/cluster.sh; started when none runs), measured against what the
+ * same cluster needs without it. For each N (default 100 and 500), in the same run and on
+ * the same cluster settings:
+ *  - baseline (baseline.ts): N fleets created and their StatefulSets, Services and PDBs
+ *    (operator/src/desired.ts) applied directly, no operator: time until all are Ready;
+ *  - operator: a fresh namespace, N pre-bound fake volumes, enough kwok nodes, the operator
+ *    started from operator/dist, then N small CPU fleets created at once:
+ *    - observed s: until every fleet's status.observedGeneration equals its generation (the
+ *      operator has applied every fleet's children and written a status once);
+ *    - steady s: until every fleet is Ready=True with observedGeneration == generation (kwok
+ *      runs the pods: init container Completed, server container Ready); ratio = steady s /
+ *      baseline Ready s;
+ *    - peak RSS (VmHWM of the operator process) and the largest VmRSS sampled every 250 ms;
+ *    - reconcile passes, mean pass, passes by result and errors from the operator's /metrics.
+ * Targets (report.ts): at 500, steady within 1.25x of the baseline, observed within 20 s,
+ * peak RSS under 150 MiB. `formatOperatorBench` (report.ts) makes the table, which also goes
+ * to results/bench-operator.md (bench/results.ts).
  * Env: BENCH_OPERATOR_FLAGS (extra operator flags, e.g. "--concurrency=8"),
  * BENCH_OPERATOR_NODE_OPTIONS (NODE_OPTIONS of the operator process instead of the image's,
  * operator/Dockerfile),
- * BENCH_OPERATOR_TIMEOUT (seconds per N, 300).
+ * BENCH_OPERATOR_TIMEOUT (seconds per N and phase, 300).
  */
+import * as path from "node:path";
 import { api, waitUntil } from "../../test/integration/helpers/kube";
 import {
   createFleet,
@@ -30,41 +38,22 @@ import {
   SMALL_SPEC,
   startOperator,
 } from "../../test/integration/helpers/operator";
-import { addNodes, ensureCluster, PODS_PER_NODE, removeNodes } from "./cluster";
+import { machineInfo, writeResults } from "../results";
+import { runBaseline } from "./baseline";
+import { addNodes, clusterLimits, ensureCluster, PODS_PER_NODE, removeNodes } from "./cluster";
+import { pool } from "./pool";
+import { formatOperatorBench, type OperatorBenchResult } from "./report";
 
 const MiB = 1024 * 1024;
-const TARGET = { fleets: 500, seconds: 60, rssMiB: 150 };
 const TIMEOUT_S = Number(process.env.BENCH_OPERATOR_TIMEOUT ?? 300);
 const EXTRA_FLAGS = (process.env.BENCH_OPERATOR_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
 const NODE_OPTIONS = process.env.BENCH_OPERATOR_NODE_OPTIONS;
 const LEASE_NS = "bench-operator-system";
 
-/** Runs `fn` over `items`, `limit` at a time. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
-}
+type OperatorRun = Omit<OperatorBenchResult, "baselineReadyS" | "baselineAppliedS">;
 
-interface Result {
-  n: number;
-  observedS: number;
-  steadyS: number;
-  peakMiB: number;
-  maxSampledMiB: number;
-  passes: number;
-  /** Mean duration of a pass (the operator's histogram sum / count). */
-  meanPassMs: number;
-  byResult: Record<string, number>;
-  errors: number;
-}
-
-async function run(n: number): Promise<Result> {
+async function runOperator(n: number, names: string[]): Promise<OperatorRun> {
   const ns = `bench-operator-${n}`;
-  const names = Array.from({ length: n }, (_, i) => `fleet-${String(i).padStart(4, "0")}`);
   await ensureNamespace(ns);
   await pool(names, 16, (f) => provisionVolumes(ns, f, 1));
   const op = await startOperator({ watchNamespaces: [ns], leaseNamespace: LEASE_NS, leaseName: `bench-${n}`, flags: EXTRA_FLAGS, env: NODE_OPTIONS ? { NODE_OPTIONS } : {} });
@@ -77,6 +66,7 @@ async function run(n: number): Promise<Result> {
     await op.waitForLog("started leading", (l) => l.msg === "started leading", 30_000);
     const t0 = performance.now();
     await pool(names, 16, async (f) => void (await createFleet(ns, f, SMALL_SPEC)));
+    const createdS = (performance.now() - t0) / 1000;
     let observedS = NaN;
     let steadyS = NaN;
     let last = "";
@@ -106,6 +96,7 @@ async function run(n: number): Promise<Result> {
     const mem = processMemory(op.pid);
     return {
       n,
+      createdS,
       observedS,
       steadyS,
       peakMiB: (mem?.hwm ?? NaN) / MiB,
@@ -125,41 +116,34 @@ async function run(n: number): Promise<Result> {
 }
 
 async function main(): Promise<void> {
+  const machine = machineInfo();
   const sizes = process.argv.slice(2).map(Number);
   const ns = sizes.length > 0 ? sizes : [100, 500];
   if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) throw new Error(`N must be whole numbers from 1 to 2000, got ${process.argv.slice(2).join(" ")}`);
   const undoCluster = ensureCluster();
-  const results: Result[] = [];
+  const limits = clusterLimits();
+  const results: OperatorBenchResult[] = [];
   try {
     await installFleetCrd();
     await ensureNamespace(LEASE_NS);
     await addNodes(Math.ceil(Math.max(...ns) / (PODS_PER_NODE - 10)));
     for (const n of ns) {
-      console.error(`bench:operator: N=${n} ...`);
-      results.push(await run(n));
+      const names = Array.from({ length: n }, (_, i) => `fleet-${String(i).padStart(4, "0")}`);
+      console.error(`bench:operator: N=${n} baseline (no operator) ...`);
+      const baseline = await runBaseline(`bench-baseline-${n}`, names, TIMEOUT_S);
+      console.error(`bench:operator: N=${n} operator ...`);
+      const op = await runOperator(n, names);
+      results.push({ ...op, baselineReadyS: baseline.readyS, baselineAppliedS: baseline.appliedS });
     }
   } finally {
     await removeNodes().catch(() => undefined);
     await deleteNamespace(LEASE_NS).catch(() => undefined);
     undoCluster();
   }
-  const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
-  console.log(`OllamaFleet operator against the local control plane (Node ${process.versions.node}; flags: ${EXTRA_FLAGS.join(" ") || "defaults"}; NODE_OPTIONS: ${NODE_OPTIONS ?? (imageNodeOptions() || "none")})`);
-  console.log("N     observed s  steady s  fleets/s  peak RSS MiB  max sampled MiB  passes  mean pass ms  errors  passes by result");
-  for (const r of results) {
-    const by = Object.entries(r.byResult)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(" ");
-    console.log(
-      `${String(r.n).padEnd(5)} ${f1(r.observedS).padStart(10)}  ${f1(r.steadyS).padStart(8)}  ${f1(r.n / r.steadyS).padStart(8)}  ${f1(r.peakMiB).padStart(12)}  ${f1(r.maxSampledMiB).padStart(15)}  ${String(r.passes).padStart(6)}  ${f1(r.meanPassMs).padStart(12)}  ${String(r.errors).padStart(6)}  ${by}`,
-    );
-  }
-  const big = results.find((r) => r.n === TARGET.fleets);
-  if (big) {
-    const time = big.steadyS <= TARGET.seconds ? "met" : "MISSED";
-    const mem = big.peakMiB < TARGET.rssMiB ? "met" : "MISSED";
-    console.log(`targets: ${TARGET.fleets} fleets steady within ${TARGET.seconds} s: ${time} (${f1(big.steadyS)} s); peak RSS under ${TARGET.rssMiB} MiB: ${mem} (${f1(big.peakMiB)} MiB)`);
-  }
+  const title = `OllamaFleet operator against the local control plane (Node ${process.versions.node}; operator flags: ${EXTRA_FLAGS.join(" ") || "defaults"}; NODE_OPTIONS: ${NODE_OPTIONS ?? (imageNodeOptions() || "none")}; ${limits})`;
+  const table = formatOperatorBench(results);
+  console.log(`${title}\n\n${table}`);
+  console.log(`\nwrote ${path.relative(process.cwd(), writeResults("bench-operator.md", "npm run bench:operator", machine, [`${title}\n\n${table}`]))}`);
 }
 
 main().catch((e: unknown) => {

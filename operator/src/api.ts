@@ -5,8 +5,8 @@ import type { OllamaFleet, OllamaFleetStatus } from "./types";
 export type { CoreV1Event, KubernetesObject, V1Pod, V1StatefulSet };
 
 /*
- * What the reconciler needs from the cluster, as a port: kube.ts implements it with
- * @kubernetes/client-node and the informers' caches; tests implement it in memory.
+ * What the reconciler needs from the cluster, as a port: kube.ts implements it with the
+ * operator's API client (client/) and the informers' caches; tests implement it in memory.
  * Errors are ApiError (errors.ts).
  */
 
@@ -29,8 +29,8 @@ export interface FleetEvent {
 export interface FleetApi {
   /** The fleet, or undefined when it no longer exists. */
   getFleet(namespace: string, name: string): Promise<OllamaFleet | undefined>;
-  /** Server-side apply (field manager `ollama-fleet-operator`, force). */
-  apply(object: KubernetesObject): Promise<void>;
+  /** Server-side apply (field manager `ollama-fleet-operator`, force): the object as stored, when known. */
+  apply(object: KubernetesObject): Promise<KubernetesObject | void>;
   /** The object, or undefined (also when its kind is not served). */
   get(ref: ObjectRef): Promise<KubernetesObject | undefined>;
   /** Deletes the object (background propagation); absent is fine. */

@@ -15,7 +15,7 @@ export interface OperatorConfig {
   prometheusUrl: string;
   /** Namespaces to watch; empty for all. Defaults to all. */
   watchNamespaces: string[];
-  /** Fleets reconciled at once. Defaults to 2. */
+  /** Fleets reconciled at once (a pass mostly waits on the API server). Defaults to 8. */
   concurrency: number;
   /** Defaults to 8080. */
   metricsPort: number;
@@ -92,7 +92,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     mesh,
     prometheusUrl,
     watchNamespaces: [...new Set(watchNamespaces)].sort(),
-    concurrency: int("concurrency", 2, 1, 64),
+    concurrency: int("concurrency", 8, 1, 64),
     metricsPort: int("metrics-port", 8080, 1, 65535),
     healthPort: int("health-port", 8081, 1, 65535),
     logLevel,

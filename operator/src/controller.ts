@@ -1,5 +1,8 @@
-import { makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, kubeFleetApi } from "./kube";
+import type { KubernetesObject, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
+import { AppliedChildren } from "./applied";
+import type { KubeClient } from "./client/http";
+import { Informer, type ObjectCache } from "./client/informer";
+import { collectionPath, kubeFleetApi } from "./kube";
 import { FLEET_LABEL, MANAGED_BY, owningFleet } from "./labels";
 import type { Logger } from "./log";
 import { OperatorMetrics } from "./metrics";
@@ -16,7 +19,7 @@ import { WorkQueue } from "./workqueue";
  */
 
 export interface ControllerOptions {
-  readonly kc: KubeConfig;
+  readonly client: KubeClient;
   /** Namespaces to watch; empty watches all. */
   readonly namespaces: readonly string[];
   readonly mesh: Mesh;
@@ -27,12 +30,18 @@ export interface ControllerOptions {
 }
 
 const INFORMER_RESTART_MS = 5_000;
+
+/** True when two versions of a fleet differ in status only (metadata, bar its version, and spec equal). */
+export function sameButStatus(a: OllamaFleet, b: OllamaFleet): boolean {
+  const rest = (f: OllamaFleet) => JSON.stringify([{ ...f.metadata, resourceVersion: undefined, managedFields: undefined }, f.spec]);
+  return rest(a) === rest(b);
+}
 const MANAGED = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
 
 export class Controller {
   readonly queue: WorkQueue;
   readonly metrics: OperatorMetrics;
-  private readonly informers: (Informer<KubernetesObject> & ObjectCache<KubernetesObject>)[] = [];
+  private readonly informers: Informer<KubernetesObject>[] = [];
   private readonly fleetCaches: ObjectCache<OllamaFleet>[] = [];
   private synced = false;
   private stopping = false;
@@ -45,41 +54,31 @@ export class Controller {
       leader: () => this.leading,
     });
     const scopes = o.namespaces.length > 0 ? [...o.namespaces] : [undefined];
-    const apps = o.kc.makeApiClient(AppsV1Api);
-    const core = o.kc.makeApiClient(CoreV1Api);
-    const custom = o.kc.makeApiClient(CustomObjectsApi);
     const fleets = scopes.map((ns) =>
       this.watch<OllamaFleet>(
-        ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-        () => (ns ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL }) : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })),
+        collectionPath(`${GROUP}/${VERSION}`, PLURAL, ns),
         (f) => (f.metadata?.name && f.metadata.namespace ? fleetKey(f.metadata.namespace, f.metadata.name) : undefined),
+        undefined,
+        // A spec no pass has acted on yet goes before status refreshes of fleets already applied.
+        (f) => f.status?.observedGeneration !== f.metadata?.generation,
+        // The operator's own status writes: the pass that wrote it already saw this fleet.
+        (f, old) => sameButStatus(f, old),
       ),
     );
-    const statefulSets = scopes.map((ns) =>
-      this.watch<V1StatefulSet>(
-        ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
-        () => (ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: MANAGED }) : apps.listStatefulSetForAllNamespaces({ labelSelector: MANAGED })),
-        (s) => owningFleet(s.metadata),
-        MANAGED,
-      ),
-    );
+    const statefulSets = scopes.map((ns) => this.watch<V1StatefulSet>(collectionPath("apps/v1", "statefulsets", ns), (s) => owningFleet(s.metadata), MANAGED));
     const pods = scopes.map((ns) =>
-      this.watch<V1Pod>(
-        ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
-        () => (ns ? core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED }) : core.listPodForAllNamespaces({ labelSelector: MANAGED })),
-        (p) => (p.metadata?.namespace && p.metadata.labels?.[FLEET_LABEL] ? fleetKey(p.metadata.namespace, p.metadata.labels[FLEET_LABEL]) : undefined),
-        MANAGED,
-      ),
+      this.watch<V1Pod>(collectionPath("v1", "pods", ns), (p) => (p.metadata?.namespace && p.metadata.labels?.[FLEET_LABEL] ? fleetKey(p.metadata.namespace, p.metadata.labels[FLEET_LABEL]) : undefined), MANAGED),
     );
     this.fleetCaches.push(...fleets);
     const byNamespace = <T extends KubernetesObject>(caches: ObjectCache<T>[]): ObjectCache<T> => ({
       get: (name, namespace) => caches.map((c) => c.get(name, namespace)).find((x) => x !== undefined),
       list: (namespace) => caches.flatMap((c) => c.list(namespace)),
     });
-    const api = kubeFleetApi(o.kc, { fleets: byNamespace(fleets), statefulSets: byNamespace(statefulSets), pods: byNamespace(pods) }, o.identity);
+    const applied = new AppliedChildren();
+    const api = kubeFleetApi(o.client, { fleets: byNamespace(fleets), statefulSets: byNamespace(statefulSets), pods: byNamespace(pods) }, o.identity);
     this.queue = new WorkQueue(
       async (key) => {
-        const result: ReconcileResult = await reconcile(key, { api, options: { mesh: o.mesh, prometheusUrl: o.prometheusUrl }, log: o.log });
+        const result: ReconcileResult = await reconcile(key, { api, options: { mesh: o.mesh, prometheusUrl: o.prometheusUrl }, log: o.log, applied });
         this.metrics.reconcileTotal.inc({ result: result.outcome });
         return result;
       },
@@ -99,14 +98,16 @@ export class Controller {
     );
   }
 
-  private watch<T extends KubernetesObject>(path: string, list: () => Promise<unknown>, keyOf: (o: T) => string | undefined, labelSelector?: string) {
-    const informer = makeInformer<T>(this.o.kc, path, list as never, labelSelector);
+  private watch<T extends KubernetesObject>(path: string, keyOf: (o: T) => string | undefined, labelSelector?: string, urgent: (o: T) => boolean = () => false, ignoreUpdate: (o: T, old: T) => boolean = () => false) {
+    const informer = new Informer<T>(this.o.client, path, labelSelector);
     const enqueue = (obj: T) => {
       const key = keyOf(obj);
-      if (key) this.queue.add(key);
+      if (key) this.queue.add(key, urgent(obj));
     };
     informer.on("add", enqueue);
-    informer.on("update", enqueue);
+    informer.on("update", (obj, old) => {
+      if (!ignoreUpdate(obj, old)) enqueue(obj);
+    });
     informer.on("delete", enqueue);
     informer.on("error", (err) => {
       if (this.stopping) return;
@@ -115,7 +116,7 @@ export class Controller {
         if (!this.stopping) informer.start().catch(() => undefined);
       }, INFORMER_RESTART_MS);
     });
-    this.informers.push(informer as unknown as Informer<KubernetesObject> & ObjectCache<KubernetesObject>);
+    this.informers.push(informer as unknown as Informer<KubernetesObject>);
     return informer;
   }
 

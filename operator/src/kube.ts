@@ -1,85 +1,30 @@
-import {
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-  V1MicroTime,
-  type CoreV1Event,
-  type KubernetesObject,
-  type ObjectCache,
-  type V1Pod,
-  type V1StatefulSet,
-} from "@kubernetes/client-node";
-import type { FleetApi, FleetEvent, ObjectRef } from "./api";
+import type { CoreV1Event, KubernetesObject, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
+import type { FleetApi, ObjectRef } from "./api";
+import type { KubeClient } from "./client/http";
+import type { ObjectCache } from "./client/informer";
 import { ApiError, isNotFound } from "./errors";
 import type { LeaseApi, LeaseRecord } from "./leader";
 import { API_VERSION, FIELD_MANAGER, GROUP, KIND, type OllamaFleet, type OllamaFleetStatus, PLURAL, VERSION } from "./types";
 
 /*
- * The FleetApi and LeaseApi over @kubernetes/client-node. Reads of fleets, StatefulSets and
- * pods come from the informers' caches (the controller keeps them current), writes go to
- * the API server. Every client error becomes an ApiError with the HTTP status, the Status
- * reason and message, and Retry-After.
+ * The FleetApi and LeaseApi over the operator's small API client (client/): reads of fleets,
+ * StatefulSets and pods come from the informers' caches (the controller keeps them current),
+ * writes go to the API server. Every API error is an ApiError with the HTTP status, the
+ * Status reason and message, and Retry-After. @kubernetes/client-node is a type-only
+ * import here: loading its runtime costs about 80 MiB resident (npm run bench:operator).
  */
 
-/** An ApiError from whatever the client threw. */
-export function toApiError(e: unknown): unknown {
-  if (e instanceof ApiError) return e;
-  const err = e as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string };
-  if (typeof err?.code === "number") {
-    let body = err.body;
-    if (typeof body === "string") {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        // Not a Status: keep the text.
-      }
-    }
-    const status = (body && typeof body === "object" ? body : {}) as { message?: string; reason?: string };
-    const retryAfter = Number(err.headers?.["retry-after"] ?? err.headers?.["Retry-After"]);
-    return new ApiError(err.code, status.message ?? (typeof body === "string" ? body : `HTTP ${err.code}`), status.reason ?? "", Number.isFinite(retryAfter) ? retryAfter : undefined);
-  }
-  // KubernetesObjectApi's discovery: the kind is not served (e.g. KEDA not installed).
-  if (e instanceof Error && /Unrecognized API version and kind/.test(e.message)) return new ApiError(404, e.message, "NotFound");
-  return e;
+/** Server-side apply of a whole object: the operator's field manager owns its fields. */
+export const APPLY = { contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: true } } as const;
+
+/** The collection path of a resource: /api/v1/namespaces/x/pods, /apis/apps/v1/statefulsets. */
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return namespace ? `${base}/namespaces/${namespace}/${plural}` : `${base}/${plural}`;
 }
 
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
-
-/**
- * A KubeConfig whose API clients share one connection pool. @kubernetes/client-node 2.0.1
- * builds a new undici Agent (a new TLS context and connection) for every request it
- * authenticates, so a busy operator paid a TLS handshake per call and held hundreds of idle
- * keep-alive connections: 100 fleets took the process past 400 MiB. Authentication still
- * runs per request (headers such as a refreshed token are set each time); only the Agent
- * made for the first request is reused. The operator talks to one cluster as one user.
- */
-export class PooledKubeConfig extends KubeConfig {
-  private dispatcher?: ReturnType<RequestContextOf["getDispatcher"]>;
-
-  override async applySecurityAuthentication(context: RequestContextOf): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    const made = context.getDispatcher();
-    if (made === undefined) return;
-    if (this.dispatcher === undefined) this.dispatcher = made;
-    else if (made !== this.dispatcher) {
-      // Never used: close it so its (empty) pool is released at once.
-      void made.close().catch(() => undefined);
-      context.setDispatcher(this.dispatcher);
-    }
-  }
-}
-type RequestContextOf = Parameters<KubeConfig["applySecurityAuthentication"]>[0];
+/** MicroTime (RFC 3339 with microseconds), as Events and Leases carry it. */
+export const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 
 const matches = (labels: Record<string, string> | undefined, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
@@ -97,55 +42,89 @@ export interface Caches {
  */
 export const UNSERVED_KIND_TTL_MS = 30_000;
 
-/** The client's discovery failure: the group/version is not served, or the kind is not in it. */
-function isUnservedKind(e: unknown): boolean {
-  return e instanceof Error && /^(Failed to fetch resource metadata|Unrecognized API version and kind)/.test(e.message);
+/** A kind as discovery reports it. */
+interface Resource {
+  plural: string;
+  namespaced: boolean;
+}
+
+/**
+ * The resources of a group/version, from discovery (GET /apis/<group>/<version>), remembered
+ * for the life of the process; a group/version or kind the server does not serve is
+ * remembered for UNSERVED_KIND_TTL_MS by reads (`cached`), while an apply always asks again
+ * (KEDA installed a moment ago must be found by the next pass). Throws ApiError 404 for an
+ * unserved kind.
+ */
+function discovery(client: KubeClient) {
+  const served = new Map<string, Map<string, Resource>>();
+  const unserved = new Map<string, number>();
+  return async (apiVersion: string, kind: string, cached: boolean): Promise<Resource> => {
+    const id = `${apiVersion}/${kind}`;
+    const notServed = () => new ApiError(404, `${apiVersion} ${kind} is not served by the API server`, "NotFound");
+    if (cached && (unserved.get(id) ?? 0) > Date.now()) throw notServed();
+    let kinds = served.get(apiVersion);
+    if (!kinds) {
+      try {
+        const list = await client.request<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>("GET", apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+        kinds = new Map((list.resources ?? []).filter((r) => !r.name.includes("/")).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]));
+        served.set(apiVersion, kinds);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        kinds = new Map();
+      }
+    }
+    const r = kinds.get(kind);
+    if (r) {
+      unserved.delete(id);
+      return r;
+    }
+    unserved.set(id, Date.now() + UNSERVED_KIND_TTL_MS);
+    // A kind not served yet may be installed later (KEDA, a CRD): ask again after the TTL.
+    served.delete(apiVersion);
+    throw notServed();
+  };
 }
 
 /** The FleetApi of a running operator. */
-export function kubeFleetApi(kc: KubeConfig, caches: Caches, identity: string): FleetApi {
-  const unserved = new Map<string, number>();
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const apply = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
+export function kubeFleetApi(client: KubeClient, caches: Caches, identity: string): FleetApi {
+  const resource = discovery(client);
+  const objectPath = async (r: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, cached = true) => {
+    const { plural, namespaced } = await resource(r.apiVersion ?? "", r.kind ?? "", cached);
+    return `${collectionPath(r.apiVersion ?? "", plural, namespaced ? r.metadata?.namespace : undefined)}/${r.metadata?.name}`;
+  };
   const header = (r: ObjectRef) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: r.namespace } });
   return {
     getFleet: async (namespace, name) => caches.fleets.get(name, namespace),
-    apply: async (object) => {
-      await call(() => objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
-    },
+    apply: async (object) => client.request<KubernetesObject>("PATCH", await objectPath(object, false), { ...APPLY, body: object }),
     get: async (ref) => {
-      const kind = `${ref.apiVersion}/${ref.kind}`;
-      if ((unserved.get(kind) ?? 0) > Date.now()) return undefined;
       try {
-        return await objects.read<KubernetesObject>(header(ref));
-      } catch (raw) {
-        const e = toApiError(raw);
-        if (!isNotFound(e)) throw e;
-        if (isUnservedKind(raw)) unserved.set(kind, Date.now() + UNSERVED_KIND_TTL_MS);
-        return undefined;
+        return await client.request<KubernetesObject>("GET", await objectPath(header(ref)));
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
       }
     },
     delete: async (ref) => {
       try {
-        await call(() => objects.delete(header(ref), undefined, undefined, undefined, undefined, "Background"));
+        await client.request("DELETE", await objectPath(header(ref)), { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" } });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
     },
     getStatefulSet: async (namespace, name) => caches.statefulSets.get(name, namespace),
     listPods: async (namespace, selector) => caches.pods.list(namespace).filter((p) => matches(p.metadata?.labels, selector)),
-    listEvents: async (namespace, uid) => (await call(() => core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.uid=${uid}` }))).items,
+    listEvents: async (namespace, uid) => (await client.request<{ items?: CoreV1Event[] }>("GET", collectionPath("v1", "events", namespace), { query: { fieldSelector: `involvedObject.uid=${uid}` } })).items ?? [],
     applyStatus: async (fleet: OllamaFleet, status: OllamaFleetStatus) => {
       const { name, namespace } = fleet.metadata;
       const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status };
-      await call(() => custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body, fieldManager: FIELD_MANAGER, force: true }, apply));
+      await client.request("PATCH", `${collectionPath(`${GROUP}/${VERSION}`, PLURAL, namespace)}/${name}/status`, { ...APPLY, body });
     },
-    recordEvent: async (fleet: OllamaFleet, event: FleetEvent) => {
+    recordEvent: async (fleet: OllamaFleet, event) => {
       const { name, namespace, uid, resourceVersion } = fleet.metadata;
       const now = new Date();
-      const body: CoreV1Event = {
+      const body = {
+        apiVersion: "v1",
+        kind: "Event",
         metadata: { generateName: `${name}.`, namespace },
         involvedObject: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid, resourceVersion },
         type: event.type,
@@ -155,12 +134,12 @@ export function kubeFleetApi(kc: KubeConfig, caches: Caches, identity: string): 
         source: { component: FIELD_MANAGER },
         reportingComponent: `${GROUP}/${FIELD_MANAGER}`,
         reportingInstance: identity,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        eventTime: new V1MicroTime(now.getTime()),
+        firstTimestamp: now.toISOString(),
+        lastTimestamp: now.toISOString(),
+        eventTime: microTime(now),
         count: 1,
       };
-      await call(() => core.createNamespacedEvent({ namespace, body }));
+      await client.request("POST", collectionPath("v1", "events", namespace), { body });
     },
   };
 }
@@ -168,8 +147,8 @@ export function kubeFleetApi(kc: KubeConfig, caches: Caches, identity: string): 
 const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v ?? 0)));
 
 /** The LeaseApi over coordination.k8s.io/v1. */
-export function kubeLeaseApi(kc: KubeConfig): LeaseApi {
-  const api = kc.makeApiClient(CoordinationV1Api);
+export function kubeLeaseApi(client: KubeClient): LeaseApi {
+  const leases = (namespace: string) => collectionPath("coordination.k8s.io/v1", "leases", namespace);
   const body = (name: string, namespace: string, r: LeaseRecord) => ({
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
@@ -177,15 +156,16 @@ export function kubeLeaseApi(kc: KubeConfig): LeaseApi {
     spec: {
       holderIdentity: r.holderIdentity,
       leaseDurationSeconds: r.leaseDurationSeconds,
-      acquireTime: new V1MicroTime(r.acquireTime.getTime()),
-      renewTime: new V1MicroTime(r.renewTime.getTime()),
+      acquireTime: microTime(r.acquireTime),
+      renewTime: microTime(r.renewTime),
       leaseTransitions: r.leaseTransitions,
     },
   });
+  type Lease = { metadata?: { resourceVersion?: string }; spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number } };
   return {
     get: async (namespace, name) => {
       try {
-        const l = await call(() => api.readNamespacedLease({ name, namespace }));
+        const l = await client.request<Lease>("GET", `${leases(namespace)}/${name}`);
         return {
           holderIdentity: l.spec?.holderIdentity ?? "",
           leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? 15,
@@ -200,12 +180,10 @@ export function kubeLeaseApi(kc: KubeConfig): LeaseApi {
       }
     },
     create: async (namespace, name, record) => {
-      await call(() => api.createNamespacedLease({ namespace, body: body(name, namespace, record) }));
+      await client.request("POST", leases(namespace), { body: body(name, namespace, record) });
     },
     update: async (namespace, name, record) => {
-      await call(() => api.replaceNamespacedLease({ name, namespace, body: body(name, namespace, record) }));
+      await client.request("PUT", `${leases(namespace)}/${name}`, { body: body(name, namespace, record) });
     },
   };
 }
-
-export { AppsV1Api, CoreV1Api, CustomObjectsApi };

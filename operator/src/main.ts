@@ -1,7 +1,9 @@
 import { hostname } from "node:os";
 import { loadConfig } from "./config";
 import { Controller } from "./controller";
-import { kubeLeaseApi, PooledKubeConfig } from "./kube";
+import { defaultConnection } from "./client/connection";
+import { KubeClient } from "./client/http";
+import { kubeLeaseApi } from "./kube";
 import { LeaderElector } from "./leader";
 import { jsonLogger } from "./log";
 import { serveHealth, serveMetrics } from "./server";
@@ -16,17 +18,17 @@ import { serveHealth, serveMetrics } from "./server";
 async function main(): Promise<void> {
   const config = loadConfig(process.argv.slice(2), process.env, hostname());
   const log = jsonLogger(config.logLevel);
-  const kc = new PooledKubeConfig();
-  kc.loadFromDefault();
-  log.info("starting", { ...config, cluster: kc.getCurrentCluster()?.server });
+  const connection = defaultConnection();
+  const client = new KubeClient(connection);
+  log.info("starting", { ...config, cluster: connection.describe });
 
-  const controller = new Controller({ kc, namespaces: config.watchNamespaces, mesh: config.mesh, prometheusUrl: config.prometheusUrl, concurrency: config.concurrency, identity: config.identity, log });
+  const controller = new Controller({ client, namespaces: config.watchNamespaces, mesh: config.mesh, prometheusUrl: config.prometheusUrl, concurrency: config.concurrency, identity: config.identity, log });
   const health = await serveHealth(config.healthPort, "0.0.0.0", () => controller.ready);
   const metrics = await serveMetrics(config.metricsPort, "0.0.0.0", () => controller.metrics.render());
 
   const elector = config.leaderElection
     ? new LeaderElector({
-        api: kubeLeaseApi(kc),
+        api: kubeLeaseApi(client),
         namespace: config.leaseNamespace,
         name: config.leaseName,
         identity: config.identity,

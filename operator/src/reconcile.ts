@@ -1,5 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { FleetApi, FleetEvent } from "./api";
+import { type AppliedChildren, digestOf } from "./applied";
 import { desiredPdb, desiredService, desiredStatefulSet, type DesiredOptions } from "./desired";
 import { isNotFound, statusCode, withRetry } from "./errors";
 import { selectorLabels } from "./labels";
@@ -15,7 +16,9 @@ import { type Problem, validateFleet } from "./validate";
  *   2. validate the spec (a problem skips step 3 and 4 and makes the fleet Degraded);
  *   3. apply the children with server-side apply (concurrently);
  *   4. delete children no longer wanted (the scaler of the other kind, or of removed scaling);
- *   5. observe the StatefulSet, its pods and, while pods are missing, its events;
+ *      3 and 4 are skipped when this process applied the very same children lately and the
+ *      StatefulSet is still what that left (applied.ts);
+ *   5. observe the StatefulSet, its pods and, while its controller cannot create pods, its events;
  *   6. write the status rebuilt from 5, through the status subresource, only when it changed;
  *   7. record Events for conditions that changed.
  * API calls retry transient errors (409, 429, 5xx) with backoff; what still fails is thrown
@@ -36,6 +39,8 @@ export interface ReconcileDeps {
   readonly options: DesiredOptions;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** What this process applied lately; without it every pass applies. Defaults to none. */
+  readonly applied?: AppliedChildren;
   /** Backoff of in-pass retries. Defaults to 5 attempts from 200 ms. */
   readonly retry?: { attempts?: number; baseMs?: number; sleep?: (ms: number) => Promise<void> };
 }
@@ -84,49 +89,67 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 
   // 1. Load the fleet.
   const fleet = await retry(() => api.getFleet(namespace, name));
-  if (!fleet || fleet.metadata.deletionTimestamp) return { outcome: "absent" };
+  if (!fleet || fleet.metadata.deletionTimestamp) {
+    deps.applied?.forget(key);
+    return { outcome: "absent" };
+  }
   const before = structuredClone(fleet.status);
 
   // 2. Validate.
   const problems = validateFleet(fleet, { mesh: options.mesh });
   let problem: Problem | undefined = problems.length > 0 ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
 
-  if (!problem) {
+  if (problem) deps.applied?.forget(key);
+  else {
     // 3. Apply the children.
     const scaling = desiredScaling(fleet, options);
     const children: KubernetesObject[] = [desiredStatefulSet(fleet, options), desiredService(fleet, options), desiredPdb(fleet, options), ...(scaling ? [scaling] : [])];
-    // At once: they do not depend on each other, and a pass costs one round trip, not four.
-    const applied = await Promise.allSettled(children.map((child) => retry(() => api.apply(child))));
-    for (const [i, r] of applied.entries()) {
-      if (r.status === "fulfilled") continue;
-      const p = refusal(children[i], r.reason);
-      if (!p) throw r.reason;
-      log.warn("child refused", { fleet: key, kind: children[i].kind, reason: p.reason, error: p.message });
-      problem ??= p;
-    }
-
-    // 4. Delete the scalers no longer wanted (only those this fleet controls).
-    await Promise.all(
-      SCALING_KINDS.filter((k) => scaling?.kind !== k.kind).map(async (k) => {
-        const ref = { ...k, namespace, name };
-        const existing = await retry(() => api.get(ref));
-        const owned = existing?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === fleet.metadata.uid);
-        if (!owned) return;
-        try {
-          await retry(() => api.delete(ref));
-          log.info("deleted child no longer wanted", { fleet: key, kind: k.kind });
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
+    const digest = deps.applied ? digestOf(children) : "";
+    if (!deps.applied?.isCurrent(key, digest, await retry(() => api.getStatefulSet(namespace, name)))) {
+      // At once: they do not depend on each other, and a pass costs one round trip, not four.
+      const applied = await Promise.allSettled(children.map((child) => retry(() => api.apply(child))));
+      for (const [i, r] of applied.entries()) {
+        if (r.status === "fulfilled") continue;
+        const p = refusal(children[i], r.reason);
+        if (!p) {
+          deps.applied?.forget(key);
+          throw r.reason;
         }
-      }),
-    );
+        log.warn("child refused", { fleet: key, kind: children[i].kind, reason: p.reason, error: p.message });
+        problem ??= p;
+      }
+
+      // 4. Delete the scalers no longer wanted (only those this fleet controls).
+      await Promise.all(
+        SCALING_KINDS.filter((k) => scaling?.kind !== k.kind).map(async (k) => {
+          const ref = { ...k, namespace, name };
+          const existing = await retry(() => api.get(ref));
+          const owned = existing?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === fleet.metadata.uid);
+          if (!owned) return;
+          try {
+            await retry(() => api.delete(ref));
+            log.info("deleted child no longer wanted", { fleet: key, kind: k.kind });
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
+      const statefulSet = applied[0];
+      if (problem) deps.applied?.forget(key);
+      else deps.applied?.record(key, digest, statefulSet.status === "fulfilled" ? statefulSet.value : undefined);
+    }
   }
 
   // 5. Observe.
   const statefulSet = await retry(() => api.getStatefulSet(namespace, name));
   const pods = statefulSet ? await retry(() => api.listPods(namespace, selectorLabels(name))) : [];
   const observed: Observed = { statefulSet, pods };
-  if (statefulSet?.metadata?.uid && (statefulSet.status?.replicas ?? 0) < (statefulSet.spec?.replicas ?? 0)) {
+  // Only once the StatefulSet controller has acted on the current spec and still has fewer
+  // pods than wanted (FailedCreate): events are not indexed by object, so every list scans
+  // the namespace's events, and asking on every pass of every starting fleet made 500
+  // fleets cost the API server quadratic work.
+  const stuck = (statefulSet?.status?.observedGeneration ?? 0) >= (statefulSet?.metadata?.generation ?? 1) && (statefulSet?.status?.replicas ?? 0) < (statefulSet?.spec?.replicas ?? 0);
+  if (statefulSet?.metadata?.uid && stuck) {
     observed.events = await retry(() => api.listEvents(namespace, statefulSet.metadata!.uid!));
   }
 

@@ -27,6 +27,7 @@ export interface WorkQueueOptions {
 
 export class WorkQueue {
   private readonly queue: string[] = [];
+  private readonly urgent: string[] = [];
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -49,7 +50,7 @@ export class WorkQueue {
 
   /** Keys waiting (not counting those being processed or delayed). */
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.urgent.length;
   }
 
   /** Keys being processed now. */
@@ -63,12 +64,21 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Queues `key` unless it is already waiting. */
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
+  /** Queues `key` unless it is already waiting; `urgent` keys go before all others. */
+  add(key: string, urgent = false): void {
+    if (this.shuttingDown) return;
+    if (this.dirty.has(key)) {
+      // Waiting behind others: move it up.
+      const i = urgent && !this.processing.has(key) ? this.queue.indexOf(key) : -1;
+      if (i >= 0) {
+        this.queue.splice(i, 1);
+        this.urgent.push(key);
+      }
+      return;
+    }
     this.dirty.add(key);
     if (this.processing.has(key)) return;
-    this.queue.push(key);
+    (urgent ? this.urgent : this.queue).push(key);
     this.pump();
   }
 
@@ -127,13 +137,13 @@ export class WorkQueue {
   }
 
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.processing.size === 0;
+    return this.depth === 0 && this.processing.size === 0;
   }
 
   private pump(): void {
     if (!this.started) return;
-    while (this.processing.size < this.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift()!;
+    while (this.processing.size < this.concurrency && this.depth > 0) {
+      const key = (this.urgent.length > 0 ? this.urgent : this.queue).shift()!;
       this.dirty.delete(key);
       this.processing.add(key);
       void this.run(key);

@@ -55,9 +55,10 @@ export class FakeApi implements FleetApi {
     this.calls.push(`apply ${o.kind}`);
     this.fail("apply");
     if (this.unserved.has(`${o.apiVersion}/${o.kind}`)) throw new ApiError(404, `Unrecognized API version and kind: ${o.apiVersion} ${o.kind}`);
-    // Like server-side apply: the status (another manager's) survives.
-    const existing = this.objects.get(key(o)) as { status?: unknown } | undefined;
-    this.objects.set(key(o), { ...structuredClone(o), ...(existing?.status ? { status: existing.status } : {}) } as KubernetesObject);
+    // Like server-side apply: the status (another manager's) and the server's uid and generation survive.
+    const existing = this.objects.get(key(o)) as { status?: unknown; metadata?: { uid?: string; generation?: number } } | undefined;
+    const kept = { ...(existing?.metadata?.uid ? { uid: existing.metadata.uid } : {}), ...(existing?.metadata?.generation ? { generation: existing.metadata.generation } : {}) };
+    this.objects.set(key(o), { ...structuredClone(o), metadata: { ...structuredClone(o.metadata), ...kept }, ...(existing?.status ? { status: existing.status } : {}) } as KubernetesObject);
   }
   async get(r: ObjectRef) {
     this.calls.push(`get ${r.kind}`);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { AppliedChildren, REAPPLY_MS } from "../../operator/src/applied";
+import { sameButStatus } from "../../operator/src/controller";
 import { ApiError } from "../../operator/src/errors";
 import { silentLogger } from "../../operator/src/log";
 import { reconcile, type ReconcileDeps } from "../../operator/src/reconcile";
@@ -145,5 +147,100 @@ describe("reconcile", () => {
     assert.deepEqual(await reconcile("ollama/coder", deps), { outcome: "ready" });
     await reconcile("ollama/coder", deps);
     assert.deepEqual(api.events.map((e) => e.reason), ["ModelPulled", "Ready"]);
+  });
+});
+
+describe("reconcile with the applied-children memo", () => {
+  function memoSetup() {
+    let now = 1_000_000;
+    const applied = new AppliedChildren(() => now);
+    const { api, deps } = setup();
+    const applies = () => api.calls.filter((c) => c.startsWith("apply ")).length;
+    return { api, deps: { ...deps, applied }, applied, applies, advance: (ms: number) => (now += ms) };
+  }
+
+  it("does not apply unchanged children again while the StatefulSet is what it left", async () => {
+    const { deps, applies } = memoSetup();
+    await reconcile("ollama/coder", deps);
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 3);
+  });
+
+  it("applies again when the spec changes", async () => {
+    const { api, deps, applies } = memoSetup();
+    await reconcile("ollama/coder", deps);
+    api.fleets.get("ollama/coder")!.spec.replicas = 2;
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 6);
+  });
+
+  it("applies again when someone else changed the StatefulSet's spec (its generation moved)", async () => {
+    const { api, deps, applies } = memoSetup();
+    await reconcile("ollama/coder", deps);
+    const sts = api.objects.get("apps/v1/StatefulSet/ollama/coder")!;
+    sts.metadata = { ...sts.metadata, generation: 7 };
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 6);
+  });
+
+  it("applies again when the StatefulSet is gone", async () => {
+    const { api, deps, applies } = memoSetup();
+    await reconcile("ollama/coder", deps);
+    api.objects.delete("apps/v1/StatefulSet/ollama/coder");
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 6);
+  });
+
+  it(`applies again after ${REAPPLY_MS / 60_000} minutes, so a hand-edited Service does not stay drifted`, async () => {
+    const { deps, applies, advance } = memoSetup();
+    await reconcile("ollama/coder", deps);
+    advance(REAPPLY_MS - 1);
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 3);
+    advance(1);
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 6);
+  });
+
+  it("forgets a fleet that is deleted, and one whose child was refused", async () => {
+    const { api, deps, applied, applies } = memoSetup();
+    await reconcile("ollama/coder", deps);
+    api.failures.apply = [new ApiError(422, "spec.x: Invalid value")];
+    api.objects.delete("apps/v1/StatefulSet/ollama/coder");
+    await reconcile("ollama/coder", deps);
+    assert.equal(applied.size, 0);
+    await reconcile("ollama/coder", deps);
+    assert.equal(applies(), 9, "the refused pass and the one after both apply");
+    api.fleets.delete("ollama/coder");
+    await reconcile("ollama/coder", deps);
+    assert.equal(applied.size, 0);
+  });
+});
+
+describe("reconcile: events", () => {
+  it("lists the StatefulSet's events only once its controller acted on the spec and still lacks pods", async () => {
+    const { api, deps } = setup();
+    await reconcile("ollama/coder", deps);
+    const key = "apps/v1/StatefulSet/ollama/coder";
+    const withStatus = (status: object, generation = 1) => api.objects.set(key, { ...api.objects.get(key)!, metadata: { ...api.objects.get(key)!.metadata, uid: "sts-uid", generation }, status } as never);
+    const lists = () => api.calls.filter((c) => c === "listEvents").length;
+    withStatus({ replicas: 0 });
+    await reconcile("ollama/coder", deps);
+    assert.equal(lists(), 0, "not yet seen by the StatefulSet controller: no FailedCreate to look for");
+    withStatus({ observedGeneration: 1, replicas: 1 });
+    await reconcile("ollama/coder", deps);
+    assert.equal(lists(), 0, "all pods created");
+    withStatus({ observedGeneration: 1, replicas: 0 });
+    await reconcile("ollama/coder", deps);
+    assert.equal(lists(), 1, "acted on and short of pods: the events say why");
+  });
+});
+
+describe("sameButStatus (fleet updates the controller ignores)", () => {
+  it("ignores a status-only change, not a spec or metadata change", () => {
+    const a = fleet({}, { resourceVersion: "1" }, { observedGeneration: 3 });
+    assert.equal(sameButStatus({ ...a, metadata: { ...a.metadata, resourceVersion: "2" }, status: { observedGeneration: 4 } }, a), true);
+    assert.equal(sameButStatus({ ...a, spec: { ...a.spec, replicas: 2 } }, a), false);
+    assert.equal(sameButStatus({ ...a, metadata: { ...a.metadata, annotations: { nudge: "1" } } }, a), false);
   });
 });

@@ -15,6 +15,20 @@ describe("work queue", () => {
     assert.deepEqual(seen, ["a", "b"]);
   });
 
+  it("takes urgent keys before the others, in the order they came, and moves up a waiting key made urgent", async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue(async (k) => void seen.push(k), { concurrency: 1 });
+    q.add("refresh-1");
+    q.add("new-1", true);
+    q.add("refresh-2");
+    q.add("new-2", true);
+    q.add("refresh-2", true);
+    assert.equal(q.depth, 4);
+    q.start();
+    await q.shutdown(1000);
+    assert.deepEqual(seen, ["new-1", "new-2", "refresh-2", "refresh-1"]);
+  });
+
   it("never processes one key twice at once, and processes it again when added meanwhile", async () => {
     let running = 0;
     let maxRunning = 0;
