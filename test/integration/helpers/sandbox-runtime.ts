@@ -54,18 +54,28 @@ export interface Proc {
 
 export function startProc(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT): Proc {
   const out = fs.openSync(logFile, "a");
-  const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", out, out], detached: false });
+  // Its own process group: an agent server starts shells and a browser, and stopping it
+  // must stop them too (a straggler would go on writing into /workspace).
+  const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", out, out], detached: true });
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, sig);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  };
   return {
     child,
     logFile,
     exited,
     kill: async (signal: NodeJS.Signals = "SIGTERM") => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      if (child.exitCode === null && child.signalCode === null) signalGroup(signal);
+      const t = setTimeout(() => signalGroup("SIGKILL"), 15_000);
       const code = await exited;
       clearTimeout(t);
+      signalGroup("SIGKILL");
       return code;
     },
   };
@@ -140,6 +150,9 @@ export class PodStandIn {
   private server?: http.Server;
   private timer?: NodeJS.Timeout;
   private busy = false;
+  /** Set by stop(): no pass starts and no process is spawned after it. */
+  private stopped = false;
+  private pass?: Promise<void>;
   proxyPort = 0;
 
   /** Pods seen Running in the last pass (stub mode answers /ready for them). */
@@ -166,9 +179,9 @@ export class PodStandIn {
     await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
     this.proxyPort = (this.server.address() as net.AddressInfo).port;
     const tick = () => {
-      if (this.busy) return;
+      if (this.busy || this.stopped) return;
       this.busy = true;
-      this.sync()
+      this.pass = this.sync()
         .catch((e: Error) => fs.appendFileSync(path.join(this.dir, "standin.log"), `sync: ${e.message}\n`))
         .finally(() => (this.busy = false));
     };
@@ -176,7 +189,12 @@ export class PodStandIn {
   }
 
   async stop(): Promise<void> {
+    // A pass in flight could still spawn an agent server, which would then write
+    // /workspace/conversations after the caller removed the symlink (a real directory that
+    // makes the next run skip): let it finish first, then stop every process.
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.pass;
     await Promise.all([...this.running.values()].map((r) => r.proc.kill()));
     this.running.clear();
     this.server?.closeAllConnections();
@@ -283,6 +301,7 @@ export class PodStandIn {
   }
 
   private async run(pod: any): Promise<void> {
+    if (this.stopped) return;
     const venv = this.venv as string;
     const c = pod.spec.containers[0];
     const env: Record<string, string> = {};
