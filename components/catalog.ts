@@ -43,6 +43,8 @@ export const CHARTS = {
   minioOperator:       { repo: "https://operator.min.io", chart: "operator", version: "7.1.1", namespace: "minio-operator", kube: [null, null] },
   minioTenant:         { repo: "https://operator.min.io", chart: "tenant", version: "7.1.1", namespace: "minio-tenant", kube: [null, null] },
   longhorn:            { repo: "https://charts.longhorn.io", chart: "longhorn", version: "1.12.1", namespace: "longhorn-system", kube: ["1.25", null] },
+  // Not 2.21.x yet: 2.21.0 (with HTTP add-on 0.16.0) is published, but its chart source could not be read here to check our
+  // values and its tested Kubernetes range; 2.20.2 is tested on 1.33-1.35, the platform's range. Bump both lines together.
   keda:                { repo: "https://kedacore.github.io/charts", chart: "keda", version: "2.20.2", namespace: "keda", kube: ["1.33", "1.35"] },
   kedaHttpAddon:       { repo: "https://kedacore.github.io/charts", chart: "keda-add-ons-http", version: "0.15.0", namespace: "keda", kube: ["1.23", null] },
   knativeOperator:     { repo: "https://knative.github.io/operator", chart: "knative-operator", version: "1.23.0", namespace: "knative-operator", kube: ["1.34", null] },
