@@ -41,4 +41,21 @@ describe("CI workflows", () => {
       }
     }
   });
+
+  it("releases an image for every service folder of ours with a Dockerfile, checked against its package.json", () => {
+    const w = workflow("images-release.yml");
+    const services = fs
+      .readdirSync(ROOT)
+      .filter((d) => d !== "operator" && fs.existsSync(path.join(ROOT, d, "Dockerfile")) && fs.existsSync(path.join(ROOT, d, "package.json")))
+      .sort();
+    assert.deepEqual(services, ["agent-gateway", "sandbox-runtime"]);
+    assert.deepEqual([...w.on.push.tags].sort(), services.map((s) => `${s}-v*`));
+    const check = w.jobs.release.steps.find((s: any) => String(s.name).startsWith("Service and version")).run as string;
+    for (const svc of services) {
+      assert.match(check, new RegExp(`\\b${svc}\\b`), `${svc} is not in the tag check`);
+      assert.ok(JSON.parse(fs.readFileSync(path.join(ROOT, svc, "package.json"), "utf8")).scripts.build, `${svc} has no build script`);
+    }
+    const push = w.jobs.release.steps.find((s: any) => String(s.uses).startsWith("docker/build-push-action@"));
+    assert.equal(push.with.context, "${{ steps.version.outputs.service }}", "each image builds from its own folder");
+  });
 });
