@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { buildGateway, canvasInstalled, chromiumPath, CHROMIUM_FLAGS, gatewayRequests, loadPlaywright, startGateway } from "./helpers/agent-ui";
 import { deleteNamespace, ensureNamespace, freePort } from "./helpers/operator";
-import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, type Proc, startProc, startService, until } from "./helpers/sandbox-runtime";
+import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, type Proc, startApp, startService, until } from "./helpers/sandbox-runtime";
 import { startFakeLlm, type FakeLlm } from "./helpers/sandbox-runtime-llm";
 
 /*
@@ -105,27 +105,7 @@ describe("Agent Canvas through the agent gateway with the OpenHands sandbox serv
       dir,
       identity: "agent-ui",
     });
-    const appPort = await freePort();
-    appUrl = `http://127.0.0.1:${appPort}`;
-    app = startProc(
-      path.join(venv, "bin", "uvicorn"),
-      ["openhands.app_server.app:app", "--host", "127.0.0.1", "--port", String(appPort)],
-      {
-        PATH: `${path.join(venv, "bin")}:/usr/local/bin:/usr/bin:/bin`,
-        HOME: path.join(dir, "app-home"),
-        RUNTIME: "remote",
-        SANDBOX_REMOTE_RUNTIME_API_URL: `http://127.0.0.1:${servicePort}`,
-        SANDBOX_API_KEY: API_KEY,
-        OH_PERSISTENCE_DIR: path.join(dir, "app-state"),
-        SERVE_FRONTEND: "false",
-      },
-      path.join(dir, "app.log"),
-      dir,
-    );
-    await until("the OpenHands app to answer /alive", 180_000, async () => {
-      if (app.child.exitCode !== null) throw new Error(`the app exited ${app.child.exitCode}: ${fs.readFileSync(app.logFile, "utf8").slice(-3000)}`);
-      return (await fetch(`${appUrl}/alive`).catch(() => undefined))?.status === 200 ? true : undefined;
-    });
+    ({ proc: app, url: appUrl } = await startApp({ venv, dir, runtimeUrl: `http://127.0.0.1:${servicePort}`, apiKey: API_KEY }));
     // The LLM is per-user settings on the app; Canvas would store the same through its
     // settings page (POST /api/v1/settings), which is not what this test is about.
     const settings = await appApi("POST", "/settings", { agent_settings_diff: { llm: { model: "openai/itest-model", base_url: `http://127.0.0.1:${llm.port}/v1`, api_key: "sk-itest" } } });

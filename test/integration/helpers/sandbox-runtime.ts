@@ -111,6 +111,35 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
 }
 
 /** The service as a process. */
+/**
+ * The OpenHands sandbox server (`openhands-ai` from `venv`) as a process on a free loopback
+ * port, with `RUNTIME=remote` pointed at our service; resolves once it answers `/alive`.
+ */
+export async function startApp(opts: { venv: string; dir: string; runtimeUrl: string; apiKey: string }): Promise<{ proc: Proc; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = startProc(
+    path.join(opts.venv, "bin", "uvicorn"),
+    ["openhands.app_server.app:app", "--host", "127.0.0.1", "--port", String(port)],
+    {
+      PATH: `${path.join(opts.venv, "bin")}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: path.join(opts.dir, "app-home"),
+      RUNTIME: "remote",
+      SANDBOX_REMOTE_RUNTIME_API_URL: opts.runtimeUrl,
+      SANDBOX_API_KEY: opts.apiKey,
+      OH_PERSISTENCE_DIR: path.join(opts.dir, "app-state"),
+      SERVE_FRONTEND: "false",
+    },
+    path.join(opts.dir, "app.log"),
+    opts.dir,
+  );
+  await until("the OpenHands app to answer /alive", 180_000, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`the app exited ${proc.child.exitCode}: ${fs.readFileSync(proc.logFile, "utf8").slice(-3000)}`);
+    return (await fetch(`${url}/alive`).catch(() => undefined))?.status === 200 ? true : undefined;
+  });
+  return { proc, url };
+}
+
 export async function startService(opts: { port: number; config: Record<string, unknown>; apiKey: string; dir: string; identity: string }): Promise<Proc> {
   const configFile = path.join(opts.dir, `config-${opts.identity}.json`);
   fs.writeFileSync(configFile, JSON.stringify(opts.config, null, 2));
