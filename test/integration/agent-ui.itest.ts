@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { buildGateway, canvasInstalled, chromiumPath, CHROMIUM_FLAGS, gatewayRequests, loadPlaywright, startGateway } from "./helpers/agent-ui";
 import { deleteNamespace, ensureNamespace, freePort } from "./helpers/operator";
-import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, type Proc, startApp, startService, until } from "./helpers/sandbox-runtime";
+import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, removeStandInWorkspace, standInWorkspaceFree, type Proc, startApp, startService, until } from "./helpers/sandbox-runtime";
 import { startFakeLlm, type FakeLlm } from "./helpers/sandbox-runtime-llm";
 
 /*
@@ -31,7 +31,7 @@ const ARTIFACTS = path.join(process.env.TMPDIR ?? os.tmpdir(), "agent-ui-artifac
 const install = openhandsInstall();
 const playwright = loadPlaywright();
 const chromium = chromiumPath();
-const workspaceFree = !fs.existsSync("/workspace") || fs.lstatSync("/workspace").isSymbolicLink();
+const workspaceFree = standInWorkspaceFree();
 const skip =
   "missing" in install
     ? install.missing
@@ -138,7 +138,7 @@ describe("Agent Canvas through the agent gateway with the OpenHands sandbox serv
     await service?.kill();
     await standIn?.stop();
     await llm?.close();
-    if (fs.existsSync("/workspace") && fs.lstatSync("/workspace").isSymbolicLink()) fs.rmSync("/workspace");
+    removeStandInWorkspace();
     await deleteNamespace(NS, 120_000).catch(() => undefined);
     await deleteStandInVolumes(NS).catch(() => undefined);
     process.stderr.write(`[agent-ui.itest] logs kept in ${dir} (gateway.log, app.log, browser-console.log, websockets.json)\n`);

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { api } from "./helpers/kube";
 import { deleteNamespace, ensureNamespace, freePort } from "./helpers/operator";
-import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, type Proc, startApp, startService, until } from "./helpers/sandbox-runtime";
+import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, removeStandInWorkspace, standInWorkspaceFree, type Proc, startApp, startService, until } from "./helpers/sandbox-runtime";
 import { startFakeLlm, type FakeLlm } from "./helpers/sandbox-runtime-llm";
 
 /*
@@ -24,13 +24,23 @@ import { startFakeLlm, type FakeLlm } from "./helpers/sandbox-runtime-llm";
  */
 
 const NS = "srt-e2e";
+
+/** The design's objects of one session, as [resource, name], for the runtime id `base`. */
+const sessionObjects = (base: string): [string, string][] => [
+  ["pods", base],
+  ["services", `${base}-svc`],
+  ["services", `${base}-svc-code`],
+  ["ingresses", `${base}-ingress-code`],
+  ["persistentvolumeclaims", `${base}-pvc`],
+  ["secrets", `${base}-key`],
+];
 const API_KEY = "itest-sandbox-api-key-0123456789";
 const FILE = "itest-file.txt";
 const COMMAND = `echo sandbox-runtime-itest > /workspace/project/${FILE}`;
 
 const install = openhandsInstall();
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => fs.existsSync(p));
-const workspaceFree = !fs.existsSync("/workspace") || fs.lstatSync("/workspace").isSymbolicLink();
+const workspaceFree = standInWorkspaceFree();
 const skip =
   "missing" in install
     ? install.missing
@@ -92,7 +102,7 @@ describe("the sandbox runtime service with the OpenHands sandbox server", { time
     await service?.kill();
     await standIn?.stop();
     await llm?.close();
-    if (fs.existsSync("/workspace") && fs.lstatSync("/workspace").isSymbolicLink()) fs.rmSync("/workspace");
+    removeStandInWorkspace();
     await deleteNamespace(NS, 120_000).catch(() => undefined);
     await deleteStandInVolumes(NS).catch(() => undefined);
     process.stderr.write(`[sandbox-runtime.itest] logs kept in ${dir}\n`);
@@ -131,14 +141,7 @@ describe("the sandbox runtime service with the OpenHands sandbox server", { time
   });
 
   it("made the design's objects for the session, keyed and owned by the Secret", async () => {
-    for (const [kind, name] of [
-      ["pods", base],
-      ["services", `${base}-svc`],
-      ["services", `${base}-svc-code`],
-      ["ingresses", `${base}-ingress-code`],
-      ["persistentvolumeclaims", `${base}-pvc`],
-      ["secrets", `${base}-key`],
-    ])
+    for (const [kind, name] of sessionObjects(base))
       assert.ok(await exists(kind, name), `${kind}/${name}`);
     const pod = (await api("GET", `/api/v1/namespaces/${NS}/pods/${base}`)).body;
     const secret = (await api("GET", `/api/v1/namespaces/${NS}/secrets/${base}-key`)).body;
@@ -207,14 +210,7 @@ describe("the sandbox runtime service with the OpenHands sandbox server", { time
     const r = await appApi("DELETE", `/sandboxes/${sandboxId}?sandbox_id=${sandboxId}`);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     await until("every sandbox object to be garbage-collected", 90_000, async () => {
-      for (const [kind, name] of [
-        ["pods", base],
-        ["services", `${base}-svc`],
-        ["services", `${base}-svc-code`],
-        ["ingresses", `${base}-ingress-code`],
-        ["persistentvolumeclaims", `${base}-pvc`],
-        ["secrets", `${base}-key`],
-      ])
+      for (const [kind, name] of sessionObjects(base))
         if (await exists(kind, name)) return undefined;
       return true;
     });

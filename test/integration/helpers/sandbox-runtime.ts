@@ -111,6 +111,16 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
 }
 
 /** The service as a process. */
+/** Whether the pod stand-in can mount volumes at /workspace: absent, or its own symlink. */
+export function standInWorkspaceFree(): boolean {
+  return !fs.existsSync("/workspace") || fs.lstatSync("/workspace").isSymbolicLink();
+}
+
+/** Removes the stand-in's /workspace symlink; a real directory there is never touched. */
+export function removeStandInWorkspace(): void {
+  if (fs.existsSync("/workspace") && fs.lstatSync("/workspace").isSymbolicLink()) fs.rmSync("/workspace");
+}
+
 /**
  * The OpenHands sandbox server (`openhands-ai` from `venv`) as a process on a free loopback
  * port, with `RUNTIME=remote` pointed at our service; resolves once it answers `/alive`.
