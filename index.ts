@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as path from "node:path";
 import { readPlatformConfig } from "./config";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
 import { Crossplane } from "./components/crossplane";
+import { Database } from "./components/database";
 import { Gpu, NO_GPU_CAPACITY } from "./components/gpu";
 import { Ingress } from "./components/ingress";
 import { ISTIO_INGRESS_GATEWAY_LABELS, Mesh } from "./components/mesh";
@@ -107,8 +109,20 @@ const ollama = new Ollama("ollama", {
   devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name } : undefined,
 });
 
-// 7. OpenHands: the sandbox contract and isolation; its LLM is a fleet of the model layer.
+// 7. The agent platform: Agent Canvas behind our gateway, the OpenHands sandbox server (its
+// Postgres in prod), our sandbox runtime and the sandbox contract; the LLM is a fleet.
 const openhandsFleet = openHandsFleet(config);
+const database = selectedCharts(config).includes("cloudnativePg")
+  ? new Database("database", {
+      cluster,
+      network,
+      storage,
+      monitoring: observability,
+      settings: { operatorReplicas: config.profile === "prod" ? 2 : 1, monitoring: config.observability.prometheus.enabled },
+    })
+  : undefined;
+/** A generated key: letters and digits, kept in the state as a Pulumi secret. */
+const key = (name: string, length: number) => new random.RandomPassword(name, { length, special: false }).result;
 const openhands =
   config.openhands.enabled && openhandsFleet !== undefined
     ? new OpenHands("openhands", {
@@ -122,6 +136,14 @@ const openhands =
         settings: config.openhands,
         domain: config.domain,
         issuer: config.certificates.issuer,
+        database,
+        sourceDir: __dirname,
+        devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name } : undefined,
+        secrets: {
+          runtimeApiKey: key("openhands-runtime-api-key", 48),
+          serverSessionKey: key("openhands-app-session-key", 48),
+          gatewayToken: key("openhands-gateway-token", 40),
+        },
       })
     : undefined;
 const workspace =
@@ -141,15 +163,21 @@ export const modelEndpoints = ollama.endpoints;
 export const modelFleets = ollama.fleets;
 /** The GPU node pools (Crossplane composites). */
 export const gpuPools = gpu?.pools ?? [];
-/** OpenHands: the sandbox ingress domain and namespace, and the LLM endpoint and model agents use. */
+/** The agent platform: the UI, the sandbox domain, the model agents use and how to get in. */
 export const openHands = pulumi.output(
   openhands
     ? defined({
         enabled: true,
+        url: openhands.url,
+        signIn:
+          config.openhands.gateway.auth === "bearer"
+            ? `open ${openhands.url} and paste the token from: pulumi stack output credentials --show-secrets (credentials.openhands.token)`
+            : `open ${openhands.url} through the OIDC proxy in front of it (the gateway trusts its ${config.openhands.gateway.identityHeader} header)`,
         sandboxDomain: openhands.sandboxDomain,
         sandboxNamespace: openhands.sandboxNamespace,
         llmEndpoint: openhands.llmEndpoint,
         llmModel: openhands.llmModel,
+        images: openhands.images,
         workspace: workspace?.url,
       })
     : { enabled: false },
@@ -163,6 +191,7 @@ export const urls = pulumi.output(
     jaeger: observability.jaegerUrl,
     otlp: observability.otlpEndpoint,
     s3: objectStorage?.s3Endpoint,
+    openhands: openhands?.url,
   }),
 );
 /** Credentials people use (secret). */
@@ -170,6 +199,7 @@ export const credentials = pulumi.secret(
   defined({
     grafana: observability.grafanaAdminPassword ? pulumi.all([observability.grafanaAdminPassword]).apply(([password]) => ({ user: "admin", password })) : undefined,
     s3: objectStorage?.credentials,
+    openhands: openhands && config.openhands.gateway.auth === "bearer" ? pulumi.all([openhands.gatewayToken]).apply(([token]) => ({ token })) : undefined,
   }),
 );
 /** What workloads on the platform build on. */

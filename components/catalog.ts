@@ -60,6 +60,8 @@ export const CHARTS = {
   loki:                { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0", namespace: "monitoring", kube: ["1.25", null] },
   jaeger:              { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1", namespace: "monitoring", kube: ["1.21", null] },
   gpuOperator:         { repo: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v26.7.0", namespace: "gpu-operator", kube: ["1.16", null] },
+  // CloudNativePG operator 1.30.0 (the chart's appVersion); kube: docs/src/supported_releases.md at v1.30.0 supports 1.34-1.36 (1.30-1.33 tested, unsupported; chart kubeVersion >=1.29).
+  cloudnativePg:       { repo: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0", namespace: "cnpg-system", kube: ["1.34", "1.36"] },
   ollamaFleetOperator: { repo: "", chart: "operator/chart", version: "0.1.0", namespace: "ollama-system", kube: [null, null] },
 } as const satisfies Record<string, ChartPin>;
 

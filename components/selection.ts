@@ -38,6 +38,8 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     // The GPU Operator runs where GPU pools exist; the fleet operator always (fleets are config).
     gpuOperator: c.gpu.pools.length > 0,
     ollamaFleetOperator: true,
+    // Postgres for the OpenHands sandbox server, when it is configured to use one.
+    cloudnativePg: c.openhands.enabled && c.openhands.server.database.kind === "postgres",
   };
   return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
 }

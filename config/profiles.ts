@@ -133,8 +133,9 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
     gpu: { pools: [] },
     // Audit: violations land in policy reports and the preview pack only warns.
     policy: { enforcement: "Audit" },
-    // The sandbox contract, isolation and the ubuntu-dev workspace on the laptop; sessions at
-    // <session>.localhost with a wildcard certificate from the local CA.
+    // The agent platform on the laptop (Agent Canvas at https://openhands.localhost, SQLite on
+    // a PVC, images built from this repository), the sandbox contract, isolation and the
+    // ubuntu-dev workspace; sessions at <session>.localhost with a wildcard certificate from the local CA.
     openhands: { enabled: true, workspace: { enabled: true } },
   },
   prod: {
@@ -210,8 +211,14 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
     },
     // Deny: Kyverno rejects violating requests and the preview pack blocks them.
     policy: { enforcement: "Deny" },
-    // Off until the stack names a wildcard certificate Secret for the sandboxes
-    // (openhands.sandbox.tlsSecret: ACME HTTP-01 issues no wildcards) and decides on the license.
-    openhands: { enabled: false },
+    // The agent platform with its database in Postgres (CloudNativePG) and two replicas of the
+    // stateless services. The stack names the sandboxes' wildcard certificate Secret
+    // (openhands.sandbox.tlsSecret: ACME HTTP-01 issues no wildcards).
+    openhands: {
+      enabled: true,
+      server: { database: { kind: "postgres", size: "10Gi", instances: 2 } },
+      runtime: { replicas: 2 },
+      gateway: { replicas: 2 },
+    },
   } as PlatformConfigInput,
 };

@@ -366,5 +366,31 @@ function checkOpenHands(c: PlatformConfig): string[] {
   if (compareQuantities(s.pvcSize, quota) > 0) {
     errors.push(`${at}.sandbox.pvcSize: "${s.pvcSize}" exceeds the PVC quota of namespace ${s.namespace} (${quota}, platform:policy.pvcQuota); use at most ${quota}`);
   }
+  errors.push(...checkAgentWorkloads(c));
+  return errors;
+}
+
+/** The sandbox server, runtime and gateway: what their storage and requests allow. */
+function checkAgentWorkloads(c: PlatformConfig): string[] {
+  const errors: string[] = [];
+  const o = c.openhands;
+  const at = "platform:openhands";
+  if (o.server.replicas !== 1) {
+    errors.push(
+      `${at}.server.replicas: ${o.server.replicas} is not allowed; the sandbox server keeps its settings, keys and conversation events on one ReadWriteOnce volume (and SQLite allows one writer), so it runs 1 replica`,
+    );
+  }
+  if (o.server.database.kind === "sqlite" && o.server.database.instances !== 1) {
+    errors.push(`${at}.server.database.instances: ${o.server.database.instances} applies to postgres only; with kind sqlite remove it`);
+  }
+  for (const key of ["server", "runtime", "gateway"] as const) {
+    const r = o[key].resources;
+    if (compareQuantities(r.requests.memory, r.limits.memory) > 0) {
+      errors.push(`${at}.${key}.resources.requests.memory: "${r.requests.memory}" is above limits.memory "${r.limits.memory}"; a request must not exceed its limit`);
+    }
+    if (r.limits.cpu !== undefined && compareQuantities(r.requests.cpu, r.limits.cpu) > 0) {
+      errors.push(`${at}.${key}.resources.requests.cpu: "${r.requests.cpu}" is above limits.cpu "${r.limits.cpu}"; a request must not exceed its limit`);
+    }
+  }
   return errors;
 }

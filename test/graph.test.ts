@@ -43,6 +43,16 @@ describe("the prod dependency graph", () => {
         "ollama <- network", // the operator's pods
         "ollama <- observability", // the Prometheus Operator's CRDs, for the operator's ServiceMonitor
         "ollama <- storage", // each replica's model cache is a PVC
+        "database <- network", // the CloudNativePG operator's pods
+        "database <- observability", // the Prometheus Operator's CRDs, for the operator's PodMonitor
+        "openhands <- certificates", // the gateway's certificate from the platform's issuer
+        "openhands <- database", // the sandbox server's Postgres cluster
+        "openhands <- ingress", // the gateway's Ingress
+        "openhands <- network", // the agent platform's pods
+        "openhands <- storage", // the sandbox server's volume
+        "openhands <- openhands-app-session-key", // the generated keys (index.ts) the workloads' Secrets hold
+        "openhands <- openhands-gateway-token",
+        "openhands <- openhands-runtime-api-key",
       ].sort(),
     );
   });
@@ -160,6 +170,11 @@ describe("the dev dependency graph", () => {
         "ollama <- network", // the operator's pods
         "ollama <- observability", // the Prometheus Operator's CRDs, for the operator's ServiceMonitor
         "openhands <- certificates", // the sandbox wildcard certificate from the platform CA
+        "openhands <- ingress", // the gateway's Ingress
+        "openhands <- network", // the agent platform's pods
+        "openhands <- openhands-app-session-key", // the generated keys (index.ts) the workloads' Secrets hold
+        "openhands <- openhands-gateway-token",
+        "openhands <- openhands-runtime-api-key",
         "workspace <- network",
         "workspace <- openhands", // ubuntu-dev runs in the openhands namespace
       ].sort(),

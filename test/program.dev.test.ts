@@ -52,7 +52,8 @@ describe("the dev stack", () => {
     // MinIO (archived upstream, no more fixes) is opt-in: dev has no S3 endpoint by default.
     assert.equal(urls.s3, undefined);
     assert.match(urls.otlp, /otel-collector\.monitoring\.svc\.cluster\.local:4317/);
-    assert.deepEqual(Object.keys(urls).sort(), ["grafana", "hubble", "jaeger", "otlp", "prometheus"]);
+    assert.equal(urls.openhands, "https://openhands.localhost");
+    assert.deepEqual(Object.keys(urls).sort(), ["grafana", "hubble", "jaeger", "openhands", "otlp", "prometheus"]);
   });
 
   it("wires OpenHands to the dev model fleet through its in-cluster OpenAI endpoint", async () => {
@@ -63,7 +64,8 @@ describe("the dev stack", () => {
     assert.match(oh.llmEndpoint, /^http:\/\/[a-z0-9-]+\.ollama\.svc\.cluster\.local:11434\/v1$/);
     assert.equal(oh.llmModel, fleet.model);
     assert.ok(fleet.contextLength >= 32768);
-    assert.equal(oh.url, undefined, "no UI URL: nothing serves openhands.<domain> until an agent UI is installed");
+    assert.equal(oh.url, "https://openhands.localhost");
+    assert.match(oh.signIn, /credentials\.openhands\.token/);
     assert.equal(oh.sandboxDomain, "localhost");
   });
 

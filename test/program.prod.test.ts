@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { CHARTS } from "../components/catalog";
 import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames, snapshot } from "./helpers/invariants";
-import { PROD_SECRETS, resolveOutput, runProgram, type ProgramRun } from "./helpers/program";
+import { PROD_SECRETS, resolveOutput, ROOT, runProgram, type ProgramRun } from "./helpers/program";
 
 describe("the prod stack", () => {
   let run: ProgramRun;
@@ -46,8 +48,21 @@ describe("the prod stack", () => {
     assert.equal((await resolveOutput(run.exports.credentials)).secret, true);
   });
 
-  it("reports OpenHands as off and exports the GPU fleets' endpoints", async () => {
-    assert.deepEqual((await resolveOutput(run.exports.openHands)).value, { enabled: false });
+  it("runs the agent platform on released images with Postgres, and exports the GPU fleets' endpoints", async () => {
+    const oh = (await resolveOutput<Record<string, any>>(run.exports.openHands)).value;
+    assert.equal(oh.url, "https://openhands.agents.example.com");
+    assert.equal(oh.sandboxDomain, "sandboxes.agents.example.com");
+    for (const [key, folder] of [["server", "sandbox-server"], ["runtime", "sandbox-runtime"], ["gateway", "agent-gateway"]]) {
+      const version = JSON.parse(fs.readFileSync(path.join(ROOT, folder, "package.json"), "utf8")).version;
+      assert.equal(oh.images[key], `ghcr.io/agent-platform/openhands-${folder}:${version}`);
+    }
+    const cluster = run.get("kubernetes:postgresql.cnpg.io/v1:Cluster", "openhands-postgres");
+    assert.equal(cluster.inputs.spec.instances, 2);
+    const app = run.get("kubernetes:apps/v1:Deployment", "openhands-server").inputs.spec.template.spec.containers[0];
+    const env = Object.fromEntries(app.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+    assert.equal(env.DB_HOST, "openhands-db-rw.openhands.svc.cluster.local");
+    assert.deepEqual(env.DB_PASS, { secretKeyRef: { name: "openhands-db-app", key: "password" } });
+    assert.ok(run.dependsOn("kubernetes:apps/v1:Deployment::openhands-server", "kubernetes:postgresql.cnpg.io/v1:Cluster::openhands-postgres"));
     const endpoints = (await resolveOutput<Record<string, string>>(run.exports.modelEndpoints)).value;
     assert.ok(Object.keys(endpoints).length >= 1);
     for (const url of Object.values(endpoints)) assert.match(url, /^http:\/\/[a-z][a-z0-9-]*\.ollama\.svc\.cluster\.local:11434\/v1$/);

@@ -12,12 +12,22 @@ import type { Values } from "../../lib/merge";
 import { runProgram, stackFileConfig, type Recorded } from "../../test/helpers/program";
 import type { Installed } from "./footprint";
 
+/** A workload the program creates itself (no chart): its pod's requests, summed over containers. */
+export interface DirectWorkload {
+  /** `Deployment/<name>`, or `sandbox (one idle)` for a session's pod. */
+  name: string;
+  replicas: number;
+  containers: { name: string; cpu?: string; memory?: string }[];
+}
+
 /** A stack's installs and its node count. */
 export interface StackInstalls {
   stack: string;
   nodes: number;
   releases: Installed[];
   extras: Installed[];
+  /** The program's own Deployments, and one idle agent sandbox where the agent platform runs. */
+  workloads: DirectWorkload[];
   /** Selected charts no registered release installs (counted at chart defaults by the report). */
   unregistered: ChartKey[];
 }
@@ -32,6 +42,28 @@ export function chartKeyOf(inputs: Record<string, unknown>): ChartKey | undefine
   // A chart in this repository is installed from its path, without a version.
   const local = (k: ChartKey) => !CHARTS[k].repo && !CHARTS[k].chart.startsWith("oci://") && inputs.version === undefined;
   return (Object.keys(CHARTS) as ChartKey[]).find((k) => CHARTS[k].chart === inputs.chart && (CHARTS[k].version === inputs.version || local(k)));
+}
+
+/** Pure: the program's own Deployments and, from the runtime's config, one idle sandbox. */
+export function workloadsOf(resources: readonly Recorded[]): DirectWorkload[] {
+  const out: DirectWorkload[] = [];
+  type Ctr = { name: string; resources?: { requests?: { cpu?: string; memory?: string } } };
+  for (const r of resources) {
+    if (r.type === "kubernetes:apps/v1:Deployment") {
+      const spec = r.inputs.spec as { replicas?: number; template: { spec: { containers: Ctr[] } } };
+      out.push({
+        name: `Deployment/${String((r.inputs.metadata as { name?: string }).name ?? r.name)}`,
+        replicas: spec.replicas ?? 1,
+        containers: spec.template.spec.containers.map((c) => ({ name: c.name, cpu: c.resources?.requests?.cpu, memory: c.resources?.requests?.memory })),
+      });
+    }
+    const md = r.inputs.metadata as { name?: string } | undefined;
+    if (r.type === "kubernetes:core/v1:ConfigMap" && md?.name === "openhands-sandbox-runtime") {
+      const config = JSON.parse(String((r.inputs.data as Record<string, string>)["config.json"])) as { resources: { requests: { cpu: string; memory: string } } };
+      out.push({ name: "sandbox (one idle session)", replicas: 1, containers: [{ name: "agent-server", ...config.resources.requests }] });
+    }
+  }
+  return out;
 }
 
 /** Pure: the installs in a recorded run. */
@@ -58,7 +90,7 @@ export async function stackInstalls(stack: string): Promise<StackInstalls> {
   const { releases, extras } = installsOf(run.resources);
   const registered = new Set(releases.map((r) => r.chart));
   const unregistered = selectedCharts(config).filter((k) => !registered.has(k));
-  return { stack, nodes, releases, extras, unregistered };
+  return { stack, nodes, releases, extras, workloads: workloadsOf(run.resources), unregistered };
 }
 
 if (require.main === module) {

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { byRelease, footprint, type Footprint, type Installed } from "./footprint";
+import { bytes, byRelease, footprint, millicores, type Footprint, type FootprintRow, type Installed } from "./footprint";
 import type { StackInstalls } from "./installs";
 
 /** The dev profile's budget: what a laptop kind cluster can give. */
@@ -39,10 +39,29 @@ export function readInstalls(stack: string): StackInstalls {
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as StackInstalls;
 }
 
-/** The footprint of a stack's installs; selected charts with no release yet count at chart defaults. */
+/**
+ * The footprint of a stack's installs; selected charts with no release yet count at chart
+ * defaults; the program's own workloads (and one idle sandbox) at the requests it sets.
+ */
 export function stackFootprint(s: StackInstalls): Footprint {
   const pending: Installed[] = s.unregistered.map((k) => ({ release: `${k} (selected, no release yet: chart defaults)`, chart: k, values: {} }));
-  return footprint([...s.releases, ...pending], s.extras, s.nodes);
+  const f = footprint([...s.releases, ...pending], s.extras, s.nodes);
+  const rows: FootprintRow[] = (s.workloads ?? []).flatMap((w) =>
+    w.containers.map((c): FootprintRow => {
+      if (c.cpu === undefined || c.memory === undefined) f.unset.push(`${w.name} ${c.name}`);
+      return {
+        release: w.name,
+        workload: c.name,
+        kind: "Deployment",
+        replicas: w.replicas,
+        cpu: c.cpu === undefined ? 0 : w.replicas * millicores(c.cpu),
+        memory: c.memory === undefined ? 0 : w.replicas * bytes(c.memory),
+        source: c.cpu === undefined && c.memory === undefined ? "none set" : "ours",
+      };
+    }),
+  );
+  const total = rows.reduce((t, r) => ({ cpu: t.cpu + r.cpu, memory: t.memory + r.memory }), f.total);
+  return { ...f, rows: [...f.rows, ...rows], total };
 }
 
 /** Prints the section. */

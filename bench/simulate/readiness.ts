@@ -45,6 +45,8 @@ export const RELEASE_SECONDS: Record<ChartKey, number> = {
   jaeger: 30,
   gpuOperator: 300,
   ollamaFleetOperator: 30,
+  // One operator Deployment (two replicas in prod) behind its webhook Service, CRDs in the chart: like the other small operators.
+  cloudnativePg: 45,
 };
 
 /** Seconds for other resource kinds, by Pulumi type (or kind suffix). */

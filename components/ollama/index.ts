@@ -1,14 +1,13 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
 import type { PlatformConfig } from "../../config/schema";
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, MeshLayer, ModelServingLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
 import type { GpuCapacityLayer } from "../gpu";
 import { platformNamespace, platformRelease } from "../helm";
 import { fleetEndpoints, fleetName, renderFleet, type FleetEndpoint } from "./fleet";
-import { DEV_BUILD_COMMAND, DEV_REPOSITORY, devTag, operatorSourceHash, releasedImage, splitImage } from "./image";
+import { resolveImage } from "../images";
+import { BUILD_INPUTS, DEV_REPOSITORY, OPERATOR_VERSION, releasedImage } from "./image";
 import { renderOperatorValues } from "./values";
 
 export * from "./fleet";
@@ -74,36 +73,21 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
     const s = args.settings;
     const pin = CHARTS.ollamaFleetOperator;
 
-    let image: { repository: string; tag: string };
-    let build: command.local.Command | undefined;
-    if (s.operator.image !== undefined) {
-      image = splitImage(s.operator.image);
-    } else if (args.devBuild !== undefined) {
-      let hash: string;
-      try {
-        hash = operatorSourceHash(args.operatorDir);
-      } catch (e) {
-        throw new pulumi.ResourceError(`platform:ollama.operator.image: unset, so dev builds the operator, but ${(e as Error).message}`, this);
-      }
-      const tag = devTag(hash);
-      image = { repository: DEV_REPOSITORY, tag };
-      const ref = `${DEV_REPOSITORY}:${tag}`;
-      build = new command.local.Command(
-        `${name}-operator-image`,
-        {
-          create: DEV_BUILD_COMMAND,
-          // Relative to the project directory, where Pulumi runs the command.
-          environment: { IMAGE: ref, CLUSTER: args.devBuild.kindCluster, DIR: path.relative(process.cwd(), args.operatorDir) || "." },
-          // A new tag (a source change) rebuilds; an unchanged tree changes nothing.
-          triggers: [ref],
-        },
-        // The provider waits for the kind cluster, which `kind load` needs.
-        { parent: this, dependsOn: [args.cluster.provider] },
-      );
-    } else {
-      // Outside kind: the image the release workflow publishes (operator/chart/values.yaml).
-      image = releasedImage(args.operatorDir);
-    }
+    const { image, build } = resolveImage(
+      `${name}-operator-image`,
+      {
+        configKey: "platform:ollama.operator.image",
+        configured: s.operator.image,
+        dir: args.operatorDir,
+        inputs: BUILD_INPUTS,
+        devRepository: DEV_REPOSITORY,
+        version: OPERATOR_VERSION,
+        // Outside kind: the image the release workflow publishes (operator/chart/values.yaml).
+        released: () => releasedImage(args.operatorDir),
+      },
+      args.devBuild?.kindCluster,
+      { parent: this, dependsOn: [args.cluster.provider] },
+    );
     this.operatorImage = `${image.repository}:${image.tag}`;
 
     // The operator's pods stay out of the mesh (it talks to the API server only).

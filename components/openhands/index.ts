@@ -2,8 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CertificatesLayer, ClusterLayer, IngressLayer, ModelServingLayer, NetworkLayer, StorageLayer } from "../contracts";
 import { platformNamespace } from "../helm";
+import type { DatabaseLayer } from "../database";
+import { agentPlatform } from "./platform";
+import { RUNTIME_RULES } from "./workloads";
 import {
-  DESIGN_SANDBOX_RULES,
   RUNTIME_CLASS_HANDLERS,
   sandboxLimitRange,
   sandboxNetworkPolicies,
@@ -24,6 +26,8 @@ import {
 
 export * from "./isolation";
 export * from "./settings";
+export * from "./platform";
+export * from "./workloads";
 
 /** Arguments of {@link OpenHands}. */
 export interface OpenHandsArgs {
@@ -46,6 +50,14 @@ export interface OpenHandsArgs {
   domain: string;
   /** `platform:certificates.issuer`: only `selfSigned` can issue the sandbox wildcard certificate. */
   issuer: "selfSigned" | "acme";
+  /** Postgres for the sandbox server (`server.database.kind: postgres`); undefined otherwise. */
+  database: DatabaseLayer | undefined;
+  /** The repository root, where the agent platform's image folders are. */
+  sourceDir: string;
+  /** On kind: build the platform's images and load them into this cluster. Undefined elsewhere (released images). */
+  devBuild: { kindCluster: string } | undefined;
+  /** Generated keys, as Pulumi secrets: runtime API key, the server's session key, the gateway's access token. */
+  secrets: { runtimeApiKey: pulumi.Input<string>; serverSessionKey: pulumi.Input<string>; gatewayToken: pulumi.Input<string> };
 }
 
 // Pulumi's generic await: the wildcard Certificate counts as created once it is Ready.
@@ -75,6 +87,12 @@ export class OpenHands extends pulumi.ComponentResource {
   public readonly runtimeEnv: Record<string, string>;
   /** The OpenHands namespace. */
   public readonly namespaceResource: k8s.core.v1.Namespace;
+  /** Agent Canvas behind the gateway: `https://openhands.<domain>`. */
+  public readonly url: string;
+  /** The gateway's access token (secret). */
+  public readonly gatewayToken: pulumi.Output<string>;
+  /** The images of the sandbox server, runtime and gateway. */
+  public readonly images: Record<"server" | "runtime" | "gateway", string>;
 
   constructor(name: string, args: OpenHandsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:openhands:OpenHands", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
@@ -105,8 +123,8 @@ export class OpenHands extends pulumi.ComponentResource {
     this.runtimeEnv = sandboxRuntimeEnv(sandbox);
 
     // Neither namespace joins the mesh: sandboxes run untrusted code (a sidecar would be
-    // theirs to tamper with).
-    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "baseline" }, this);
+    // theirs to tamper with). Every pod of `openhands` meets Pod Security restricted.
+    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted" }, this);
     const ns = this.namespaceResource;
     const psa = sandboxPodSecurity(sandbox.privileged);
     const sandboxNs = platformNamespace(
@@ -116,7 +134,7 @@ export class OpenHands extends pulumi.ComponentResource {
     );
     const sandboxNsName = sandboxNs.metadata.name;
 
-    // RBAC: the design's Role, in the sandbox namespace only, for a dedicated ServiceAccount.
+    // RBAC: what our runtime service does, in the sandbox namespace only, for a dedicated ServiceAccount.
     const sa = new k8s.core.v1.ServiceAccount(`${name}-runtime-sa`, { metadata: { name: RUNTIME_SERVICE_ACCOUNT, namespace: ns.metadata.name } }, { parent: this });
     const bind = (role: string, roleName: string, rules: readonly Rule[]) => {
       const r = new k8s.rbac.v1.Role(`${name}-${role}`, { metadata: { name: roleName, namespace: sandboxNsName }, rules: rules.map((x) => ({ ...x })) }, { parent: this });
@@ -131,7 +149,7 @@ export class OpenHands extends pulumi.ComponentResource {
       );
       return [r, b];
     };
-    bind("sandbox-role", "openhands-sandbox-runtime", DESIGN_SANDBOX_RULES);
+    const rbac = bind("sandbox-role", "openhands-sandbox-runtime", RUNTIME_RULES);
 
     // Isolation: NetworkPolicies, quota, limits, RuntimeClass.
     const policies = sandboxNetworkPolicies({
@@ -141,6 +159,7 @@ export class OpenHands extends pulumi.ComponentResource {
       fleet: { namespace: args.models.namespace, name: args.fleet },
       egress: s.sandbox.egress,
     });
+    const contract: pulumi.Resource[] = [ns, sandboxNs, sa, ...rbac];
     for (const p of policies) {
       new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.metadata.name}`, { metadata: { name: p.metadata.name, namespace: sandboxNsName }, spec: p.spec }, { parent: this });
     }
@@ -154,7 +173,7 @@ export class OpenHands extends pulumi.ComponentResource {
     // TLS for `<session>.<domain>`: a wildcard certificate from the platform CA (selfSigned),
     // or the Secret config names.
     if (sandbox.issueWildcard) {
-      new k8s.apiextensions.CustomResource(
+      const wildcard = new k8s.apiextensions.CustomResource(
         `${name}-sandbox-wildcard`,
         {
           apiVersion: "cert-manager.io/v1",
@@ -168,6 +187,7 @@ export class OpenHands extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: args.certificates.ready },
       );
+      contract.push(wildcard);
     }
 
     // The contract as the runtime reads it, for runtimes installed outside this program too.
@@ -187,7 +207,33 @@ export class OpenHands extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const platform = agentPlatform(
+      name,
+      {
+        network: args.network,
+        ingress: args.ingress,
+        certificates: args.certificates,
+        storage: args.storage,
+        settings: s,
+        sandbox,
+        domain: args.domain,
+        llm: { model: llm.model, endpoint: llm.endpoint },
+        sourceDir: args.sourceDir,
+        kindCluster: args.devBuild?.kindCluster,
+        secrets: args.secrets,
+        database: args.database,
+        dependsOn: contract,
+        provider: args.cluster.provider,
+      },
+      this,
+    );
+    this.url = platform.url;
+    this.gatewayToken = pulumi.secret(pulumi.output(args.secrets.gatewayToken));
+    this.images = platform.images;
+
     this.registerOutputs({
+      url: this.url,
+      images: this.images,
       sandboxDomain: this.sandboxDomain,
       llmEndpoint: this.llmEndpoint,
       llmModel: this.llmModel,

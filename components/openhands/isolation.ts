@@ -29,15 +29,18 @@ export const DESIGN_SANDBOX_RULES: readonly Rule[] = [
 ];
 
 /**
- * Pod Security of the sandbox namespace. `baseline` enforced: it rejects privileged
- * containers, host namespaces, hostPath volumes and added capabilities, which is the
- * design's "privileged off"; `restricted` cannot be enforced because the runtime API sets
- * no seccomp profile or capability drop on its pods, so it is only warned and audited.
- * `privileged: true` lifts enforcement (and needs the namespace in policy.systemNamespaces).
+ * Pod Security of the sandbox namespace: `restricted` enforced. Our runtime's pods meet it
+ * (numeric non-root user, seccomp RuntimeDefault, no privilege escalation, all capabilities
+ * dropped, no host namespaces or hostPath); test/integration/sandbox-runtime.itest.ts runs the
+ * real sandbox server's sessions in a namespace enforcing it. `privileged: true` lifts
+ * enforcement (and needs the namespace in policy.systemNamespaces).
  */
-export function sandboxPodSecurity(privileged: boolean): { enforce: "baseline" | "privileged"; labels: Record<string, string> } {
+export function sandboxPodSecurity(privileged: boolean): { enforce: "restricted" | "privileged"; labels: Record<string, string> } {
   if (privileged) return { enforce: "privileged", labels: {} };
-  return { enforce: "baseline", labels: { "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" } };
+  return {
+    enforce: "restricted",
+    labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" },
+  };
 }
 
 /** Where sandbox traffic may go and come from, besides DNS. */

@@ -69,8 +69,82 @@ export const openhandsSandbox = z.strictObject({
   maxSandboxes: z.number().int().min(1).max(1000).default(10),
 });
 
+/** CPU and memory of one workload: requests, and a memory limit (CPU unlimited unless set). */
+const workloadResources = (cpu: string, memory: string, memoryLimit: string) =>
+  z
+    .strictObject({
+      requests: z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).prefault({}),
+      limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.default(memoryLimit) }).prefault({}),
+    })
+    .prefault({});
+
+/** Replicas of a stateless service. */
+const replicas = z.number().int().min(1, { message: "must be at least 1" }).max(10, { message: "must be at most 10" });
+
+/**
+ * The OpenHands sandbox server (`openhands-ai`, the API and sandbox control plane). Its
+ * conversations, settings and secrets live in a database: SQLite on a PVC (one replica), or
+ * Postgres run by CloudNativePG.
+ */
+export const openhandsServer = z.strictObject({
+  /** Image. Defaults to a dev build of sandbox-server/ on kind, else the released image. */
+  image: pinnedImage.optional(),
+  database: z
+    .strictObject({
+      /** `sqlite` (a PVC; one replica) or `postgres` (a CloudNativePG cluster). Defaults to sqlite. */
+      kind: z.enum(["sqlite", "postgres"]).default("sqlite"),
+      /** Volume size: the SQLite PVC, or each Postgres instance's. Defaults to 1Gi. */
+      size: quantity.default("1Gi"),
+      /** Postgres instances (1 primary, the rest streaming replicas). Defaults to 1. */
+      instances: z.number().int().min(1, { message: "must be at least 1" }).max(5, { message: "must be at most 5" }).default(1),
+    })
+    .prefault({}),
+  /** Replicas; SQLite allows only 1. Defaults to 1. */
+  replicas: replicas.default(1),
+  /** Defaults to 250m / 768Mi requested, 2Gi memory limit. */
+  resources: workloadResources("250m", "768Mi", "2Gi"),
+});
+
+/** Our sandbox runtime service (sandbox-runtime/): one sandbox pod per session. */
+export const openhandsRuntime = z.strictObject({
+  /** Image. Defaults to a dev build of sandbox-runtime/ on kind, else the released image. */
+  image: pinnedImage.optional(),
+  /** Replicas (they share state through the cluster; background loops hold a Lease). Defaults to 1. */
+  replicas: replicas.default(1),
+  /** Pause a sandbox after this many minutes without activity; 0 never pauses. Defaults to 60. */
+  idlePauseMinutes: z.number().int().min(0).max(10080).default(60),
+  /** Sandboxes kept started for the next sessions (a warm pool). Defaults to 0. */
+  warmSandboxes: z.number().int().min(0).max(50).default(0),
+  /** Defaults to 50m / 96Mi requested, 192Mi memory limit. */
+  resources: workloadResources("50m", "96Mi", "192Mi"),
+});
+
+/** The agent gateway (agent-gateway/): Agent Canvas and the browser's only way in. */
+export const openhandsGateway = z.strictObject({
+  /** Image. Defaults to a dev build of agent-gateway/ on kind, else the released image. */
+  image: pinnedImage.optional(),
+  /** Replicas. Defaults to 1. */
+  replicas: replicas.default(1),
+  /**
+   * `bearer`: a generated access token (the `credentials.openhands` output) or its login
+   * cookie. `oidc-header`: an OIDC proxy in front sets `identityHeader`. Defaults to bearer.
+   */
+  auth: z.enum(["bearer", "oidc-header"]).default("bearer"),
+  /** Header the OIDC proxy sets with the user's identity. Defaults to x-auth-request-email. */
+  identityHeader: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { message: "must be a lowercase HTTP header name such as x-auth-request-email" })
+    .default("x-auth-request-email"),
+  /** Defaults to 50m / 96Mi requested, 192Mi memory limit. */
+  resources: workloadResources("50m", "96Mi", "192Mi"),
+});
+
 export const openhands = z.strictObject({
-  /** The OpenHands layer: namespaces, the sandbox contract, RBAC, isolation, LLM wiring. Defaults to false. */
+  /**
+   * The agent platform: Agent Canvas behind our gateway at `openhands.<domain>`, the sandbox
+   * server, our sandbox runtime, the sandbox contract (namespace, RBAC, isolation) and the
+   * LLM wired to a fleet. Defaults to false.
+   */
   enabled: z.boolean().default(false),
   /**
    * No longer read: the platform does not install the Polyform-licensed openhands chart
@@ -80,6 +154,9 @@ export const openhands = z.strictObject({
   /** The LLM: a fleet of `ollama.fleets`, reached through its in-cluster OpenAI-compatible endpoint. Defaults to none. */
   llm: z.strictObject({ fleet: dnsLabel }).optional(),
   sandbox: openhandsSandbox.prefault({}),
+  server: openhandsServer.prefault({}),
+  runtime: openhandsRuntime.prefault({}),
+  gateway: openhandsGateway.prefault({}),
   /** The design's `ubuntu-dev` workspace (an OpenVSCode Server on Ubuntu, Service port 8099). Defaults to off. */
   workspace: z
     .strictObject({

@@ -173,6 +173,17 @@ export function disabledSubcharts(tree: ChartTree, values: Values, prefix: Value
   return out;
 }
 
+/**
+ * Whether `path`, under the subchart at `prefix`, is the parent chart's own key: declared in
+ * the parent's values.yaml and not in the subchart's (cloudnative-pg reads
+ * `monitoring.podMonitorEnabled` itself, beside its dashboards subchart aliased `monitoring`).
+ */
+function parentsOwn(tree: ChartTree, prefix: ValuePath, path: ValuePath): boolean {
+  if (prefix.length !== 1 || !getAt(tree.values, path).found) return false;
+  const dep = tree.deps.find((x) => x.key === prefix[0]);
+  return dep !== undefined && !getAt(dep.chart.values, path.slice(1)).found;
+}
+
 /** Why a values key counts as read, or that it needs a perturbation render to tell. */
 export type KeyVerdict =
   | { path: ValuePath; verdict: "default" }
@@ -194,7 +205,7 @@ export function classifyKeys(tree: ChartTree, values: Values): KeyVerdict[] {
   const defaults = mergedDefaults(tree);
   const disabled = disabledSubcharts(tree, values);
   return leafPaths(values).map(({ path }): KeyVerdict => {
-    const d = disabled.find((x) => startsWith(path, x.prefix) && formatPath(path) !== formatPath(x.condition));
+    const d = disabled.find((x) => startsWith(path, x.prefix) && formatPath(path) !== formatPath(x.condition) && !parentsOwn(tree, x.prefix, path));
     if (d) return { path, verdict: "disabled", subchart: d.prefix, condition: d.condition };
     if (getAt(defaults, path).found) return { path, verdict: "default" };
     for (let n = path.length - 1; n > 0; n--) {

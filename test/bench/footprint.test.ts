@@ -120,6 +120,15 @@ describe("dev stack footprint", () => {
     assert.deepEqual(f.unset, []);
   });
 
+  it("counts the agent platform's own workloads and one idle sandbox at the requests the program sets", () => {
+    const f = stackFootprint(dev);
+    const names = new Set(f.rows.map((r) => r.release));
+    for (const w of ["Deployment/openhands-app", "Deployment/openhands-sandbox-runtime", "Deployment/openhands-gateway", "Deployment/ubuntu-dev", "sandbox (one idle session)"]) assert.ok(names.has(w), `no rows for ${w}`);
+    const sandbox = f.rows.find((r) => r.release === "sandbox (one idle session)")!;
+    // The dev profile's sandbox contract: 1 CPU and 1Gi requested.
+    assert.deepEqual([sandbox.cpu, sandbox.memory], [1000, 1024 * Mi]);
+  });
+
   it("runs one interceptor and one scaler of the HTTP add-on instead of three each", () => {
     const f = stackFootprint(dev);
     const replicas = Object.fromEntries(f.rows.filter((r) => r.release === "keda-add-ons-http").map((r) => [r.workload, r.replicas]));

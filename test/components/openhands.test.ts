@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { platformSchema, type PlatformConfigInput } from "../../config/schema";
 import type { ModelServingLayer } from "../../components/contracts";
 import { OpenHands, RUNTIME_SERVICE_ACCOUNT, type OpenHandsArgs, type OpenHandsSettings } from "../../components/openhands";
 import { evaluateFlow, type NetworkPolicy } from "../../lib/netpol";
-import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
+import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
 
 const REL = "kubernetes:helm.sh/v3:Release";
@@ -46,6 +48,10 @@ export async function build(s: OpenHandsSettings, over: Partial<OpenHandsArgs> =
       settings: s,
       domain: "localhost",
       issuer: "selfSigned",
+      database: undefined,
+      sourceDir: ROOT,
+      devBuild: undefined,
+      secrets: { runtimeApiKey: pulumi.secret("runtime-key"), serverSessionKey: pulumi.secret("session-key"), gatewayToken: pulumi.secret("gateway-token") },
       ...over,
       });
     } catch (e) {
@@ -57,15 +63,17 @@ export async function build(s: OpenHandsSettings, over: Partial<OpenHandsArgs> =
 }
 
 describe("the OpenHands layer", () => {
-  it("installs no chart, and the whole sandbox contract", async () => {
+  it("installs no chart: the sandbox contract and the agent platform's own workloads", async () => {
     const { run } = await build(settings());
     assert.equal(run.ofType(REL).length, 0);
     assert.deepEqual(run.ofType(NS).map((n) => n.inputs.metadata.name).sort(), ["openhands", "openhands-sandboxes"]);
-    assert.equal(run.ofType(ROLE).length, 1, "only the design's Role");
+    assert.equal(run.ofType(ROLE).length, 1, "only the runtime's Role");
     assert.ok(run.ofType(NETPOL).length >= 5);
     assert.equal(run.ofType("kubernetes:core/v1:ResourceQuota").length, 1);
     assert.equal(run.ofType("kubernetes:core/v1:LimitRange").length, 1);
-    assert.equal(run.ofType("kubernetes:core/v1:Secret").length, 0);
+    assert.deepEqual(run.ofType("kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.name).sort(), ["openhands-app", "openhands-gateway", "openhands-sandbox-runtime"]);
+    assert.deepEqual(run.ofType("kubernetes:core/v1:Secret").map((d) => d.inputs.metadata.name).sort(), ["openhands-app-session-key", "openhands-gateway-tokens", "openhands-runtime-api-key"]);
+    // The keys are the component's inputs (index.ts generates them), never generated here.
     assert.equal(run.ofType("random:index/randomPassword:RandomPassword").length, 0);
   });
 
@@ -104,16 +112,23 @@ describe("the sandbox RBAC", () => {
   const triples = (rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[]) =>
     rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g || "core"}/${res}:${v}`)))).sort();
 
-  it("grants exactly the design's resources and verbs, in the sandbox namespace", async () => {
+  it("grants exactly what sandbox-runtime/README.md lists, in the sandbox namespace: no exec, port-forward or NetworkPolicies", async () => {
     const { run } = await build(settings());
     const role = run.get(ROLE, "openhands-sandbox-role");
     assert.equal(role.inputs.metadata.namespace, "openhands-sandboxes");
-    const verbs = ["create", "delete", "get", "list", "update", "watch"];
+    const verbs = ["create", "delete", "get", "list", "patch", "update"];
     const expected = [
-      ...["pods", "pods/exec", "pods/portforward", "services", "persistentvolumeclaims"].flatMap((r) => verbs.map((v) => `core/${r}:${v}`)),
-      ...["ingresses", "networkpolicies"].flatMap((r) => verbs.map((v) => `networking.k8s.io/${r}:${v}`)),
+      ...["secrets", "pods", "services", "persistentvolumeclaims"].flatMap((r) => verbs.map((v) => `core/${r}:${v}`)),
+      ...verbs.map((v) => `networking.k8s.io/ingresses:${v}`),
+      "core/events:create",
+      ...["get", "create", "update"].map((v) => `coordination.k8s.io/leases:${v}`),
     ].sort();
     assert.deepEqual(triples(role.inputs.rules), expected);
+    // The service's README is the other half of the contract: every grant it lists is here.
+    const readme = fs.readFileSync(path.join(ROOT, "sandbox-runtime", "README.md"), "utf8");
+    const rbac = readme.slice(readme.indexOf("**RBAC**"), readme.indexOf("## Metrics"));
+    for (const r of ["secrets", "pods", "services", "persistentvolumeclaims", "networking.k8s.io/ingresses", "events", "coordination.k8s.io/leases"]) assert.ok(rbac.includes(r), `README RBAC lists ${r}`);
+    assert.ok(!/networkpolicies|pods\/exec/.test(rbac));
   });
 
   it("binds it to the dedicated ServiceAccount, never to default", async () => {
@@ -126,10 +141,10 @@ describe("the sandbox RBAC", () => {
 });
 
 describe("sandbox namespace isolation", () => {
-  it("enforces baseline Pod Security and warns at restricted; privileged lifts it", async () => {
+  it("enforces restricted Pod Security; privileged lifts it", async () => {
     const labels = async (privileged: boolean) => (await build(settings({ sandbox: { privileged } }))).run.get(NS, "openhands-sandbox-ns").inputs.metadata.labels;
     const off = await labels(false);
-    assert.equal(off["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.equal(off["pod-security.kubernetes.io/enforce"], "restricted");
     assert.equal(off["pod-security.kubernetes.io/warn"], "restricted");
     assert.equal(off["pod-security.kubernetes.io/audit"], "restricted");
     assert.equal((await labels(true))["pod-security.kubernetes.io/enforce"], "privileged");

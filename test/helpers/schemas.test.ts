@@ -8,6 +8,7 @@ import { renderBucketClaimSpec, renderRgwUserSpec } from "../../components/objec
 import { renderValidatingPolicy } from "../../policies/engine/kyverno";
 import { buildRules, DEFAULT_POLICY_SETTINGS } from "../../policies/rules";
 import { KINDS, SCHEMAS } from "./schemas";
+import { VALID_CLUSTER } from "./schemas/cnpg";
 import { VALID_FLEET } from "./schemas/ollamafleet";
 import { EXTRA_SCHEMAS, toObject, validateObject } from "./validate";
 
@@ -98,6 +99,7 @@ const VALID: Record<string, any>[] = [
   claim,
   ...POLICIES,
   VALID_FLEET,
+  VALID_CLUSTER,
 ];
 
 describe("custom resource schemas", () => {

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { api } from "./helpers/kube";
+import { sandboxPodSecurity } from "../../components/openhands/isolation";
 import { deleteNamespace, ensureNamespace, freePort } from "./helpers/operator";
 import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, removeStandInWorkspace, standInWorkspaceFree, type Proc, startApp, startService, until } from "./helpers/sandbox-runtime";
 import { startFakeLlm, type FakeLlm } from "./helpers/sandbox-runtime-llm";
@@ -77,7 +78,9 @@ describe("the sandbox runtime service with the OpenHands sandbox server", { time
     buildService();
     await deleteNamespace(NS, 120_000);
     await deleteStandInVolumes(NS);
-    await ensureNamespace(NS);
+    // Pod Security `restricted` enforced, as on the platform (components/openhands/isolation.ts):
+    // the API server admits the pods our service builds from the app's real /start spec.
+    await ensureNamespace(NS, sandboxPodSecurity(false).labels);
     llm = await startFakeLlm(COMMAND);
     standIn = new PodStandIn(NS, venv, dir);
     await standIn.start();

@@ -48,13 +48,24 @@ describe("CI workflows", () => {
       .readdirSync(ROOT)
       .filter((d) => d !== "operator" && fs.existsSync(path.join(ROOT, d, "Dockerfile")) && fs.existsSync(path.join(ROOT, d, "package.json")))
       .sort();
-    assert.deepEqual(services, ["agent-gateway", "sandbox-runtime"]);
+    assert.deepEqual(services, ["agent-gateway", "sandbox-runtime", "sandbox-server"]);
     assert.deepEqual([...w.on.push.tags].sort(), services.map((s) => `${s}-v*`));
-    const check = w.jobs.release.steps.find((s: any) => String(s.name).startsWith("Service and version")).run as string;
+    const steps = w.jobs.release.steps as any[];
+    const check = steps.find((s: any) => String(s.name).startsWith("Service and version")).run as string;
+    // A Node service (its own package-lock.json) is built before its image; the sandbox server
+    // (Python, a package.json for the version only) has no npm steps to run.
+    const nodeSteps = steps.filter((s: any) => String(s.uses).startsWith("actions/setup-node@") || /\bnpm\b/.test(String(s.run ?? "")));
+    assert.equal(nodeSteps.length, 2);
+    for (const s of nodeSteps) assert.equal(s.if, "steps.version.outputs.node == 'true'", `${s.name ?? s.uses} runs for every service`);
+    assert.match(check, /if \[ -f "\$service\/package-lock\.json" \]; then node=true; else node=false; fi/);
+    assert.match(check, /echo "node=\$node" >> "\$GITHUB_OUTPUT"/);
     for (const svc of services) {
       assert.match(check, new RegExp(`\\b${svc}\\b`), `${svc} is not in the tag check`);
-      assert.ok(JSON.parse(fs.readFileSync(path.join(ROOT, svc, "package.json"), "utf8")).scripts.build, `${svc} has no build script`);
+      const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, svc, "package.json"), "utf8"));
+      if (fs.existsSync(path.join(ROOT, svc, "package-lock.json"))) assert.ok(pkg.scripts?.build, `${svc} has no build script`);
+      else assert.equal(pkg.dependencies ?? pkg.scripts, undefined, `${svc} has no package-lock.json, so nothing to install or run`);
     }
+    assert.match(check, /sandbox-server\/requirements\.lock/, "the sandbox server's version is checked against the openhands-ai it installs");
     const push = w.jobs.release.steps.find((s: any) => String(s.uses).startsWith("docker/build-push-action@"));
     assert.equal(push.with.context, "${{ steps.version.outputs.service }}", "each image builds from its own folder");
   });

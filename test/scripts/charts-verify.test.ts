@@ -80,7 +80,7 @@ describe("charts:verify disabled subcharts", () => {
 
 describe("charts:verify decides from the defaults which keys are read", () => {
   const tree = chart(
-    { replicas: 1, podAnnotations: {}, extraEnv: [], nodeSelector: null, service: { type: "ClusterIP" }, extra: { enabled: false } },
+    { replicas: 1, podAnnotations: {}, extraEnv: [], nodeSelector: null, service: { type: "ClusterIP" }, extra: { enabled: false, podMonitor: false, size: 1 } },
     [{ key: "extra", condition: "extra.enabled", chart: chart({ size: 1 }) }],
   );
   const cases: [string, Record<string, unknown>, string][] = [
@@ -92,6 +92,8 @@ describe("charts:verify decides from the defaults which keys are read", () => {
     ["an unknown top-level key", { legacyPort: 81 }, "probe"],
     ["a key of a disabled subchart", { extra: { size: 5 } }, "disabled"],
     ["the condition key of a disabled subchart", { extra: { enabled: false } }, "default"],
+    ["a parent's own key under a disabled subchart's alias", { extra: { podMonitor: true } }, "default"],
+    ["a subchart key the parent also sets a default for", { extra: { size: 2 } }, "disabled"],
   ];
   for (const [what, values, verdict] of cases) {
     it(`classifies ${what} as ${verdict}`, () => {

@@ -287,8 +287,8 @@ export async function waitForFleet(namespace: string, name: string, what: string
 }
 
 /** Creates a namespace (fine when it exists). */
-export async function ensureNamespace(name: string): Promise<void> {
-  const r = await api("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { [SCRATCH_LABEL]: "true" } } });
+export async function ensureNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
+  const r = await api("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { [SCRATCH_LABEL]: "true", ...labels } } });
   if (r.status >= 300 && r.status !== 409) throw new Error(`namespace ${name}: ${r.status} ${r.body.message}`);
 }
 

@@ -85,6 +85,16 @@ const openhands = new OpenHands(
     settings: platform.openhands,
     domain: "agents.localtest.me",
     issuer: "selfSigned",
+    database: undefined,
+    sourceDir: path.join(__dirname, "..", "..", ".."),
+    // The released images: kwok's nodes run no containers, so nothing is pulled or built.
+    devBuild: undefined,
+    // Fixed keys (the random provider is not served here); stable, so a second `up` changes nothing.
+    secrets: {
+      runtimeApiKey: pulumi.secret("itest-runtime-api-key-0123456789abcdef"),
+      serverSessionKey: pulumi.secret("itest-app-session-key-0123456789abcdef"),
+      gatewayToken: pulumi.secret("itest-gateway-token-0123456789abcdef"),
+    },
   },
   { parent: root },
 );
