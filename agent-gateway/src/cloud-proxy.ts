@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { SandboxDomain } from "./config";
+import { sandboxOfHost } from "./sandbox-urls";
 
 /*
  * `POST /api/cloud-proxy`: Canvas's cloud client sends the runtime REST calls it makes against
@@ -15,11 +16,17 @@ import type { SandboxDomain } from "./config";
  * port when one is configured); the path must be an agent-server API path (`/api/...`) with
  * no dot segments; only the sandbox's own auth (`X-Session-API-Key`) and content headers are
  * passed on, never the caller's gateway credentials.
+ *
+ * With GATEWAY_SANDBOX_NAMESPACE, the host must be a sandbox's agent-server host,
+ * `<s>.<domain>` (one label; `vscode-`/`work-N-` hosts are refused), and the call goes to
+ * that sandbox's Service in the cluster instead of the public name (`sandboxService`).
  */
 
 /** The parsed, checked envelope. */
 export interface CloudProxyCall {
   target: URL;
+  /** The host the envelope named (differs from `target`'s when mapped to the Service). */
+  publicHost: string;
   method: string;
   headers: Record<string, string>;
   body?: Buffer;
@@ -50,8 +57,14 @@ export function hostAllowed(domains: readonly SandboxDomain[], url: URL): boolea
   return domains.some((d) => (host === d.host || host.endsWith(`.${d.host}`)) && (d.port === undefined || d.port === port));
 }
 
+/** How envelopes are checked besides the domains. */
+export interface EnvelopeOptions {
+  /** Maps a sandbox's session part to its in-cluster base URL (GATEWAY_SANDBOX_NAMESPACE set). */
+  sandboxService?: (session: string) => URL;
+}
+
 /** Validates an envelope (already JSON-parsed) against the sandbox domains. */
-export function parseEnvelope(domains: readonly SandboxDomain[], raw: unknown): CloudProxyCall {
+export function parseEnvelope(domains: readonly SandboxDomain[], raw: unknown, opts: EnvelopeOptions = {}): CloudProxyCall {
   if (domains.length === 0) throw new CloudProxyRefusal(404, "the cloud proxy is disabled: GATEWAY_SANDBOX_DOMAIN is not set");
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CloudProxyRefusal(400, "the body must be a JSON object {host, method, path, headers, body}");
   const env = raw as Record<string, unknown>;
@@ -65,14 +78,20 @@ export function parseEnvelope(domains: readonly SandboxDomain[], raw: unknown): 
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new CloudProxyRefusal(400, `host: the scheme ${base.protocol} is not allowed; use http or https`);
   if (base.username || base.password || base.search || base.hash) throw new CloudProxyRefusal(400, "host: credentials, query and fragment are not allowed");
   if (!hostAllowed(domains, base)) throw new CloudProxyRefusal(403, `host: ${base.host} is not under the sandbox domain (${domains.map((d) => (d.port ? `${d.host}:${d.port}` : d.host)).join(", ")})`);
+  let origin = base.origin;
+  if (opts.sandboxService) {
+    const s = sandboxOfHost(domains, base);
+    if (!s.ok) throw new CloudProxyRefusal(403, s.reason);
+    origin = opts.sandboxService(s.session).origin;
+  }
   const method = typeof env.method === "string" ? env.method.toUpperCase() : "GET";
   if (!METHODS.has(method)) throw new CloudProxyRefusal(400, `method: ${JSON.stringify(env.method)} is not allowed; use ${[...METHODS].join(", ")}`);
   if (typeof env.path !== "string" || !env.path.startsWith("/api/")) throw new CloudProxyRefusal(400, `path: ${JSON.stringify(env.path)} is not allowed; only agent-server API paths (/api/...)`);
   const pathOnly = env.path.split("?")[0];
   if (/(^|\/)\.\.?(\/|$)/.test(decodeURIComponentSafe(pathOnly)) || pathOnly.includes("\\") || pathOnly.includes("//")) throw new CloudProxyRefusal(400, "path: dot segments, backslashes and empty segments are not allowed");
   const prefix = base.pathname.replace(/\/+$/, "");
-  const target = new URL(`${prefix}${env.path}`, base.origin);
-  if (target.origin !== base.origin || !target.pathname.startsWith(`${prefix}/api/`)) throw new CloudProxyRefusal(400, "path: leaves the sandbox's API");
+  const target = new URL(`${prefix}${env.path}`, origin);
+  if (target.origin !== origin || !target.pathname.startsWith(`${prefix}/api/`)) throw new CloudProxyRefusal(400, "path: leaves the sandbox's API");
   const headers: Record<string, string> = {};
   if (env.headers !== undefined && env.headers !== null) {
     if (typeof env.headers !== "object" || Array.isArray(env.headers)) throw new CloudProxyRefusal(400, "headers: must be an object of strings");
@@ -85,7 +104,7 @@ export function parseEnvelope(domains: readonly SandboxDomain[], raw: unknown): 
   }
   const t = env.timeout_seconds;
   const seconds = typeof t === "number" && Number.isFinite(t) && t > 0 ? Math.min(t, MAX_TIMEOUT_S) : DEFAULT_TIMEOUT_S;
-  return { target, method, headers, ...(body ? { body } : {}), timeoutMs: Math.round(seconds * 1000) };
+  return { target, publicHost: base.host, method, headers, ...(body ? { body } : {}), timeoutMs: Math.round(seconds * 1000) };
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -20,6 +20,19 @@ export interface SandboxDomain {
   port?: number;
 }
 
+/** The platform's LLM, seeded into the app when it has no settings yet. */
+export interface LlmDefaults {
+  /** A LiteLLM model name, e.g. `openai/qwen2.5-coder:0.5b`. */
+  model: string;
+  /** The OpenAI-compatible endpoint, e.g. `http://qwen.ollama.svc.cluster.local:11434/v1`. */
+  baseUrl: string;
+  /** Sent as `api_key` when set. Defaults to none. */
+  apiKey?: string;
+}
+
+/** A Kubernetes namespace name or a sandbox's session part: a DNS-1123 label. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** The validated configuration. */
 export interface GatewayConfig {
   /** Listen address. Defaults to 0.0.0.0. */
@@ -45,6 +58,14 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** Hosts `/api/cloud-proxy` may reach. Empty disables the route. */
   sandboxDomains: SandboxDomain[];
+  /**
+   * The namespace of the sandboxes' Services. When set, in-cluster sandbox URLs in the app's
+   * JSON answers become public ones under the first sandbox domain, and `/api/cloud-proxy`
+   * reaches `<s>.<domain>` through the Service. Defaults to none (no rewriting).
+   */
+  sandboxNamespace?: string;
+  /** The platform's LLM for a fresh app. Defaults to none (nothing is seeded). */
+  llmDefaults?: LlmDefaults;
   /** The Canvas SPA (the package's build/). */
   canvasDir: string;
   /** The origin injected as the locked Cloud backend. Defaults to the page's own origin. */
@@ -163,6 +184,17 @@ export function parseConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => str
     sandboxDomains.push(port === undefined ? { host: m[1].toLowerCase() } : { host: m[1].toLowerCase(), port });
   }
 
+  let sandboxNamespace: string | undefined;
+  const rawNs = env.GATEWAY_SANDBOX_NAMESPACE?.trim();
+  if (rawNs) {
+    if (!DNS_LABEL.test(rawNs) || rawNs.length > 63) problems.push(`GATEWAY_SANDBOX_NAMESPACE: ${JSON.stringify(rawNs)} is not allowed; use a namespace name (lower-case letters, digits and '-', at most 63), e.g. openhands-sandboxes`);
+    else if (sandboxDomains.length === 0) problems.push("GATEWAY_SANDBOX_NAMESPACE: set, but GATEWAY_SANDBOX_DOMAIN is not; set GATEWAY_SANDBOX_DOMAIN to the sandboxes' public domain (their URLs are rewritten to it)");
+    else if (/^[0-9.]+$|^\[/.test(sandboxDomains[0].host)) problems.push(`GATEWAY_SANDBOX_NAMESPACE: set, but the first GATEWAY_SANDBOX_DOMAIN entry ${JSON.stringify(sandboxDomains[0].host)} is an IP address; sandbox URLs are rewritten to <sandbox>.<domain>, so put a domain first`);
+    else sandboxNamespace = rawNs;
+  }
+
+  const llmDefaults = parseLlmDefaults(env, readFile, problems);
+
   const canvasDir = env.GATEWAY_CANVAS_DIR || defaultCanvasDir();
   if (!fs.existsSync(path.join(canvasDir, "index.html"))) problems.push(`GATEWAY_CANVAS_DIR: ${canvasDir} has no index.html; point it at @openhands/agent-canvas's build/`);
 
@@ -195,6 +227,8 @@ export function parseConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => str
     },
     corsOrigins,
     sandboxDomains,
+    ...(sandboxNamespace ? { sandboxNamespace } : {}),
+    ...(llmDefaults ? { llmDefaults } : {}),
     canvasDir,
     ...(publicUrl ? { publicUrl } : {}),
     canvasTelemetry: bool("GATEWAY_CANVAS_TELEMETRY", false),
@@ -204,4 +238,41 @@ export function parseConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => str
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** GATEWAY_LLM_*: model and base URL together or not at all, the key optional. */
+function parseLlmDefaults(env: NodeJS.ProcessEnv, readFile: (p: string) => string, problems: string[]): LlmDefaults | undefined {
+  const model = env.GATEWAY_LLM_MODEL?.trim() ?? "";
+  const rawBase = env.GATEWAY_LLM_BASE_URL?.trim() ?? "";
+  let apiKey: string | undefined;
+  if (env.GATEWAY_LLM_API_KEY && env.GATEWAY_LLM_API_KEY_FILE) problems.push("GATEWAY_LLM_API_KEY and GATEWAY_LLM_API_KEY_FILE: both set; use one");
+  else if (env.GATEWAY_LLM_API_KEY_FILE) {
+    try {
+      apiKey = readFile(env.GATEWAY_LLM_API_KEY_FILE).trim();
+      if (apiKey === "") problems.push(`GATEWAY_LLM_API_KEY_FILE: ${env.GATEWAY_LLM_API_KEY_FILE} is empty`);
+    } catch (e) {
+      problems.push(`GATEWAY_LLM_API_KEY_FILE: cannot read ${env.GATEWAY_LLM_API_KEY_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else if (env.GATEWAY_LLM_API_KEY?.trim()) apiKey = env.GATEWAY_LLM_API_KEY.trim();
+  if (!model && !rawBase) {
+    if (apiKey !== undefined) problems.push("GATEWAY_LLM_API_KEY: set, but GATEWAY_LLM_MODEL and GATEWAY_LLM_BASE_URL are not; the key is only seeded with them");
+    return undefined;
+  }
+  if (!model) problems.push("GATEWAY_LLM_MODEL: required when GATEWAY_LLM_BASE_URL is set; use a LiteLLM model name, e.g. openai/qwen2.5-coder:0.5b");
+  else if (/\s/.test(model) || model.length > 256) problems.push(`GATEWAY_LLM_MODEL: ${JSON.stringify(model)} is not allowed; use a LiteLLM model name without spaces, e.g. openai/qwen2.5-coder:0.5b`);
+  let baseUrl = "";
+  if (!rawBase) problems.push("GATEWAY_LLM_BASE_URL: required when GATEWAY_LLM_MODEL is set; use the LLM's http(s) endpoint, e.g. http://qwen.ollama.svc.cluster.local:11434/v1");
+  else {
+    let u: URL | undefined;
+    try {
+      u = new URL(rawBase);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== "http:" && u.protocol !== "https:")) problems.push(`GATEWAY_LLM_BASE_URL: ${JSON.stringify(rawBase)} is not allowed; use an http:// or https:// URL, e.g. http://qwen.ollama.svc.cluster.local:11434/v1`);
+    else if (u.username || u.password) problems.push("GATEWAY_LLM_BASE_URL: credentials in the URL are not allowed; put the key in GATEWAY_LLM_API_KEY_FILE");
+    else baseUrl = rawBase;
+  }
+  if (problems.some((p) => p.startsWith("GATEWAY_LLM_"))) return undefined;
+  return apiKey === undefined ? { model, baseUrl } : { model, baseUrl, apiKey };
 }

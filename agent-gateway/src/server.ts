@@ -6,7 +6,8 @@ import { CloudProxyRefusal, MAX_ENVELOPE_BYTES, parseEnvelope, sendCloudProxyCal
 import type { GatewayConfig } from "./config";
 import { corsHeaders, preflight } from "./cors";
 import type { Logger } from "./log";
-import { forwardHttp, forwardUpgrade } from "./proxy";
+import { forwardHttp, forwardUpgrade, MAX_REWRITE_BYTES, type ResponseRewrite } from "./proxy";
+import { publicSandboxUrls, SANDBOX_URL_NEEDLE, sandboxServiceUrl } from "./sandbox-urls";
 import { loginPage, safeNext, Spa } from "./spa";
 import { isStubbed, stubAnswer } from "./stubs";
 
@@ -17,7 +18,8 @@ import { isStubbed, stubAnswer } from "./stubs";
  *      carry no credentials);
  *   3. /auth/login, /auth/logout (bearer mode: token in, session cookie out);
  *   4. /api/* after authentication: /api/cloud-proxy, the account stubs, and everything else
- *      forwarded to the sandbox server (HTTP and WebSocket upgrades);
+ *      forwarded to the sandbox server (HTTP and WebSocket upgrades; with a sandbox namespace,
+ *      in-cluster sandbox URLs in its JSON answers become public ones);
  *   5. the Canvas SPA. Its files are public (the MIT bundle); HTML navigations without a
  *      session go to the login page in bearer mode.
  * Cookie-authenticated writes must come from this origin or an allowed one (SameSite=Strict
@@ -31,6 +33,10 @@ export interface GatewayDeps {
   log: Logger;
   /** Whether the sandbox server answers (for /readyz). Defaults to GET <app>/alive. */
   upstreamAlive?: () => Promise<boolean>;
+  /** The in-cluster base URL of sandbox `<s>` for /api/cloud-proxy. Defaults to its Service in `sandboxNamespace`. */
+  sandboxService?: (session: string) => URL;
+  /** Largest app answer buffered to rewrite sandbox URLs. Defaults to 20 MiB. */
+  rewriteMaxBytes?: number;
 }
 
 /** A running gateway. */
@@ -116,6 +122,12 @@ export function createGateway(deps: GatewayDeps): { handle: http.RequestListener
   const dropHeaders = [config.auth.identityHeader, "x-session-api-key", "x-forwarded-user"];
   let stopping = false;
   let lastAlive = { at: 0, ok: false };
+  const ns = config.sandboxNamespace;
+  const rewrite: ResponseRewrite | undefined =
+    ns && config.sandboxDomains.length > 0
+      ? { apply: publicSandboxUrls(ns, config.sandboxDomains[0]), needle: SANDBOX_URL_NEEDLE, maxBytes: deps.rewriteMaxBytes ?? MAX_REWRITE_BYTES, onSkip: (reason, fields) => log.warn("sandbox URLs not rewritten", { reason, ...fields }) }
+      : undefined;
+  const envelopeOptions = ns ? { sandboxService: deps.sandboxService ?? sandboxServiceUrl(ns) } : {};
 
   const withUser = (auth: AuthResult): Record<string, string> => (auth.ok ? { ...setHeaders, "x-forwarded-user": auth.user } : setHeaders);
 
@@ -135,9 +147,10 @@ export function createGateway(deps: GatewayDeps): { handle: http.RequestListener
         } catch {
           throw new CloudProxyRefusal(400, "the body is not JSON");
         }
-        const call = parseEnvelope(config.sandboxDomains, parsed);
+        const call = parseEnvelope(config.sandboxDomains, parsed, envelopeOptions);
         const status = await sendCloudProxyCall(call, res, cors);
-        return { status, route: `cloud-proxy ${call.method} ${call.target.host}`, user: auth.user };
+        const via = call.publicHost === call.target.host ? "" : ` via ${call.target.host}`;
+        return { status, route: `cloud-proxy ${call.method} ${call.publicHost}${via}`, user: auth.user };
       } catch (e) {
         if (e instanceof CloudProxyRefusal) {
           log.warn("cloud-proxy refused", { status: e.status, reason: e.message, user: auth.user });
@@ -150,7 +163,7 @@ export function createGateway(deps: GatewayDeps): { handle: http.RequestListener
       const a = stubAnswer(req.method ?? "GET", url.pathname);
       return { status: json(res, a.status, a.body, cors), route: "stub", user: auth.user };
     }
-    const status = await forwardHttp(req, res, { base: config.appUrl, path: `${url.pathname}${url.search}`, setHeaders: withUser(auth), dropHeaders, responseHeaders: cors, timeoutMs });
+    const status = await forwardHttp(req, res, { base: config.appUrl, path: `${url.pathname}${url.search}`, setHeaders: withUser(auth), dropHeaders, responseHeaders: cors, ...(rewrite ? { rewrite } : {}), timeoutMs });
     return { status, route: "app", user: auth.user };
   };
 

@@ -29,6 +29,8 @@ describe("gateway config", () => {
     assert.equal(c.canvasTelemetry, false);
     assert.equal(c.publicUrl, undefined);
     assert.equal(c.shutdownSeconds, 20);
+    assert.equal(c.sandboxNamespace, undefined);
+    assert.equal(c.llmDefaults, undefined);
   });
 
   it("reads one token a line from the token file (rotation)", () => {
@@ -99,5 +101,62 @@ describe("gateway config", () => {
 
   it("rejects a boolean that is not true or false", () => {
     assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_COOKIE_SECURE: "maybe" })), ['GATEWAY_COOKIE_SECURE: "maybe" is not allowed; use true or false']);
+  });
+});
+
+describe("gateway config: sandbox namespace", () => {
+  it("takes the namespace with a sandbox domain", () => {
+    assert.equal(parseConfig(baseEnv(canvas, { GATEWAY_SANDBOX_DOMAIN: "sandboxes.example.com", GATEWAY_SANDBOX_NAMESPACE: "openhands-sandboxes" })).sandboxNamespace, "openhands-sandboxes");
+  });
+
+  it("needs GATEWAY_SANDBOX_DOMAIN, naming both keys", () => {
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_SANDBOX_NAMESPACE: "openhands-sandboxes" })), [
+      "GATEWAY_SANDBOX_NAMESPACE: set, but GATEWAY_SANDBOX_DOMAIN is not; set GATEWAY_SANDBOX_DOMAIN to the sandboxes' public domain (their URLs are rewritten to it)",
+    ]);
+  });
+
+  it("rejects a name that is not a namespace, and an IP as the first domain", () => {
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_SANDBOX_DOMAIN: "sandboxes.example.com", GATEWAY_SANDBOX_NAMESPACE: "Sandboxes.NS" })), [
+      `GATEWAY_SANDBOX_NAMESPACE: "Sandboxes.NS" is not allowed; use a namespace name (lower-case letters, digits and '-', at most 63), e.g. openhands-sandboxes`,
+    ]);
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_SANDBOX_DOMAIN: "127.0.0.1:8443,sandboxes.example.com", GATEWAY_SANDBOX_NAMESPACE: "openhands-sandboxes" })), [
+      'GATEWAY_SANDBOX_NAMESPACE: set, but the first GATEWAY_SANDBOX_DOMAIN entry "127.0.0.1" is an IP address; sandbox URLs are rewritten to <sandbox>.<domain>, so put a domain first',
+    ]);
+  });
+});
+
+describe("gateway config: LLM defaults", () => {
+  const MODEL = "openai/qwen2.5-coder:0.5b";
+  const BASE = "http://qwen.ollama.svc.cluster.local:11434/v1";
+
+  it("takes model and base URL, the key from the environment or a file", () => {
+    assert.deepEqual(parseConfig(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: BASE })).llmDefaults, { model: MODEL, baseUrl: BASE });
+    assert.deepEqual(parseConfig(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: BASE, GATEWAY_LLM_API_KEY: "sk-env" })).llmDefaults, { model: MODEL, baseUrl: BASE, apiKey: "sk-env" });
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gw-llm-")), "key");
+    fs.writeFileSync(f, "sk-file\n");
+    assert.deepEqual(parseConfig(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: BASE, GATEWAY_LLM_API_KEY_FILE: f })).llmDefaults, { model: MODEL, baseUrl: BASE, apiKey: "sk-file" });
+  });
+
+  it("wants model and base URL together, naming the missing key", () => {
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL })), ["GATEWAY_LLM_BASE_URL: required when GATEWAY_LLM_MODEL is set; use the LLM's http(s) endpoint, e.g. http://qwen.ollama.svc.cluster.local:11434/v1"]);
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_BASE_URL: BASE })), ["GATEWAY_LLM_MODEL: required when GATEWAY_LLM_BASE_URL is set; use a LiteLLM model name, e.g. openai/qwen2.5-coder:0.5b"]);
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_API_KEY: "sk-x" })), ["GATEWAY_LLM_API_KEY: set, but GATEWAY_LLM_MODEL and GATEWAY_LLM_BASE_URL are not; the key is only seeded with them"]);
+  });
+
+  it("wants an http(s) base URL without credentials", () => {
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: "ftp://llm/v1" })), ['GATEWAY_LLM_BASE_URL: "ftp://llm/v1" is not allowed; use an http:// or https:// URL, e.g. http://qwen.ollama.svc.cluster.local:11434/v1']);
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: "qwen:11434" })), ['GATEWAY_LLM_BASE_URL: "qwen:11434" is not allowed; use an http:// or https:// URL, e.g. http://qwen.ollama.svc.cluster.local:11434/v1']);
+    const p = problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: "https://u:sk-secret@llm.example.com/v1" }));
+    assert.deepEqual(p, ["GATEWAY_LLM_BASE_URL: credentials in the URL are not allowed; put the key in GATEWAY_LLM_API_KEY_FILE"]);
+    assert.ok(!p.join("").includes("sk-secret"));
+  });
+
+  it("names a bad model, an unreadable or empty key file, and both key sources", () => {
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: "my model", GATEWAY_LLM_BASE_URL: BASE })), ['GATEWAY_LLM_MODEL: "my model" is not allowed; use a LiteLLM model name without spaces, e.g. openai/qwen2.5-coder:0.5b']);
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: BASE, GATEWAY_LLM_API_KEY_FILE: "/nonexistent/key" })), ["GATEWAY_LLM_API_KEY_FILE: cannot read /nonexistent/key: ENOENT"]);
+    const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gw-llm-")), "key");
+    fs.writeFileSync(empty, "\n");
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: BASE, GATEWAY_LLM_API_KEY_FILE: empty })), [`GATEWAY_LLM_API_KEY_FILE: ${empty} is empty`]);
+    assert.deepEqual(problems(baseEnv(canvas, { GATEWAY_LLM_MODEL: MODEL, GATEWAY_LLM_BASE_URL: BASE, GATEWAY_LLM_API_KEY: "sk-a", GATEWAY_LLM_API_KEY_FILE: empty })), ["GATEWAY_LLM_API_KEY and GATEWAY_LLM_API_KEY_FILE: both set; use one"]);
   });
 });

@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseConfig, type GatewayConfig } from "../../agent-gateway/src/config";
-import { silentLogger } from "../../agent-gateway/src/log";
-import { startGateway, type Gateway } from "../../agent-gateway/src/server";
+import { silentLogger, type Logger } from "../../agent-gateway/src/log";
+import { startGateway, type Gateway, type GatewayDeps } from "../../agent-gateway/src/server";
 
 /*
  * A fake Canvas build (index.html with a </head>, one asset) and a fake upstream that records
@@ -65,9 +65,23 @@ export async function fakeUpstream(answer?: (req: http.IncomingMessage, res: htt
   };
 }
 
-/** A gateway on a free port with `env` on top of the base environment. */
-export async function gatewayWith(canvasDir: string, env: Record<string, string>): Promise<{ gateway: Gateway; url: string; config: GatewayConfig }> {
+/** One captured log line. */
+export interface LogLine {
+  level: string;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every line (all levels) in `lines`. */
+export function captureLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ level, msg, fields });
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+/** A gateway on a free port with `env` on top of the base environment (and `deps` over the defaults). */
+export async function gatewayWith(canvasDir: string, env: Record<string, string>, deps: Partial<Omit<GatewayDeps, "config">> = {}): Promise<{ gateway: Gateway; url: string; config: GatewayConfig }> {
   const config = parseConfig(baseEnv(canvasDir, env));
-  const gateway = await startGateway({ config, log: silentLogger, upstreamAlive: async () => true });
+  const gateway = await startGateway({ config, log: silentLogger, upstreamAlive: async () => true, ...deps });
   return { gateway, url: `http://127.0.0.1:${gateway.port}`, config };
 }
