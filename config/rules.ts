@@ -1,5 +1,6 @@
 import { CHARTS } from "../components/catalog";
 import { OPENHANDS_NAMESPACE } from "../components/openhands/settings";
+import { cidrContains } from "../lib/netpol";
 import { compareQuantities } from "../lib/quantity";
 import { modelSlug } from "../operator/src/names";
 import type { PlatformConfig } from "./schema";
@@ -366,6 +367,15 @@ function checkOpenHands(c: PlatformConfig): string[] {
   if (compareQuantities(s.pvcSize, quota) > 0) {
     errors.push(`${at}.sandbox.pvcSize: "${s.pvcSize}" exceeds the PVC quota of namespace ${s.namespace} (${quota}, platform:policy.pvcQuota); use at most ${quota}`);
   }
+  s.egress.cidrs.forEach((e, i) => {
+    // Link-local holds every cloud's instance metadata service (credentials of the node).
+    const metadata = "169.254.169.254";
+    if (cidrContains(e.cidr, metadata) && !e.except.some((x) => cidrContains(x, metadata))) {
+      errors.push(
+        `${at}.sandbox.egress.cidrs[${i}].cidr: "${e.cidr}" includes the link-local range (cloud metadata at ${metadata}, which hands out the node's credentials); add "169.254.0.0/16" to its except list or use a narrower CIDR`,
+      );
+    }
+  });
   errors.push(...checkAgentWorkloads(c));
   return errors;
 }

@@ -27,8 +27,10 @@ export function renderKindConfig(spec: KindClusterSpec): string {
       image: spec.nodeImage,
       labels: { "ingress-ready": "true" },
       extraPortMappings: [
-        { containerPort: 80, hostPort: spec.hostPorts.http, protocol: "TCP" },
-        { containerPort: 443, hostPort: spec.hostPorts.https, protocol: "TCP" },
+        // Loopback only: the dev platform (its UIs, the agent sandboxes' hosts) is the laptop
+        // user's, not the network's (kind's default listens on every interface).
+        { containerPort: 80, hostPort: spec.hostPorts.http, listenAddress: "127.0.0.1", protocol: "TCP" },
+        { containerPort: 443, hostPort: spec.hostPorts.https, listenAddress: "127.0.0.1", protocol: "TCP" },
       ],
     },
   ];

@@ -61,6 +61,12 @@ export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "
 
 const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
+const appPods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
+
+/** The `openhands` workloads sandboxes talk to (their `app.kubernetes.io/name`). */
+export const SANDBOX_CALLERS = { server: "openhands-app", gateway: "openhands-gateway" } as const;
+/** A sandbox's ports: the agent server, VS Code, the two workers. */
+export const SANDBOX_PORTS = [60000, 60001, 12000, 12001] as const;
 
 /**
  * The sandbox namespace's NetworkPolicies: deny everything, then allow egress to DNS, to
@@ -101,15 +107,28 @@ export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
       ],
     }),
     policy("allow-llm", { podSelector: all, policyTypes: ["Egress"], egress: llmPeers }),
+    // Webhooks to the sandbox server only: no other pod of `openhands` (the dev workspace,
+    // the gateway, the runtime) is reachable from a sandbox.
     policy("allow-openhands-callbacks", {
       podSelector: all,
       policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: nsSelector(n.openhandsNamespace) }], ports: [tcp(PORTS.app)] }],
+      egress: [{ to: [{ namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(SANDBOX_CALLERS.server) }], ports: [tcp(PORTS.app)] }],
     }),
+    // In: the ingress controller (browsers), the sandbox server (it drives the agent server)
+    // and the gateway (its cloud-proxy), to the agent server's ports only.
     policy("allow-ingress", {
       podSelector: all,
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: nsSelector(n.ingressNamespace) }, { namespaceSelector: nsSelector(n.openhandsNamespace) }] }],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: nsSelector(n.ingressNamespace) },
+            { namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(SANDBOX_CALLERS.server) },
+            { namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(SANDBOX_CALLERS.gateway) },
+          ],
+          ports: SANDBOX_PORTS.map(tcp),
+        },
+      ],
     }),
   ];
   if (extra.length) policies.push(policy("allow-egress-extra", { podSelector: all, policyTypes: ["Egress"], egress: extra }));
@@ -135,6 +154,9 @@ export function scaleQuantity(q: string, n: number): string {
 /** The namespace's ResourceQuota: `maxSandboxes` times one sandbox. */
 export function sandboxQuota(s: ResolvedSandbox, maxSandboxes: number): Record<string, string> {
   const hard: Record<string, string> = {
+    // No Service may expose a sandbox outside the cluster (the runtime creates ClusterIPs only).
+    "services.loadbalancers": "0",
+    "services.nodeports": "0",
     pods: String(maxSandboxes),
     persistentvolumeclaims: String(maxSandboxes),
     "requests.cpu": scaleQuantity(s.requests.cpu, maxSandboxes),

@@ -153,6 +153,8 @@ describe("sandbox namespace isolation", () => {
   it("caps the namespace at maxSandboxes sandboxes and each PVC at the contract's size", async () => {
     const { run } = await build(settings({ sandbox: { maxSandboxes: 4, limits: { cpu: "2" } } }));
     assert.deepEqual(run.get("kubernetes:core/v1:ResourceQuota", "openhands-quota").inputs.spec.hard, {
+      "services.loadbalancers": "0",
+      "services.nodeports": "0",
       pods: "4",
       persistentvolumeclaims: "4",
       "requests.cpu": "4",
@@ -191,14 +193,20 @@ describe("sandbox namespace isolation", () => {
       ["another port of the fleet's pods", { from: sandbox, to: fleetPod, port: 8080 }, false],
       ["another fleet in the model namespace", { from: sandbox, to: { namespace: "ollama", labels: { "openhands.ai/fleet": "other" } }, port: 11434 }, false],
       ["port 4000 in the OpenHands namespace (no LLM proxy there any more)", { from: sandbox, to: { namespace: "openhands", labels: { app: "litellm" } }, port: 4000 }, false],
-      ["the app's webhooks", { from: sandbox, to: { namespace: "openhands", labels: { app: "openhands" } }, port: 3000 }, true],
+      ["the sandbox server's webhooks", { from: sandbox, to: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-app" } }, port: 3000 }, true],
+      ["the dev workspace's port 3000 (openvscode-server, no token)", { from: sandbox, to: { namespace: "openhands", labels: { "app.kubernetes.io/name": "ubuntu-dev" } }, port: 3000 }, false],
+      ["the gateway", { from: sandbox, to: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-gateway" } }, port: 8080 }, false],
+      ["the runtime API", { from: sandbox, to: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-sandbox-runtime" } }, port: 8080 }, false],
       ["OpenHands' PostgreSQL", { from: sandbox, to: { namespace: "openhands", labels: { app: "postgresql" } }, port: 5432 }, false],
       ["the internet", { from: sandbox, to: { ip: "203.0.113.10" }, port: 443 }, false],
       ["cloud metadata", { from: sandbox, to: { ip: "169.254.169.254" }, port: 80 }, false],
       ["another namespace's pods", { from: sandbox, to: { namespace: "monitoring", labels: { app: "grafana" } }, port: 3000 }, false],
       ["another sandbox", { from: sandbox, to: sandbox, port: 60000 }, false],
       ["the ingress controller into a sandbox", { from: { namespace: "projectcontour", labels: { app: "envoy" } }, to: sandbox, port: 60000 }, true],
-      ["the runtime API into a sandbox", { from: { namespace: "openhands", labels: { app: "runtime-api" } }, to: sandbox, port: 60000 }, true],
+      ["the sandbox server into a sandbox's agent server", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-app" } }, to: sandbox, port: 60000 }, true],
+      ["the gateway's cloud-proxy into a sandbox's agent server", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-gateway" } }, to: sandbox, port: 60000 }, true],
+      ["the dev workspace into a sandbox", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "ubuntu-dev" } }, to: sandbox, port: 60000 }, false],
+      ["the ingress controller to a sandbox port that is not served", { from: { namespace: "projectcontour", labels: { app: "envoy" } }, to: sandbox, port: 22 }, false],
       ["another namespace into a sandbox", { from: { namespace: "monitoring", labels: { app: "prometheus" } }, to: sandbox, port: 60000 }, false],
       ["the internet straight into a sandbox", { from: { ip: "198.51.100.7" }, to: sandbox, port: 60000 }, false],
     ];

@@ -97,6 +97,25 @@ describe("the integration stack on the local cluster", () => {
     assert.equal(cm.length, 1, "sandbox contract ConfigMap missing");
   });
 
+  it("runs the agent platform: its three Deployments Available under Pod Security restricted, the gateway's Ingress at openhands.<domain>", async () => {
+    const ns = await api("GET", "/api/v1/namespaces/openhands");
+    assert.equal(ns.body.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    const deployments = await kubectlItems("deployments", "-n", "openhands");
+    for (const name of ["openhands-app", "openhands-sandbox-runtime", "openhands-gateway"]) {
+      const d = deployments.find((x) => x.metadata.name === name);
+      assert.ok(d, `deployment ${name} missing`);
+      assert.ok(conditionTrue(d, "Available"), `deployment ${name} not Available`);
+    }
+    // Admitted by the API server's Pod Security admission at restricted: the pods exist and run.
+    const pods = await kubectlItems("pods", "-n", "openhands");
+    for (const name of ["openhands-app", "openhands-sandbox-runtime", "openhands-gateway"]) {
+      assert.ok(pods.some((p) => p.metadata.labels?.["app.kubernetes.io/name"] === name && p.status?.phase === "Running"), `no Running pod of ${name}`);
+    }
+    const ingress = await api("GET", "/apis/networking.k8s.io/v1/namespaces/openhands/ingresses/openhands");
+    assert.equal(ingress.status, 200);
+    assert.equal(ingress.body.spec.rules[0].host, "openhands.agents.localtest.me");
+  });
+
   it("creates the platform's ValidatingPolicies on Kyverno's CRD (when its module is present)", async (t) => {
     if (kyvernoCrd === "") return t.skip("Kyverno's Go module is not in the module cache");
     const policies = await kubectlItems("validatingpolicies.policies.kyverno.io");

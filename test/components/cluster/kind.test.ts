@@ -12,7 +12,7 @@ const spec: KindClusterSpec = {
 };
 
 describe("kind config", () => {
-  it("maps host ports 80 and 443 to the ingress-ready control plane", () => {
+  it("maps host ports 80 and 443 to the ingress-ready control plane, on the laptop's loopback only", () => {
     const cfg = parse(renderKindConfig(spec));
     assert.equal(cfg.apiVersion, "kind.x-k8s.io/v1alpha4");
     assert.equal(cfg.name, "local-hands");
@@ -20,8 +20,8 @@ describe("kind config", () => {
     assert.equal(cp.role, "control-plane");
     assert.deepEqual(cp.labels, { "ingress-ready": "true" });
     assert.deepEqual(cp.extraPortMappings, [
-      { containerPort: 80, hostPort: 80, protocol: "TCP" },
-      { containerPort: 443, hostPort: 443, protocol: "TCP" },
+      { containerPort: 80, hostPort: 80, listenAddress: "127.0.0.1", protocol: "TCP" },
+      { containerPort: 443, hostPort: 443, listenAddress: "127.0.0.1", protocol: "TCP" },
     ]);
   });
 

@@ -49,6 +49,7 @@ export const CRD_CHARTS: Readonly<Record<string, keyof typeof CHARTS | "gatewayA
   "projectcontour.io": "contour",
   "nvidia.com": "gpuOperator",
   "gateway.networking.k8s.io": "gatewayApi",
+  "postgresql.cnpg.io": "cloudnativePg",
 };
 
 /** Human-readable source of a group's CRDs: `chart kyverno 3.9.2 (https://kyverno.github.io/kyverno/)`. */
