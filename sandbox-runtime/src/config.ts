@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { isQuantity } from "./quantity";
+import { RESERVED_ENV } from "./spec";
 import type { LogLevel } from "./log";
 
 /*
@@ -71,6 +72,13 @@ export interface Config {
   defaultUser: number;
   /** Environment names matching any of these (case-insensitive) go into the session Secret. */
   secretEnvPatterns: string[];
+  /**
+   * Variables set on every sandbox pod over what the request sends (the platform's in-cluster
+   * webhook URL, for one). Not part of the request, so not of the warm-pool spec hash; they are
+   * recorded on each sandbox's anchor when its pod environment is fixed (start, warm start,
+   * resume) and folded into its spec-hash label (see podSpecHash in spec.ts).
+   */
+  environment: Record<string, string>;
   idle: { pauseAfterSeconds: number; activityWriteSeconds: number };
   crash: { maxRestarts: number; cleanupAfterSeconds: number };
   loopSeconds: number;
@@ -95,7 +103,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-const TOP_KEYS = ["listen", "namespace", "domain", "urlTemplate", "probe", "ingress", "workspace", "resources", "maxResourceFactor", "imagePullSecrets", "imagePullPolicy", "nodeSelector", "tolerations", "runtimeClass", "serviceAccountName", "defaultUser", "secretEnvPatterns", "idle", "crash", "loopSeconds", "leaderElection", "warmPools", "logLevel", "shutdownSeconds"];
+const TOP_KEYS = ["listen", "namespace", "domain", "urlTemplate", "probe", "ingress", "workspace", "resources", "maxResourceFactor", "imagePullSecrets", "imagePullPolicy", "nodeSelector", "tolerations", "runtimeClass", "serviceAccountName", "defaultUser", "secretEnvPatterns", "environment", "idle", "crash", "loopSeconds", "leaderElection", "warmPools", "logLevel", "shutdownSeconds"];
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -282,6 +290,7 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv, hostname: str
     serviceAccountName: r.optStr(f, "serviceAccountName", "serviceAccountName", [DNS_NAME, "use a ServiceAccount name"]),
     defaultUser,
     secretEnvPatterns: r.strList(f, "secretEnvPatterns", "secretEnvPatterns", DEFAULT_SECRET_PATTERNS, [/^[A-Za-z0-9_]+$/, "use letters, digits and _ (a substring of the name, case-insensitive)"]),
+    environment: r.strMap(f, "environment", "environment", [ENV_NAME, "use a C identifier-like environment name"]),
     idle: {
       pauseAfterSeconds: r.num(idle, "pauseAfterSeconds", "idle.pauseAfterSeconds", 3600, 0, 30 * 86400),
       activityWriteSeconds: r.num(idle, "activityWriteSeconds", "idle.activityWriteSeconds", 30, 0, 3600),
@@ -313,6 +322,12 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv, hostname: str
   for (const k of c.apiKeys) if (k.length < 16) problems.push("SANDBOX_RUNTIME_API_KEY: a key is shorter than 16 characters; use a random key of at least 16");
   if (c.runtimeClass.default && !c.runtimeClass.allowed.includes(c.runtimeClass.default)) c.runtimeClass.allowed = [c.runtimeClass.default, ...c.runtimeClass.allowed];
   for (const p of c.secretEnvPatterns) if (p === "") problems.push("secretEnvPatterns: empty pattern");
+  for (const k of Object.keys(c.environment)) {
+    if (RESERVED_ENV.includes(k)) {
+      problems.push(`environment.${k}: the name is not allowed; the service sets ${RESERVED_ENV.join(" and ")} to the session key itself`);
+      delete c.environment[k];
+    }
+  }
 
   const pools = f.warmPools;
   if (pools !== undefined) {

@@ -1,15 +1,17 @@
 import type { Config, SandboxSpec } from "./config";
 import type { KubeObject } from "./kube";
 import { A, commonLabels } from "./labels";
-import { childNames } from "./names";
+import { childNames, PREFIX } from "./names";
 import { scaleQuantity } from "./quantity";
-import { isSecretEnv, RESERVED_ENV, SESSION_KEY, secretEnvKey, splitSpec } from "./spec";
+import { isSecretEnv, RESERVED_ENV, SESSION_KEY, secretEnvKey, secretOverrideKey, splitOverrides, splitSpec, type StoredOverrides } from "./spec";
 
 /*
  * The objects of one sandbox, as pure functions of the config and the sandbox's identity.
  * The Secret `<base>-key` is created first and is the owner (anchor) of every other object,
  * so deleting it garbage-collects the sandbox. It holds the session key, the secret env
- * values and (in annotations) the request and the state.
+ * values and (in annotations) the request and the state, and the config `environment`
+ * overrides the pod is built with (plain ones in an annotation, secret-looking ones as
+ * `override.<NAME>` keys).
  */
 
 export const AGENT_PORT = 60000;
@@ -34,10 +36,23 @@ function ownerRef(anchor: KubeObject) {
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
-/** The anchor Secret: session key, secret env, request and state. */
+/**
+ * The config `environment` overrides as anchor parts: the annotation (absent when there are
+ * none) and the Secret data of the secret-looking ones. Written on create and on resume.
+ */
+export function overrideParts(c: Config): { annotations: Record<string, string>; data: Record<string, string> } {
+  const { stored, secretEnv } = splitOverrides(c.environment, c.secretEnvPatterns);
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secretEnv)) data[secretOverrideKey(k)] = b64(v);
+  const none = Object.keys(stored.environment).length === 0 && stored.secret_env.length === 0;
+  return { annotations: none ? {} : { [A.overrides]: JSON.stringify(stored) }, data };
+}
+
+/** The anchor Secret: session key, secret env, request, state and the config's env overrides. */
 export function desiredSecret(c: Config, id: SandboxIdentity, spec: SandboxSpec, key: string, now: Date): KubeObject {
   const { stored, secretEnv } = splitSpec(spec, c.secretEnvPatterns);
-  const data: Record<string, string> = { [SESSION_KEY]: b64(key) };
+  const overrides = overrideParts(c);
+  const data: Record<string, string> = { [SESSION_KEY]: b64(key), ...overrides.data };
   for (const [k, v] of Object.entries(secretEnv)) data[secretEnvKey(k)] = b64(v);
   const at = now.toISOString();
   return {
@@ -50,6 +65,7 @@ export function desiredSecret(c: Config, id: SandboxIdentity, spec: SandboxSpec,
       annotations: {
         ...(id.session ? { [A.sessionId]: id.session.id } : {}),
         [A.request]: JSON.stringify(stored),
+        ...overrides.annotations,
         [A.state]: "running",
         [A.generation]: "1",
         [A.startedAt]: at,
@@ -109,11 +125,25 @@ export function sandboxHosts(c: Config, sessionPart: string) {
   };
 }
 
+/**
+ * The host sets a session sandbox is served at: its session part and, when the runtime id is
+ * not `openhands-runtime-<session part>` (an adopted warm sandbox, `openhands-runtime-warm-<id>`),
+ * also the part of the runtime id, since a URL derived from the runtime id (the in-cluster
+ * `{runtimeId}-svc` one, rewritten by the platform's gateway) names that one.
+ */
+export function ingressHostSets(c: Config, id: SandboxIdentity): Array<ReturnType<typeof sandboxHosts>> {
+  if (!id.session) return [];
+  const sets = [sandboxHosts(c, id.session.part)];
+  const runtimePart = id.base.startsWith(PREFIX) ? id.base.slice(PREFIX.length) : "";
+  if (runtimePart !== "" && runtimePart !== id.session.part) sets.push(sandboxHosts(c, runtimePart));
+  return sets;
+}
+
 /** The Ingress `<session base>-ingress-code`; only for a sandbox with a session. */
 export function desiredIngress(c: Config, id: SandboxIdentity, anchor: KubeObject): KubeObject | undefined {
   if (!c.ingress.enabled || !id.session) return undefined;
   const n = childNames(id.base);
-  const hosts = sandboxHosts(c, id.session.part);
+  const sets = ingressHostSets(c, id);
   const rule = (host: string, service: string, port: number) => ({
     host,
     http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service, port: { number: port } } } }] },
@@ -130,8 +160,8 @@ export function desiredIngress(c: Config, id: SandboxIdentity, anchor: KubeObjec
     },
     spec: {
       ...(c.ingress.className ? { ingressClassName: c.ingress.className } : {}),
-      ...(c.ingress.tlsSecretName ? { tls: [{ hosts: Object.values(hosts), secretName: c.ingress.tlsSecretName }] } : {}),
-      rules: [rule(hosts.agent, n.service, AGENT_PORT), rule(hosts.vscode, n.codeService, VSCODE_PORT), rule(hosts.work1, n.service, WORKER_PORTS[0]), rule(hosts.work2, n.service, WORKER_PORTS[1])],
+      ...(c.ingress.tlsSecretName ? { tls: [{ hosts: sets.flatMap((h) => Object.values(h)), secretName: c.ingress.tlsSecretName }] } : {}),
+      rules: sets.flatMap((h) => [rule(h.agent, n.service, AGENT_PORT), rule(h.vscode, n.codeService, VSCODE_PORT), rule(h.work1, n.service, WORKER_PORTS[0]), rule(h.work2, n.service, WORKER_PORTS[1])]),
     },
   };
 }
@@ -149,17 +179,26 @@ export function commandFor(spec: SandboxSpec): { command?: string[]; args?: stri
   return {};
 }
 
-/** The sandbox pod (restartPolicy Always: the agent server is a server; crash loops become `error`). */
-export function desiredPod(c: Config, id: SandboxIdentity, spec: SandboxSpec, anchor: KubeObject, generation: number): KubeObject {
+/**
+ * The sandbox pod (restartPolicy Always: the agent server is a server; crash loops become `error`).
+ * `overrides` are the config `environment` overrides as recorded on the anchor (the current
+ * config's by default, which is what desiredSecret records); they win over the request's
+ * variables, the secret-looking ones by reference to `override.<NAME>` in the Secret.
+ */
+export function desiredPod(c: Config, id: SandboxIdentity, spec: SandboxSpec, anchor: KubeObject, generation: number, overrides: StoredOverrides = splitOverrides(c.environment, c.secretEnvPatterns).stored): KubeObject {
   const n = childNames(id.base);
   const keyRef = (key: string) => ({ secretKeyRef: { name: n.secret, key } });
   const env: Array<Record<string, unknown>> = [
     { name: "OH_SESSION_API_KEYS_0", valueFrom: keyRef(SESSION_KEY) },
     { name: "SESSION_API_KEY", valueFrom: keyRef(SESSION_KEY) },
   ];
-  for (const k of Object.keys(spec.environment).sort()) {
+  const secretOverrides = new Set(overrides.secret_env);
+  const names = new Set([...Object.keys(spec.environment), ...Object.keys(overrides.environment), ...secretOverrides]);
+  for (const k of [...names].sort()) {
     if (RESERVED_ENV.includes(k)) continue;
-    env.push(isSecretEnv(k, c.secretEnvPatterns) ? { name: k, valueFrom: keyRef(secretEnvKey(k)) } : { name: k, value: spec.environment[k] });
+    if (secretOverrides.has(k)) env.push({ name: k, valueFrom: keyRef(secretOverrideKey(k)) });
+    else if (Object.hasOwn(overrides.environment, k)) env.push({ name: k, value: overrides.environment[k] });
+    else env.push(isSecretEnv(k, c.secretEnvPatterns) ? { name: k, valueFrom: keyRef(secretEnvKey(k)) } : { name: k, value: spec.environment[k] });
   }
   const f = spec.resource_factor;
   const scale = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, scaleQuantity(v, f)]));

@@ -25,6 +25,12 @@ export const A = {
   sessionId: "openhands.ai/session-id",
   /** The request minus secret env values (JSON); resume rebuilds the pod from it. */
   request: "openhands.ai/request",
+  /**
+   * The config `environment` overrides the pod is built with, minus secret values (JSON, a
+   * StoredOverrides); set when the pod environment is fixed (start, warm start, resume).
+   * Absent means none.
+   */
+  overrides: "openhands.ai/overrides",
   /** "running", "paused" or "error": what the pod should be. */
   state: "openhands.ai/state",
   /** Bumped on every new key; the pod carries the generation it was started with. */

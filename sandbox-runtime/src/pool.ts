@@ -4,7 +4,7 @@ import { KubeError, type KubeObject } from "./kube";
 import { A, MANAGED_BY, MANAGER, POOL, ROLE, SESSION, SPEC_HASH } from "./labels";
 import { childNames, sessionPart, warmBase } from "./names";
 import { identityOf, type Sandboxes } from "./sandboxes";
-import { specHash } from "./spec";
+import { podSpecHash, specHash } from "./spec";
 import { isPodReady, observe } from "./status";
 
 /*
@@ -15,7 +15,13 @@ import { isPodReady, observe } from "./status";
  * warm sandbox is started with a fresh key nobody has seen, which the adopting /start hands
  * out. Kubernetes objects cannot be renamed, so an adopted sandbox keeps its warm names
  * (`openhands-runtime-warm-<id>`, `-svc`, `-pvc`, `-key`) and is found through its
- * `openhands.ai/session-id` label; only its Ingress is new and named after the session.
+ * `openhands.ai/session-id` label; only its Ingress is new and named after the session
+ * (serving both the session's hosts and the ones of its runtime id, `warm-<id>.<domain>`...).
+ *
+ * The config `environment` overrides are not part of the request, so not of the hash a
+ * request is matched on; but a warm pod carries the overrides it started with, so its
+ * spec-hash label folds them in (podSpecHash): after a change of `environment` no warm
+ * sandbox of the old overrides is adopted, and the next sweep replaces them.
  */
 
 /** The pool whose template equals `spec`, if any. */
@@ -28,7 +34,7 @@ export function poolFor(pools: WarmPool[], spec: SandboxSpec): WarmPool | undefi
 export async function adopt(s: Sandboxes, spec: SandboxSpec, sessionId: string): Promise<KubeObject | undefined> {
   const pool = poolFor(s.config.warmPools, spec);
   if (!pool) return undefined;
-  const h = specHash(pool.template);
+  const h = podSpecHash(pool.template, s.config.environment);
   const [warm, pods] = await Promise.all([
     s.kube.list("secrets", s.ns, { [MANAGED_BY]: MANAGER, [ROLE]: "warm", [POOL]: pool.name, [SPEC_HASH]: h }),
     s.kube.list("pods", s.ns, { [MANAGED_BY]: MANAGER, [POOL]: pool.name }),
@@ -75,7 +81,7 @@ export async function adopt(s: Sandboxes, spec: SandboxSpec, sessionId: string):
       ].map((p) => p.catch((e: Error) => s.log.warn("warm object not relabelled", { runtimeId: id.base, error: e.message }))),
     );
     const ingress = desiredIngress(s.config, id, anchor);
-    if (ingress) await s.ensure("ingresses", ingress);
+    if (ingress) await s.ensureIngress(ingress);
     if (!podByBase.has(id.base)) await s.ensurePod(anchor);
     s.metrics.adoptions.inc({ pool: pool.name });
     await s.event(anchor, "Normal", "Adopted", `warm sandbox of pool ${pool.name} handed to session ${sessionId}`);
@@ -95,13 +101,13 @@ export async function maintainPools(s: Sandboxes): Promise<void> {
     const pool = s.config.warmPools.find((p) => p.name === a.metadata.labels?.[POOL]);
     const pod = podByBase.get(identityOf(a).base);
     const broken = pod !== undefined && observe(a, pod, s.config.crash.maxRestarts).status === "error";
-    if (!pool || pool.size === 0 || a.metadata.labels?.[SPEC_HASH] !== specHash(pool.template) || broken) {
+    if (!pool || pool.size === 0 || a.metadata.labels?.[SPEC_HASH] !== podSpecHash(pool.template, s.config.environment) || broken) {
       await s.kube.delete("secrets", s.ns, a.metadata.name);
-      s.log.info("warm sandbox removed", { runtimeId: identityOf(a).base, reason: !pool ? "pool removed" : broken ? "pod failed" : "template changed" });
+      s.log.info("warm sandbox removed", { runtimeId: identityOf(a).base, reason: !pool ? "pool removed" : broken ? "pod failed" : "template or environment changed" });
     } else if (!pod) await s.ensurePod(a);
   }
   for (const pool of s.config.warmPools) {
-    const h = specHash(pool.template);
+    const h = podSpecHash(pool.template, s.config.environment);
     const mine = live.filter((a) => a.metadata.labels?.[POOL] === pool.name && a.metadata.labels?.[SPEC_HASH] === h).sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
     for (const extra of mine.slice(pool.size)) await s.kube.delete("secrets", s.ns, extra.metadata.name);
     for (let i = mine.length; i < pool.size; i++) await createWarm(s, pool);
@@ -109,7 +115,7 @@ export async function maintainPools(s: Sandboxes): Promise<void> {
 }
 
 async function createWarm(s: Sandboxes, pool: WarmPool): Promise<void> {
-  const id: SandboxIdentity = { base: warmBase(), pool: pool.name, specHash: specHash(pool.template) };
+  const id: SandboxIdentity = { base: warmBase(), pool: pool.name, specHash: podSpecHash(pool.template, s.config.environment) };
   const anchor = await s.kube.create("secrets", s.ns, desiredSecret(s.config, id, pool.template, s.newKey(), s.now()));
   await s.ensureChildren(anchor);
   await s.event(anchor, "Normal", "WarmStarted", `warm sandbox for pool ${pool.name} started`);

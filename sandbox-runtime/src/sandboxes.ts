@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readSpec, type Config, type SandboxSpec } from "./config";
-import { desiredIngress, desiredPod, desiredPvc, desiredSecret, desiredServices, sandboxHosts, type SandboxIdentity } from "./desired";
+import { desiredIngress, desiredPod, desiredPvc, desiredSecret, desiredServices, overrideParts, sandboxHosts, type SandboxIdentity } from "./desired";
 import { recordEvent, type EventReason } from "./events";
 import { KubeError, type KubeClient, type KubeObject, type Kind, type LabelSelector } from "./kube";
 import { A, MANAGED_BY, MANAGER, POOL, ROLE, RUNTIME, SESSION, SPEC_HASH } from "./labels";
@@ -8,7 +8,7 @@ import type { Logger } from "./log";
 import type { RuntimeMetrics } from "./metrics";
 import { baseFromRuntimeId, childNames, sessionBase, sessionPart } from "./names";
 import type { Probe } from "./probe";
-import { joinSpec, SESSION_KEY, specHash, type StoredRequest } from "./spec";
+import { joinSpec, OVERRIDE_PREFIX, podSpecHash, SESSION_KEY, type StoredOverrides, type StoredRequest } from "./spec";
 import { isStale, observe, type Observed, type PodStatus, type StatusWord } from "./status";
 
 /*
@@ -75,6 +75,17 @@ export function identityOf(anchor: KubeObject): SandboxIdentity {
 /** The spec recorded on an anchor. */
 export function specOf(anchor: KubeObject): SandboxSpec {
   return joinSpec(JSON.parse(anchor.metadata.annotations?.[A.request] ?? "{}") as StoredRequest, anchor.data);
+}
+
+/**
+ * The config `environment` overrides recorded on an anchor (the ones its pod is built with);
+ * none for an anchor made before the key existed.
+ */
+export function overridesOf(anchor: KubeObject): StoredOverrides {
+  const raw = anchor.metadata.annotations?.[A.overrides];
+  if (!raw) return { environment: {}, secret_env: [] };
+  const o = JSON.parse(raw) as Partial<StoredOverrides>;
+  return { environment: o.environment ?? {}, secret_env: o.secret_env ?? [] };
 }
 
 export class Sandboxes {
@@ -192,15 +203,37 @@ export class Sandboxes {
     await this.ensure("persistentvolumeclaims", desiredPvc(this.config, id, anchor));
     await Promise.all(desiredServices(this.config, id, anchor).map((s) => this.ensure("services", s)));
     const ingress = desiredIngress(this.config, id, anchor);
-    if (ingress) await this.ensure("ingresses", ingress);
+    if (ingress) await this.ensureIngress(ingress);
     if ((anchor.metadata.annotations?.[A.state] ?? "running") !== "running") return undefined;
     return this.ensurePod(anchor);
   }
 
-  /** Creates the pod from the anchor's spec; a pod still terminating under the name is left to the next call. */
+  /**
+   * Creates the Ingress; an existing one that lacks a desired host gets the desired spec (so an
+   * adopted sandbox's Ingress made before the runtime-id hosts existed gets them on its next
+   * resume). The replace is under the read resourceVersion; a failure is logged, not fatal:
+   * the session hosts already route.
+   */
+  async ensureIngress(want: KubeObject): Promise<KubeObject> {
+    const have = await this.ensure("ingresses", want);
+    const hosts = new Set<string>((have.spec?.rules ?? []).map((r: { host?: string }) => r.host));
+    if (want.spec.rules.every((r: { host: string }) => hosts.has(r.host))) return have;
+    try {
+      return await this.kube.replace("ingresses", this.ns, { ...have, spec: want.spec });
+    } catch (e) {
+      this.log.warn("ingress hosts not updated", { ingress: want.metadata.name, error: (e as Error).message });
+      return have;
+    }
+  }
+
+  /**
+   * Creates the pod from the anchor's spec and recorded env overrides (not the current
+   * config's: a pod recreated without a resume gets the environment it had); a pod still
+   * terminating under the name is left to the next call.
+   */
   async ensurePod(anchor: KubeObject): Promise<KubeObject | undefined> {
     const generation = Number(anchor.metadata.annotations?.[A.generation] ?? "1");
-    return this.ensure("pods", desiredPod(this.config, identityOf(anchor), specOf(anchor), anchor, generation));
+    return this.ensure("pods", desiredPod(this.config, identityOf(anchor), specOf(anchor), anchor, generation, overridesOf(anchor)));
   }
 
   // ---- status ------------------------------------------------------------------------------
@@ -302,7 +335,7 @@ export class Sandboxes {
     if (adopted) return this.describe(adopted, await this.podOf(adopted), false);
 
     const part = sessionPart(sid);
-    const id: SandboxIdentity = { base: sessionBase(sid), session: { id: sid, part }, specHash: specHash(spec) };
+    const id: SandboxIdentity = { base: sessionBase(sid), session: { id: sid, part }, specHash: podSpecHash(spec, this.config.environment) };
     let anchor: KubeObject;
     try {
       anchor = await this.kube.create("secrets", this.ns, desiredSecret(this.config, id, spec, this.newKey(), this.now()));
@@ -384,7 +417,10 @@ export class Sandboxes {
     return this.describe(updated, undefined, false);
   }
 
-  /** POST /resume: the same spec from the anchor, a new session key, a new pod. */
+  /**
+   * POST /resume: the same spec from the anchor, a new session key, a new pod, and the
+   * current config `environment` overrides (recorded on the anchor, with its spec-hash label).
+   */
   async resume(runtimeId: unknown): Promise<RuntimeObject | undefined> {
     const anchor = await this.findByRuntime(runtimeId);
     if (!anchor) return undefined;
@@ -395,11 +431,14 @@ export class Sandboxes {
     }
     const key = this.newKey();
     const at = this.now().toISOString();
+    const overrides = overrideParts(this.config);
     const updated = await this.updateAnchor(anchor, (a) => {
       const ann = { ...a.metadata.annotations };
-      for (const k of [A.readyAt, A.errorSince, A.errorReason]) delete ann[k];
-      a.metadata.annotations = { ...ann, [A.state]: "running", [A.generation]: String(Number(ann[A.generation] ?? "1") + 1), [A.startedAt]: at, [A.lastActivity]: at };
-      a.data = { ...a.data, [SESSION_KEY]: Buffer.from(key, "utf8").toString("base64") };
+      for (const k of [A.readyAt, A.errorSince, A.errorReason, A.overrides]) delete ann[k];
+      a.metadata.annotations = { ...ann, ...overrides.annotations, [A.state]: "running", [A.generation]: String(Number(ann[A.generation] ?? "1") + 1), [A.startedAt]: at, [A.lastActivity]: at };
+      a.metadata.labels = { ...a.metadata.labels, [SPEC_HASH]: podSpecHash(specOf(a), this.config.environment) };
+      const data = Object.fromEntries(Object.entries(a.data ?? {}).filter(([k]) => !k.startsWith(OVERRIDE_PREFIX)));
+      a.data = { ...data, ...overrides.data, [SESSION_KEY]: Buffer.from(key, "utf8").toString("base64") };
       return a;
     });
     // A pod left from before (stale key, or a pause whose delete did not finish) must go; while

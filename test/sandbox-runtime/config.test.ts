@@ -29,6 +29,12 @@ describe("sandbox-runtime configuration", () => {
     assert.equal(c.idle.pauseAfterSeconds, 3600);
     assert.equal(c.crash.maxRestarts, 5);
     assert.equal(c.identity, "host");
+    assert.deepEqual(c.environment, {});
+  });
+
+  it("reads environment overrides as NAME -> string", () => {
+    const environment = { OH_WEBHOOKS_0_BASE_URL: "http://openhands-server.openhands.svc.cluster.local:3000/api/v1/webhooks", OH_ALLOW_CORS_ORIGINS_0: "https://openhands.example.com", "my.var-1": "" };
+    assert.deepEqual(parseConfig({ domain: "sandbox.example.com", environment }, env, "host").environment, environment);
   });
 
   it("lets the environment override namespace, domain, port and URL template", () => {
@@ -43,7 +49,12 @@ describe("sandbox-runtime configuration", () => {
     ["an uppercase domain", { domain: "Sandbox.Example.com" }, env, 'domain (or SANDBOX_RUNTIME_DOMAIN): "Sandbox.Example.com" is not allowed; use a lowercase DNS name such as sandbox.example.com'],
     ["a bad quantity", { domain: "d.example.com", resources: { limits: { memory: "4 GB" } } }, env, 'resources.limits.memory: "4 GB" is not allowed; use a Kubernetes quantity such as "500m", "2", "4Gi"'],
     ["an unknown resource", { domain: "d.example.com", resources: { requests: { gpu: "1" } } }, env, "resources.requests.gpu: unknown key; allowed: cpu, memory, ephemeral-storage"],
-    ["an unknown top-level key", { domain: "d.example.com", warmpool: [] }, env, "warmpool: unknown key; allowed: listen, namespace, domain, urlTemplate, probe, ingress, workspace, resources, maxResourceFactor, imagePullSecrets, imagePullPolicy, nodeSelector, tolerations, runtimeClass, serviceAccountName, defaultUser, secretEnvPatterns, idle, crash, loopSeconds, leaderElection, warmPools, logLevel, shutdownSeconds"],
+    ["an unknown top-level key", { domain: "d.example.com", warmpool: [] }, env, "warmpool: unknown key; allowed: listen, namespace, domain, urlTemplate, probe, ingress, workspace, resources, maxResourceFactor, imagePullSecrets, imagePullPolicy, nodeSelector, tolerations, runtimeClass, serviceAccountName, defaultUser, secretEnvPatterns, environment, idle, crash, loopSeconds, leaderElection, warmPools, logLevel, shutdownSeconds"],
+    ["an environment that is not an object", { domain: "d.example.com", environment: ["A=b"] }, env, 'environment: ["A=b"] is not an object'],
+    ["an environment name that is not one", { domain: "d.example.com", environment: { "1FOO": "x" } }, env, "environment.1FOO: the name is not allowed; use a C identifier-like environment name"],
+    ["an environment name with a space", { domain: "d.example.com", environment: { "MY VAR": "x" } }, env, "environment.MY VAR: the name is not allowed; use a C identifier-like environment name"],
+    ["an environment value that is not a string", { domain: "d.example.com", environment: { OH_ENABLE_VNC: 0 } }, env, "environment.OH_ENABLE_VNC: 0 is not a string"],
+    ["an environment override of the session key", { domain: "d.example.com", environment: { SESSION_API_KEY: "mine" } }, env, "environment.SESSION_API_KEY: the name is not allowed; the service sets OH_SESSION_API_KEYS_0 and SESSION_API_KEY to the session key itself"],
     ["a bad pull policy", { domain: "d.example.com", imagePullPolicy: "always" }, env, 'imagePullPolicy: "always" is not allowed; use one of "Always", "IfNotPresent", "Never"'],
     ["a URL template without the session", { domain: "d.example.com", urlTemplate: "https://x.example.com" }, env, 'urlTemplate (or SANDBOX_RUNTIME_URL_TEMPLATE): "https://x.example.com" is not allowed; use an http(s) URL containing {session} or {runtimeId}, e.g. "https://{session}.{domain}"'],
     ["a negative idle time", { domain: "d.example.com", idle: { pauseAfterSeconds: -1 } }, env, "idle.pauseAfterSeconds: -1 is not allowed; use an integer from 0 to 2592000"],

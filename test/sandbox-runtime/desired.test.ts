@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { readSpec, type SandboxSpec } from "../../sandbox-runtime/src/config";
 import { commandFor, desiredIngress, desiredPod, desiredPvc, desiredSecret, desiredServices, runtimeClassFor, type SandboxIdentity } from "../../sandbox-runtime/src/desired";
 import type { KubeObject } from "../../sandbox-runtime/src/kube";
-import { specHash } from "../../sandbox-runtime/src/spec";
+import { joinSpec, podSpecHash, specHash } from "../../sandbox-runtime/src/spec";
 import { appStartBody, NS, testConfig } from "./fixtures";
 
 const config = testConfig({ ingress: { className: "contour", tlsSecretName: "wildcard-sandbox-tls" } });
@@ -72,6 +72,46 @@ describe("desired objects of a session sandbox", () => {
     const env = container(pod(spec({ environment: { OH_SESSION_API_KEYS_0: "mine", SESSION_API_KEY: "mine" } }))).env as Array<{ name: string; value?: string }>;
     assert.equal(env.filter((e) => e.name === "OH_SESSION_API_KEYS_0").length, 1);
     assert.ok(!env.some((e) => e.value === "mine"));
+  });
+
+  describe("config environment overrides", () => {
+    const PUBLIC_HOOK = "https://openhands.example.com/api/v1/webhooks";
+    const CLUSTER_HOOK = "http://openhands-server.openhands.svc.cluster.local:3000/api/v1/webhooks";
+    const ref = (key: string) => ({ secretKeyRef: { name: "openhands-runtime-abcdefghijklmnopqrstuv-key", key } });
+    // [what, request env (over the app's), config environment, the pod's entry for the name, Secret data key -> value (undefined: absent)]
+    const cases: Array<[string, Record<string, string>, Record<string, string>, Record<string, unknown>, Record<string, string | undefined>]> = [
+      ["wins over the request's plain value", { OH_WEBHOOKS_0_BASE_URL: PUBLIC_HOOK }, { OH_WEBHOOKS_0_BASE_URL: CLUSTER_HOOK }, { name: "OH_WEBHOOKS_0_BASE_URL", value: CLUSTER_HOOK }, { "override.OH_WEBHOOKS_0_BASE_URL": undefined }],
+      ["adds a variable the request lacks", {}, { OH_ALLOW_CORS_ORIGINS_0: "https://openhands.example.com" }, { name: "OH_ALLOW_CORS_ORIGINS_0", value: "https://openhands.example.com" }, {}],
+      ["puts a secret-looking value in the Secret, over the request's secret", {}, { LLM_API_KEY: "sk-platform" }, { name: "LLM_API_KEY", valueFrom: ref("override.LLM_API_KEY") }, { "override.LLM_API_KEY": "sk-platform", "env.LLM_API_KEY": "sk-test-llm" }],
+      ["puts a secret-looking value in the Secret, over the request's plain value", { GITHUB_TOKEN: "ghp-request" }, { GITHUB_TOKEN: "ghp-platform" }, { name: "GITHUB_TOKEN", valueFrom: ref("override.GITHUB_TOKEN") }, { "override.GITHUB_TOKEN": "ghp-platform", "env.GITHUB_TOKEN": "ghp-request" }],
+      ["puts a secret-looking value the request lacks in the Secret", {}, { SENTRY_AUTH: "auth-platform" }, { name: "SENTRY_AUTH", valueFrom: ref("override.SENTRY_AUTH") }, { "override.SENTRY_AUTH": "auth-platform" }],
+    ];
+    for (const [what, requestEnv, environment, entry, data] of cases) {
+      it(what, () => {
+        const c = testConfig({ environment });
+        const s = spec({ environment: { ...(appStartBody().environment as Record<string, string>), ...requestEnv } });
+        const secret = desiredSecret(c, id, s, "the-key", new Date());
+        const p = desiredPod(c, id, s, secret, 1);
+        const env = container(p).env as Array<{ name: string }>;
+        assert.deepEqual(env.filter((e) => e.name === entry.name), [entry], "one entry, the override's");
+        for (const [k, v] of Object.entries(data)) assert.equal(secret.data[k] === undefined ? undefined : Buffer.from(secret.data[k], "base64").toString(), v, k);
+        const value = environment[entry.name];
+        if (entry.valueFrom) assert.ok(!JSON.stringify(p).includes(value) && !JSON.stringify(secret.metadata).includes(value), "a secret value is in neither the pod spec nor an annotation");
+        const recorded = JSON.parse(secret.metadata.annotations?.["openhands.ai/overrides"] as string);
+        assert.deepEqual(recorded, entry.valueFrom ? { environment: {}, secret_env: [entry.name] } : { environment, secret_env: [] });
+        assert.deepEqual(joinSpec(JSON.parse(secret.metadata.annotations?.["openhands.ai/request"] as string), secret.data), s, "the request is stored as sent, not overridden");
+      });
+    }
+
+    it("records nothing and changes no label for an empty environment", () => {
+      const secret = desiredSecret(testConfig(), id, spec(), "the-key", new Date());
+      assert.equal(secret.metadata.annotations?.["openhands.ai/overrides"], undefined);
+      assert.deepEqual(Object.keys(secret.data).sort(), ["env.LLM_API_KEY", "session-api-key"]);
+      assert.equal(podSpecHash(spec(), {}), specHash(spec()), "the spec-hash label of a config without environment is as before");
+      assert.notEqual(podSpecHash(spec(), { A: "1" }), specHash(spec()));
+      assert.notEqual(podSpecHash(spec(), { A: "1" }), podSpecHash(spec(), { A: "2" }));
+      assert.equal(podSpecHash(spec(), { A: "1", B: "2" }), podSpecHash(spec(), { B: "2", A: "1" }), "order does not matter");
+    });
   });
 
   it("hardens the pod", () => {
@@ -151,6 +191,29 @@ describe("desired objects of a session sandbox", () => {
     );
     assert.equal(desiredIngress(testConfig({ ingress: { tlsSecretName: null } }), id, anchor)?.spec.tls, undefined);
     assert.equal(desiredIngress(testConfig({ ingress: { enabled: false } }), id, anchor), undefined);
+  });
+
+  it("routes an adopted warm sandbox at its session hosts and at the hosts of its runtime id", () => {
+    const adopted: SandboxIdentity = { base: "openhands-runtime-warm-0123456789", session: id.session, pool: "default", specHash: id.specHash };
+    const ing = desiredIngress(config, adopted, anchor) as KubeObject;
+    assert.equal(ing.metadata.name, "openhands-runtime-abcdefghijklmnopqrstuv-ingress-code", "named after the session");
+    const svc = "openhands-runtime-warm-0123456789-svc";
+    const rules = [
+      ["abcdefghijklmnopqrstuv.sandbox.example.com", svc, 60000],
+      ["vscode-abcdefghijklmnopqrstuv.sandbox.example.com", `${svc}-code`, 60001],
+      ["work-1-abcdefghijklmnopqrstuv.sandbox.example.com", svc, 12000],
+      ["work-2-abcdefghijklmnopqrstuv.sandbox.example.com", svc, 12001],
+      ["warm-0123456789.sandbox.example.com", svc, 60000],
+      ["vscode-warm-0123456789.sandbox.example.com", `${svc}-code`, 60001],
+      ["work-1-warm-0123456789.sandbox.example.com", svc, 12000],
+      ["work-2-warm-0123456789.sandbox.example.com", svc, 12001],
+    ];
+    assert.deepEqual(
+      ing.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name, r.http.paths[0].backend.service.port.number]),
+      rules,
+    );
+    assert.deepEqual(ing.spec.tls, [{ hosts: rules.map((r) => r[0]), secretName: "wildcard-sandbox-tls" }]);
+    assert.equal((desiredIngress(config, id, anchor) as KubeObject).spec.rules.length, 4, "a sandbox named after its session has only the session hosts");
   });
 
   it("sizes the workspace PVC and its class from the config", () => {

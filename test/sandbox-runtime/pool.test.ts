@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { readSpec } from "../../sandbox-runtime/src/config";
+import type { KubeObject } from "../../sandbox-runtime/src/kube";
 import { adopt, maintainPools, poolFor, warmRuntimeConfigs } from "../../sandbox-runtime/src/pool";
+import { podSpecHash, specHash } from "../../sandbox-runtime/src/spec";
 import { appStartBody, harness, NS, READY } from "./fixtures";
 
 const template = () => {
@@ -54,6 +56,12 @@ describe("warm pools", () => {
     assert.equal(h.kube.all("pods").find((p) => p.metadata.name === second.metadata.name)?.metadata.labels?.["openhands.ai/session-id"], "abcdefghijklmnopqrstuv");
     assert.deepEqual(h.kube.names("ingresses"), ["openhands-runtime-abcdefghijklmnopqrstuv-ingress-code"]);
     assert.equal(h.kube.all("ingresses")[0].spec.rules[0].http.paths[0].backend.service.name, `${second.metadata.name}-svc`);
+    const warmPart = second.metadata.name.replace(/^openhands-runtime-/, "");
+    assert.deepEqual(
+      h.kube.all("ingresses")[0].spec.rules.map((x: { host: string }) => x.host),
+      ["abcdefghijklmnopqrstuv", "vscode-abcdefghijklmnopqrstuv", "work-1-abcdefghijklmnopqrstuv", "work-2-abcdefghijklmnopqrstuv", warmPart, `vscode-${warmPart}`, `work-1-${warmPart}`, `work-2-${warmPart}`].map((x) => `${x}.sandbox.example.com`),
+      "the session's hosts and the runtime id's",
+    );
     assert.equal(h.metrics.adoptions.get({ pool: "default" }), 1);
     assert.equal((await h.sandboxes.get("AbCdEfGhIjKlMnOpQrStUv"))?.runtime_id, second.metadata.name, "found by session label afterwards");
     await maintainPools(h.sandboxes);
@@ -103,5 +111,92 @@ describe("warm pools", () => {
     assert.equal(out.configs[0].name, "default");
     assert.deepEqual(out.configs[0].command, ["/usr/local/bin/openhands-agent-server", "--port", "60000"]);
     assert.equal(out.configs[0].working_dir, "/workspace");
+  });
+});
+
+describe("config environment overrides and warm sandboxes", () => {
+  const PUBLIC_HOOK = "https://openhands.example.com/api/v1/webhooks";
+  const hook = (v: string) => `http://openhands-server-${v}.openhands.svc.cluster.local:3000/api/v1/webhooks`;
+  /** The app's body with its (public) webhook URL, as openhands-ai 1.11.0 sends it for a non-localhost web URL. */
+  const appBody = (sid = "AbCdEfGhIjKlMnOpQrStUv") => appStartBody(sid, { environment: { ...(appStartBody().environment as object), OH_WEBHOOKS_0_BASE_URL: PUBLIC_HOOK } });
+  const appTemplate = () => {
+    const b = appBody();
+    delete b.session_id;
+    return b;
+  };
+  const withEnv = (environment: Record<string, string>, size = 1) => ({ environment, warmPools: [{ name: "default", size, template: appTemplate() }] });
+  const envOf = (p: KubeObject | undefined) => Object.fromEntries((p?.spec.containers[0].env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }>).map((e) => [e.name, e.value ?? `<secret ${e.valueFrom?.secretKeyRef.key}>`]));
+  const podNamed = (h: ReturnType<typeof harness>, name: string) => h.kube.all("pods").find((p) => p.metadata.name === name);
+  const adoptWith = (h: ReturnType<typeof harness>) => (s: Parameters<typeof adopt>[1], sid: string) => adopt(h.sandboxes, s, sid);
+
+  it("starts warm pods with the overrides and still adopts for the app's request, whose value the override replaces", async () => {
+    const h = harness(withEnv({ OH_WEBHOOKS_0_BASE_URL: hook("v1"), GITHUB_TOKEN: "ghp-platform" }));
+    await maintainPools(h.sandboxes);
+    const [warm] = warmAnchors(h);
+    assert.equal(warm.metadata.labels?.["openhands.ai/spec-hash"], podSpecHash(h.config.warmPools[0].template, h.config.environment));
+    assert.notEqual(warm.metadata.labels?.["openhands.ai/spec-hash"], specHash(h.config.warmPools[0].template), "the label folds the overrides in");
+    const r = await h.sandboxes.start(appBody(), adoptWith(h));
+    assert.match(r.runtime_id, /^openhands-runtime-warm-/, "the match is on the request only");
+    const env = envOf(podNamed(h, r.runtime_id));
+    assert.equal(env.OH_WEBHOOKS_0_BASE_URL, hook("v1"));
+    assert.equal(env.GITHUB_TOKEN, "<secret override.GITHUB_TOKEN>");
+    assert.ok(!JSON.stringify(h.kube.all("pods")).includes("ghp-platform"));
+  });
+
+  it("adopts no warm sandbox of older overrides, and the next sweep replaces them with the new ones", async () => {
+    const h = harness(withEnv({ OH_WEBHOOKS_0_BASE_URL: hook("v1") }));
+    await maintainPools(h.sandboxes);
+    const old = warmAnchors(h)[0].metadata.name;
+    h.config.environment = { OH_WEBHOOKS_0_BASE_URL: hook("v2") };
+    const r = await h.sandboxes.start(appBody(), adoptWith(h));
+    assert.equal(r.runtime_id, "openhands-runtime-abcdefghijklmnopqrstuv", "a fresh sandbox, not the warm one of v1");
+    assert.equal(envOf(podNamed(h, r.runtime_id)).OH_WEBHOOKS_0_BASE_URL, hook("v2"));
+    await maintainPools(h.sandboxes);
+    assert.equal(warmAnchors(h).length, 1);
+    assert.notEqual(warmAnchors(h)[0].metadata.name, old);
+    assert.equal(envOf(podNamed(h, warmAnchors(h)[0].metadata.name.replace(/-key$/, ""))).OH_WEBHOOKS_0_BASE_URL, hook("v2"));
+    h.config.environment = {};
+    await maintainPools(h.sandboxes);
+    assert.equal(warmAnchors(h)[0].metadata.labels?.["openhands.ai/spec-hash"], specHash(h.config.warmPools[0].template), "without overrides the label is the request's hash, as before");
+    assert.equal(envOf(podNamed(h, warmAnchors(h)[0].metadata.name.replace(/-key$/, ""))).OH_WEBHOOKS_0_BASE_URL, PUBLIC_HOOK);
+  });
+
+  it("keeps a session pod's environment until it is resumed, even when the pod is recreated", async () => {
+    const h = harness({ environment: { OH_WEBHOOKS_0_BASE_URL: hook("v1"), GITHUB_TOKEN: "ghp-v1" } });
+    const BASE = "openhands-runtime-abcdefghijklmnopqrstuv";
+    await h.sandboxes.start(appBody());
+    h.config.environment = { OH_WEBHOOKS_0_BASE_URL: hook("v2"), OH_ALLOW_CORS_ORIGINS_0: "https://openhands.example.com" };
+    await h.kube.delete("pods", NS, BASE);
+    await h.sandboxes.get("AbCdEfGhIjKlMnOpQrStUv");
+    const healed = envOf(podNamed(h, BASE));
+    assert.equal(healed.OH_WEBHOOKS_0_BASE_URL, hook("v1"), "a recreated pod gets the overrides recorded on the anchor");
+    assert.equal(healed.GITHUB_TOKEN, "<secret override.GITHUB_TOKEN>");
+    assert.equal(healed.OH_ALLOW_CORS_ORIGINS_0, undefined);
+    await h.sandboxes.pause(BASE);
+    await h.sandboxes.resume(BASE);
+    const resumed = envOf(podNamed(h, BASE));
+    assert.equal(resumed.OH_WEBHOOKS_0_BASE_URL, hook("v2"));
+    assert.equal(resumed.OH_ALLOW_CORS_ORIGINS_0, "https://openhands.example.com");
+    assert.equal(resumed.GITHUB_TOKEN, undefined, "an override no longer configured is gone");
+    assert.equal(resumed.LLM_API_KEY, "<secret env.LLM_API_KEY>", "the request's own variables stay");
+    const anchor = h.kube.all("secrets").find((x) => x.metadata.name === `${BASE}-key`) as KubeObject;
+    assert.deepEqual(Object.keys(anchor.data).sort(), ["env.LLM_API_KEY", "session-api-key"]);
+    const hash = podSpecHash(spec({ environment: { ...(appStartBody().environment as object), OH_WEBHOOKS_0_BASE_URL: PUBLIC_HOOK } }), h.config.environment);
+    assert.equal(anchor.metadata.labels?.["openhands.ai/spec-hash"], hash);
+    assert.equal(podNamed(h, BASE)?.metadata.labels?.["openhands.ai/spec-hash"], hash);
+  });
+
+  it("gives an adopted sandbox's older Ingress the runtime id's hosts on resume", async () => {
+    const h = harness(pools(1));
+    await maintainPools(h.sandboxes);
+    const r = await h.sandboxes.start(appStartBody(), adoptWith(h));
+    const [ing] = h.kube.all("ingresses");
+    await h.kube.replace("ingresses", NS, { ...ing, spec: { ...ing.spec, rules: ing.spec.rules.slice(0, 4), tls: [{ ...ing.spec.tls[0], hosts: ing.spec.tls[0].hosts.slice(0, 4) }] } });
+    await h.sandboxes.pause(r.runtime_id);
+    await h.sandboxes.resume(r.runtime_id);
+    const hosts = h.kube.all("ingresses")[0].spec.rules.map((x: { host: string }) => x.host);
+    assert.equal(hosts.length, 8);
+    assert.ok(hosts.includes(`${r.runtime_id.replace(/^openhands-runtime-/, "")}.sandbox.example.com`));
+    assert.equal(h.kube.all("ingresses")[0].spec.tls[0].hosts.length, 8);
   });
 });
