@@ -95,7 +95,7 @@ describe("desired objects of a session sandbox", () => {
         const env = container(p).env as Array<{ name: string }>;
         assert.deepEqual(env.filter((e) => e.name === entry.name), [entry], "one entry, the override's");
         for (const [k, v] of Object.entries(data)) assert.equal(secret.data[k] === undefined ? undefined : Buffer.from(secret.data[k], "base64").toString(), v, k);
-        const value = environment[entry.name];
+        const value = environment[entry.name as string];
         if (entry.valueFrom) assert.ok(!JSON.stringify(p).includes(value) && !JSON.stringify(secret.metadata).includes(value), "a secret value is in neither the pod spec nor an annotation");
         const recorded = JSON.parse(secret.metadata.annotations?.["openhands.ai/overrides"] as string);
         assert.deepEqual(recorded, entry.valueFrom ? { environment: {}, secret_env: [entry.name] } : { environment, secret_env: [] });
