@@ -1,5 +1,5 @@
 import { CHARTS } from "../components/catalog";
-import { OPENHANDS_NAMESPACE } from "../components/openhands/settings";
+import { OPENHANDS_NAMESPACE, sandboxDomainDefault } from "../components/openhands/settings";
 import { cidrContains } from "../lib/netpol";
 import { compareQuantities } from "../lib/quantity";
 import { modelSlug } from "../operator/src/names";
@@ -348,7 +348,12 @@ function checkOpenHands(c: PlatformConfig): string[] {
   }
   if (c.certificates.issuer === "acme" && s.tlsSecret === undefined) {
     errors.push(
-      `${at}.sandbox.tlsSecret: missing; sandboxes are served at *.${s.domain ?? c.domain} and ACME HTTP-01 cannot issue wildcard certificates. Create a Secret with a wildcard certificate (e.g. from DNS-01) in namespace ${s.namespace} and name it here`,
+      `${at}.sandbox.tlsSecret: missing; sandboxes are served at *.${s.domain ?? sandboxDomainDefault(c.domain)} and ACME HTTP-01 cannot issue wildcard certificates. Create a Secret with a wildcard certificate (e.g. from DNS-01) in namespace ${s.namespace} and name it here`,
+    );
+  }
+  if (s.domain !== undefined && (s.domain === c.domain || c.domain.endsWith(`.${s.domain}`))) {
+    errors.push(
+      `${at}.sandbox.domain: "${s.domain}" would put sandboxes beside the platform's own hosts (a wildcard certificate for *.${s.domain} also covers openhands.${c.domain}, grafana.${c.domain}); use a domain of their own such as sandboxes.${c.domain}`,
     );
   }
   if (s.privileged && !c.policy.systemNamespaces.includes(s.namespace)) {

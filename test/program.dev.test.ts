@@ -66,7 +66,15 @@ describe("the dev stack", () => {
     assert.ok(fleet.contextLength >= 32768);
     assert.equal(oh.url, "https://openhands.localhost");
     assert.match(oh.signIn, /credentials\.openhands\.token/);
-    assert.equal(oh.sandboxDomain, "localhost");
+    assert.equal(oh.sandboxDomain, "sandboxes.localhost", "a domain of their own, beside none of the platform's hosts");
+  });
+
+  it("redirects plain HTTP to HTTPS on every Ingress, and on the sandboxes' Ingresses the runtime creates", () => {
+    for (const i of run.ofType("kubernetes:networking.k8s.io/v1:Ingress")) {
+      assert.equal(i.inputs.metadata.annotations?.["ingress.kubernetes.io/force-ssl-redirect"], "true", i.name);
+    }
+    const config = JSON.parse(run.get("kubernetes:core/v1:ConfigMap", "openhands-runtime-config").inputs.data["config.json"]);
+    assert.equal(config.ingress.annotations["ingress.kubernetes.io/force-ssl-redirect"], "true");
   });
 
   it("exports credentials only as a secret", async () => {

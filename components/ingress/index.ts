@@ -5,7 +5,7 @@ import type { ClusterLayer, IngressLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import { bindsKindHostPorts, defaultController, INGRESS_CLASS, renderContourValues, renderIngressNginxValues, type ControllerPlacement, type IngressSettings } from "./values";
 
-export { CLUSTER_ISSUER_ANNOTATION, renderTlsIngress, tlsIngress, type TlsIngressArgs } from "./tls-ingress";
+export { CLUSTER_ISSUER_ANNOTATION, HTTPS_REDIRECT, renderTlsIngress, tlsIngress, type TlsIngressArgs } from "./tls-ingress";
 export { bindsKindHostPorts, defaultController, INGRESS_CLASS, renderContourValues, renderIngressNginxValues, type IngressSettings } from "./values";
 
 /** Arguments of {@link Ingress}. */

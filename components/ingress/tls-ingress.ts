@@ -26,6 +26,17 @@ export interface TlsIngressArgs {
 export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
 
 /**
+ * Plain HTTP answered with a redirect to HTTPS, per controller: Contour reads
+ * `ingress.kubernetes.io/force-ssl-redirect` (its annotations reference); ingress-nginx its
+ * own `nginx.ingress.kubernetes.io/force-ssl-redirect`. Without it Contour serves the routes
+ * of a TLS Ingress on port 80 too (a login page over plain HTTP).
+ */
+export const HTTPS_REDIRECT: Readonly<Record<string, Record<string, string>>> = {
+  contour: { "ingress.kubernetes.io/force-ssl-redirect": "true" },
+  nginx: { "nginx.ingress.kubernetes.io/force-ssl-redirect": "true" },
+};
+
+/**
  * The Ingress object {@link tlsIngress} creates, as plain data: the default IngressClass by
  * name, a TLS section for the host, and the ClusterIssuer annotation that makes
  * cert-manager's ingress-shim create the Certificate and its Secret. Pure, for tests.
@@ -38,7 +49,7 @@ export function renderTlsIngress(args: TlsIngressArgs, clusterIssuer: string, cl
       name: args.name,
       namespace: args.namespace,
       labels: { "app.kubernetes.io/part-of": "agent-platform", ...(args.labels ?? {}) },
-      annotations: { ...(args.annotations ?? {}), [CLUSTER_ISSUER_ANNOTATION]: clusterIssuer },
+      annotations: { ...(args.annotations ?? {}), ...(HTTPS_REDIRECT[className] ?? {}), [CLUSTER_ISSUER_ANNOTATION]: clusterIssuer },
     },
     spec: {
       ingressClassName: className,

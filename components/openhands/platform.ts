@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatabaseLayer } from "../database";
 import { imageString, RELEASE_REGISTRY, resolveImage, type BuiltImage, type ImageRef } from "../images";
-import { tlsIngress } from "../ingress/tls-ingress";
+import { HTTPS_REDIRECT, tlsIngress } from "../ingress/tls-ingress";
 import { INGRESS_CLASS } from "../ingress/values";
 import type { CertificatesLayer, IngressLayer, NetworkLayer, StorageLayer } from "../contracts";
 import { OPENHANDS_NAMESPACE, RUNTIME_SERVICE_ACCOUNT, type OpenHandsSettings, type ResolvedSandbox } from "./settings";
@@ -103,7 +103,10 @@ export function agentPlatform(name: string, a: AgentPlatformArgs, parent: pulumi
             sandbox: a.sandbox,
             runtime: a.settings.runtime,
             webUrl: publicUrl(a.domain),
-            ingressAnnotations: a.sandbox.ingressClass === INGRESS_CLASS.contour ? { "projectcontour.io/websocket-routes": "/" } : {},
+            ingressAnnotations: {
+              ...(HTTPS_REDIRECT[a.sandbox.ingressClass] ?? {}),
+              ...(a.sandbox.ingressClass === INGRESS_CLASS.contour ? { "projectcontour.io/websocket-routes": "/" } : {}),
+            },
           }),
           null,
           2,

@@ -51,11 +51,18 @@ export interface SandboxPlatform {
   defaultStorageClass: string;
 }
 
+/** The sandbox domain unless configured: `sandboxes.<platform domain>`. */
+export function sandboxDomainDefault(platformDomain: string): string {
+  return `sandboxes.${platformDomain}`;
+}
+
 /** Fills the platform's defaults into the sandbox settings. Pure. */
 export function resolveSandbox(s: SandboxSettings, p: SandboxPlatform): ResolvedSandbox {
   return {
     namespace: s.namespace,
-    domain: s.domain ?? p.domain,
+    // A domain of their own: a wildcard certificate for sandboxes must not also cover the
+    // platform's hosts (openhands., grafana., hubble.).
+    domain: s.domain ?? sandboxDomainDefault(p.domain),
     tlsSecret: s.tlsSecret ?? SANDBOX_WILDCARD_SECRET,
     issueWildcard: s.tlsSecret === undefined,
     ingressClass: p.ingressClass,

@@ -24,7 +24,11 @@ export const sandboxEgress = z.strictObject({
 export const openhandsSandbox = z.strictObject({
   /** Namespace the sandboxes run in. Defaults to openhands-sandboxes. */
   namespace: dnsLabel.default("openhands-sandboxes"),
-  /** Each sandbox is served at `<session>.<domain>` (wildcard host). Defaults to the platform domain. */
+  /**
+   * Each sandbox is served at `<session>.<domain>` (wildcard host); it must differ from the
+   * platform domain, whose hosts its wildcard certificate would cover. Defaults to
+   * `sandboxes.<platform domain>`.
+   */
   domain: domainName.optional(),
   /**
    * Existing TLS Secret in the sandbox namespace holding a wildcard certificate for

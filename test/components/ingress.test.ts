@@ -111,6 +111,7 @@ describe("tlsIngress", () => {
     assert.equal(ing.metadata.name, "grafana");
     assert.equal(ing.metadata.namespace, "monitoring");
     assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-acme");
+    assert.equal(ing.metadata.annotations["ingress.kubernetes.io/force-ssl-redirect"], "true", "plain HTTP redirects to HTTPS");
     assert.equal(ing.spec.ingressClassName, "contour");
     assert.deepEqual(ing.spec.tls, [{ hosts: ["grafana.agents.example.org"], secretName: "grafana-tls" }]);
     assert.deepEqual(ing.spec.rules, [
@@ -138,6 +139,7 @@ describe("tlsIngress", () => {
     assert.equal(ing.spec.tls[0].secretName, "wildcard-tls");
     assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
     assert.equal(ing.metadata.annotations["projectcontour.io/websocket-routes"], "/");
+    assert.equal(ing.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true", "plain HTTP redirects to HTTPS");
   });
 
   it("creates the Ingress under its parent's provider, after the issuer, the controller and extra dependencies", async () => {

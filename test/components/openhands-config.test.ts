@@ -52,7 +52,7 @@ describe("openhands config", () => {
     const raw = { ...stackFileConfig("prod"), ...Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) };
     const load = (openhands: unknown) => loadPlatformConfig({ ...raw, "platform:openhands": JSON.stringify(openhands) }, new Set(Object.keys(PROD_SECRETS).map((k) => `platform:${k}`)));
     const p = problems(() => load({ enabled: true }));
-    assert.ok(p.some((m) => m.startsWith("platform:openhands.sandbox.tlsSecret: missing; sandboxes are served at *.agents.example.com and ACME HTTP-01 cannot issue wildcard certificates")), p.join("\n"));
+    assert.ok(p.some((m) => m.startsWith("platform:openhands.sandbox.tlsSecret: missing; sandboxes are served at *.sandboxes.agents.example.com and ACME HTTP-01 cannot issue wildcard certificates")), p.join("\n"));
     assert.ok(!problems(() => load({ enabled: true, sandbox: { tlsSecret: "wildcard-tls" } })).some((m) => m.includes("tlsSecret")));
   });
 
@@ -114,9 +114,9 @@ describe("the sandbox contract as the runtime API reads it", () => {
     assert.equal(env.RUNTIME_URL_SEPARATOR, ".");
   });
 
-  it("defaults to the platform's domain, StorageClass and issued certificate, with empty scheduling", () => {
+  it("defaults to sandboxes.<platform domain>, the platform's StorageClass and issued certificate, with empty scheduling", () => {
     const d = sandboxRuntimeEnv(resolveSandbox(platformSchema.shape.openhands.parse({ enabled: true }).sandbox, { domain: "localhost", ingressClass: "contour", defaultStorageClass: "standard" }));
-    assert.equal(d.RUNTIME_BASE_URL, "localhost");
+    assert.equal(d.RUNTIME_BASE_URL, "sandboxes.localhost");
     assert.equal(d.STORAGE_CLASS, "standard");
     assert.equal(d.RUNTIME_CERT_SECRET, "sandbox-wildcard-tls");
     assert.equal(d.RUNTIME_NODE_SELECTOR, "{}");

@@ -24,6 +24,7 @@ import { platformSchema } from "../../config/schema";
 
 const s = platformSchema.shape.openhands.parse({ enabled: true });
 const sandbox = resolveSandbox(s.sandbox, { domain: "localhost", ingressClass: "contour", defaultStorageClass: "standard" });
+// (the default sandbox domain: sandboxes.localhost)
 const env = (c: { env?: unknown }) => Object.fromEntries((c.env as { name: string; value?: string; valueFrom?: unknown }[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 const llm = { model: "qwen2.5-coder:0.5b", endpoint: "http://qwen.ollama.svc.cluster.local:11434/v1" };
 
@@ -33,7 +34,7 @@ describe("the sandbox runtime's config", () => {
   it("is accepted by the runtime service's own parser, with the contract's values", () => {
     const c = parseRuntimeConfig(JSON.parse(JSON.stringify(config)), { SANDBOX_RUNTIME_API_KEY: "k".repeat(32) }, "pod-0");
     assert.equal(c.namespace, "openhands-sandboxes");
-    assert.equal(c.domain, "localhost");
+    assert.equal(c.domain, "sandboxes.localhost");
     assert.equal(c.ingress.tlsSecretName, "sandbox-wildcard-tls");
     assert.equal(c.ingress.className, "contour");
     assert.deepEqual(c.workspace, { size: "2Gi", storageClassName: "standard", mountPath: "/workspace" });
@@ -76,7 +77,7 @@ describe("the gateway's environment", () => {
     assert.deepEqual(c.auth.tokens, ["t".repeat(40)]);
     assert.equal(c.appSessionApiKey, "s".repeat(48));
     assert.equal(c.sandboxNamespace, "openhands-sandboxes");
-    assert.equal(c.sandboxDomains[0].host, "localhost");
+    assert.equal(c.sandboxDomains[0].host, "sandboxes.localhost");
     assert.equal(c.llmDefaults?.model, "openai/qwen2.5-coder:0.5b");
     assert.equal(c.llmDefaults?.baseUrl, llm.endpoint);
   });

@@ -99,7 +99,7 @@ describe("the OpenHands layer", () => {
     const { run } = await build(settings());
     const cert = "kubernetes:cert-manager.io/v1:Certificate::openhands-sandbox-wildcard";
     assert.ok(run.dependsOn(cert, "test:layer:Marker::issuer"));
-    assert.deepEqual(run.get("kubernetes:cert-manager.io/v1:Certificate", "openhands-sandbox-wildcard").inputs.spec.dnsNames, ["*.localhost"]);
+    assert.deepEqual(run.get("kubernetes:cert-manager.io/v1:Certificate", "openhands-sandbox-wildcard").inputs.spec.dnsNames, ["*.sandboxes.localhost"]);
   });
 
   it("emits only schema-valid Kubernetes objects", async () => {
