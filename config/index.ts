@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig, NAMESPACE } from "./load";
+import { keepSectionsSecret } from "./secret-sections";
 import type { SecretKey } from "./rules";
 import type { PlatformConfig } from "./schema";
 
@@ -27,6 +28,8 @@ export function readPlatformConfig(): { config: PlatformConfig; secrets: Platfor
   const secretKeys = new Set(Object.keys(raw).filter((k) => k.startsWith(`${NAMESPACE}:`) && isConfigSecret(k)));
   const loaded = loadPlatformConfig(raw, secretKeys);
   for (const w of loaded.warnings) pulumi.log.warn(w);
+  // Sections stored with --secret (beyond the secret keys) stay secret in every resource's inputs.
+  keepSectionsSecret(loaded.secretLeaves);
   const secrets: PlatformSecrets = {};
   for (const [k, v] of Object.entries(loaded.secrets) as [SecretKey, string][]) {
     secrets[k] = pulumi.secret(v);

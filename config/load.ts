@@ -3,6 +3,7 @@ import { mergeConfig, type Values } from "../lib/merge";
 import { PROFILE_DEFAULTS } from "./profiles";
 import { checkRules, configWarnings, SECRET_KEYS, type SecretKey, type SecretValues } from "./rules";
 import { platformSchema, type PlatformConfig } from "./schema";
+import { redact, secretLeaves } from "./secret-sections";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "platform";
@@ -20,6 +21,8 @@ export interface LoadedConfig {
   config: PlatformConfig;
   secrets: SecretValues;
   warnings: string[];
+  /** String leaves of sections stored as secrets that are not secret keys: they stay secret (config/secret-sections.ts). */
+  secretLeaves: string[];
 }
 
 const SCALAR_KEYS = new Set(["profile", "domain"]);
@@ -35,6 +38,8 @@ export function loadPlatformConfig(raw: Record<string, string>, secretKeys: Read
   const problems: string[] = [];
   const input: Values = {};
   const secrets: SecretValues = {};
+  // Other sections stored with --secret: their values never reach a message.
+  const secretInputs: unknown[] = [];
 
   for (const [fullKey, value] of Object.entries(raw)) {
     const [ns, key] = splitKey(fullKey);
@@ -47,13 +52,16 @@ export function loadPlatformConfig(raw: Record<string, string>, secretKeys: Read
       }
       continue;
     }
+    const secret = secretKeys.has(fullKey);
     if (SCALAR_KEYS.has(key)) {
       input[key] = value;
+      if (secret) secretInputs.push(value);
     } else if (OBJECT_KEYS.has(key)) {
       try {
         input[key] = JSON.parse(value);
+        if (secret) secretInputs.push(input[key]);
       } catch {
-        problems.push(`${fullKey}: expected object, got ${JSON.stringify(value)}`);
+        problems.push(secret ? `${fullKey}: expected a JSON object (the secret value is not shown)` : `${fullKey}: expected object, got ${JSON.stringify(value)}`);
       }
     } else {
       problems.push(`${fullKey}: unknown key; allowed keys: ${ALLOWED.join(", ")}`);
@@ -70,15 +78,17 @@ export function loadPlatformConfig(raw: Record<string, string>, secretKeys: Read
     throw new ConfigError(problems);
   }
 
+  const leaves = secretLeaves(secretInputs);
+  const fail = () => new ConfigError(problems.map((p) => redact(p, leaves)));
   const merged = mergeConfig(PROFILE_DEFAULTS[profile] as Values, input);
   const parsed = platformSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map(formatIssue));
-    throw new ConfigError(problems);
+    throw fail();
   }
   problems.push(...checkRules(parsed.data, secrets));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { config: parsed.data, secrets, warnings: configWarnings(parsed.data) };
+  if (problems.length > 0) throw fail();
+  return { config: parsed.data, secrets, warnings: configWarnings(parsed.data).map((w) => redact(w, leaves)), secretLeaves: leaves };
 }
 
 function splitKey(fullKey: string): [string, string] {
