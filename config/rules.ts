@@ -256,6 +256,9 @@ function checkGpuPools(c: PlatformConfig): string[] {
   return errors;
 }
 
+/** Taints of control-plane nodes (kubeadm's current and legacy keys). */
+const CONTROL_PLANE_TAINTS = ["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"];
+
 /** Model fleets: unique names, their namespace, scaling and placement that can work, caches within quota. */
 function checkFleets(c: PlatformConfig): string[] {
   const errors: string[] = [];
@@ -307,6 +310,13 @@ function checkFleets(c: PlatformConfig): string[] {
     if (c.profile === "prod" && f.resources.gpu > 0 && poolName === undefined && f.placement?.nodeSelector === undefined) {
       errors.push(`${at}.placement: missing; a GPU fleet in prod names a gpuPool or a nodeSelector for its GPU nodes`);
     }
+    (f.placement?.tolerations ?? []).forEach((t, j) => {
+      if (t.key === undefined || t.key === "" || CONTROL_PLANE_TAINTS.includes(t.key)) {
+        errors.push(
+          `${at}.placement.tolerations[${j}]: ${t.key ? `tolerates "${t.key}"` : "tolerates every taint (no key)"}, which would schedule model servers onto control-plane nodes; tolerate only the taints of the nodes meant for them (a GPU pool's is added by gpuPool)`,
+        );
+      }
+    });
     if (compareQuantities(f.storage.size, quota) > 0) {
       errors.push(
         `${at}.storage.size: "${f.storage.size}" exceeds the PVC quota of namespace ${o.namespace} (${quota}, platform:policy.pvcQuota); use at most ${quota} or set platform:policy.pvcQuotaExceptions.${o.namespace}`,
