@@ -1,3 +1,4 @@
+import { checkLeaderTiming, LEASE_DURATION_MS, RENEW_DEADLINE_MS, RETRY_PERIOD_MS } from "./leader";
 import type { LogLevel } from "./log";
 import { type Mesh, MESHES } from "./types";
 
@@ -29,6 +30,12 @@ export interface OperatorConfig {
   leaseNamespace: string;
   /** Defaults to ollama-fleet-operator. */
   leaseName: string;
+  /** How long standbys wait for a renewal before taking the lease over. Defaults to 15. */
+  leaseDurationSeconds: number;
+  /** How long the leader tries to renew before it stops leading; less than leaseDurationSeconds. Defaults to 10. */
+  renewDeadlineSeconds: number;
+  /** Pause between lease attempts; less than renewDeadlineSeconds. Defaults to 2. */
+  retryPeriodSeconds: number;
   /** This replica's identity. Defaults to POD_NAME, else the hostname. */
   identity: string;
   /** Seconds to drain the queue on SIGTERM. Defaults to 20. */
@@ -46,6 +53,9 @@ const FLAGS: Record<string, keyof OperatorConfig> = {
   "leader-election": "leaderElection",
   "lease-namespace": "leaseNamespace",
   "lease-name": "leaseName",
+  "lease-duration-seconds": "leaseDurationSeconds",
+  "renew-deadline-seconds": "renewDeadlineSeconds",
+  "retry-period-seconds": "retryPeriodSeconds",
   identity: "identity",
   "shutdown-seconds": "shutdownSeconds",
 };
@@ -88,6 +98,13 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     if (raw[flag] !== "true" && raw[flag] !== "false") throw new Error(`--${flag} (${envName(flag)}): "${raw[flag]}" must be true or false`);
     return raw[flag] === "true";
   };
+  const timing = {
+    leaseDuration: int("lease-duration-seconds", LEASE_DURATION_MS / 1000, 1, 3600),
+    renewDeadline: int("renew-deadline-seconds", RENEW_DEADLINE_MS / 1000, 1, 3600),
+    retryPeriod: int("retry-period-seconds", RETRY_PERIOD_MS / 1000, 1, 3600),
+  };
+  const flag = (f: string) => `--${f} (${envName(f)})`;
+  checkLeaderTiming(timing, { leaseDuration: flag("lease-duration-seconds"), renewDeadline: flag("renew-deadline-seconds"), retryPeriod: flag("retry-period-seconds") });
   return {
     mesh,
     prometheusUrl,
@@ -99,6 +116,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     leaderElection: bool("leader-election", true),
     leaseNamespace: raw["lease-namespace"] ?? env.POD_NAMESPACE ?? "default",
     leaseName: raw["lease-name"] ?? "ollama-fleet-operator",
+    leaseDurationSeconds: timing.leaseDuration,
+    renewDeadlineSeconds: timing.renewDeadline,
+    retryPeriodSeconds: timing.retryPeriod,
     identity: raw.identity ?? env.POD_NAME ?? hostname,
     shutdownSeconds: int("shutdown-seconds", 20, 1, 600),
   };

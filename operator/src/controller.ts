@@ -16,6 +16,9 @@ import { WorkQueue } from "./workqueue";
  * fleet keys into the work queue. A StatefulSet maps to its controlling fleet, a pod to the
  * fleet named by its `openhands.ai/fleet` label. Workers run only while this replica leads;
  * standbys keep their caches warm. An informer that fails restarts after a pause.
+ * `stopWorkers` (the lease lost) stops them at once: no key is taken any more, and the API
+ * calls of passes in flight are aborted (the workers' AbortSignal), so no write of this
+ * replica lands after a successor may lead.
  */
 
 export interface ControllerOptions {
@@ -30,6 +33,8 @@ export interface ControllerOptions {
 }
 
 const INFORMER_RESTART_MS = 5_000;
+/** After the drain deadline, how long passes whose calls were aborted get to settle. */
+const ABORT_SETTLE_MS = 1_000;
 
 /** True when two versions of a fleet differ in status only (metadata, bar its version, and spec equal). */
 export function sameButStatus(a: OllamaFleet, b: OllamaFleet): boolean {
@@ -46,6 +51,8 @@ export class Controller {
   private synced = false;
   private stopping = false;
   private leading = false;
+  /** Aborted when the workers stop: every FleetApi request carries its signal. */
+  private workers = new AbortController();
 
   constructor(private readonly o: ControllerOptions) {
     this.metrics = new OperatorMetrics({
@@ -75,10 +82,12 @@ export class Controller {
       list: (namespace) => caches.flatMap((c) => c.list(namespace)),
     });
     const applied = new AppliedChildren();
-    const api = kubeFleetApi(o.client, { fleets: byNamespace(fleets), statefulSets: byNamespace(statefulSets), pods: byNamespace(pods) }, o.identity);
+    const api = kubeFleetApi(o.client, { fleets: byNamespace(fleets), statefulSets: byNamespace(statefulSets), pods: byNamespace(pods) }, o.identity, () => this.workers.signal);
     this.queue = new WorkQueue(
       async (key) => {
-        const result: ReconcileResult = await reconcile(key, { api, options: { mesh: o.mesh, prometheusUrl: o.prometheusUrl }, log: o.log, applied });
+        const signal = this.workers.signal;
+        signal.throwIfAborted();
+        const result: ReconcileResult = await reconcile(key, { api, options: { mesh: o.mesh, prometheusUrl: o.prometheusUrl }, log: o.log, applied, signal });
         this.metrics.reconcileTotal.inc({ result: result.outcome });
         return result;
       },
@@ -132,19 +141,41 @@ export class Controller {
     this.o.log.info("informers synced", { informers: this.informers.length, namespaces: this.o.namespaces.length > 0 ? this.o.namespaces : "all" });
   }
 
+  /** Whether the workers run. */
+  get workersRunning(): boolean {
+    return this.leading;
+  }
+
   /** Starts the workers (on becoming leader): every known fleet is reconciled once. */
   startWorkers(): void {
+    if (this.stopping || this.leading) return;
+    if (this.workers.signal.aborted) this.workers = new AbortController();
     this.leading = true;
     for (const c of this.fleetCaches) for (const f of c.list()) if (f.metadata?.namespace) this.queue.add(fleetKey(f.metadata.namespace, f.metadata.name));
     this.queue.start();
   }
 
-  /** Stops the informers and drains the queue within `deadlineMs`. True when drained. */
+  /**
+   * Stops the workers at once (on losing the lease): no key is taken any more, and the
+   * passes in flight have their API calls aborted (they fail without writing). Synchronous:
+   * nothing of this replica's is sent after it returns.
+   */
+  stopWorkers(why = "stopped leading"): void {
+    this.leading = false;
+    this.queue.pause();
+    if (!this.workers.signal.aborted) this.workers.abort(new Error(`workers stopped: ${why}`));
+  }
+
+  /**
+   * Stops the informers and drains the queue within `deadlineMs`, then stops the workers
+   * (aborting what is still in flight), so the lease can be released. True when drained.
+   */
   async stop(deadlineMs: number): Promise<boolean> {
     this.stopping = true;
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
     const drained = await this.queue.shutdown(deadlineMs);
-    this.leading = false;
+    this.stopWorkers("stopping");
+    if (!drained) await this.queue.shutdown(ABORT_SETTLE_MS);
     return drained;
   }
 }

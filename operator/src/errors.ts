@@ -37,20 +37,39 @@ export function isNotFound(e: unknown): boolean {
   return statusCode(e) === 404;
 }
 
-/** Runs `fn`, retrying transient errors with exponential backoff and jitter. */
-export async function withRetry<T>(fn: () => Promise<T>, opts: { attempts?: number; baseMs?: number; maxMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<T> {
+/**
+ * Runs `fn`, retrying transient errors with exponential backoff and jitter. Once `signal`
+ * aborts, no attempt is started and a pause between attempts ends: it rejects with what
+ * failed last, or the signal's reason.
+ */
+export async function withRetry<T>(fn: () => Promise<T>, opts: { attempts?: number; baseMs?: number; maxMs?: number; sleep?: (ms: number) => Promise<void>; signal?: AbortSignal } = {}): Promise<T> {
   const attempts = opts.attempts ?? 5;
   const base = opts.baseMs ?? 200;
   const max = opts.maxMs ?? 10_000;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const signal = opts.signal;
+  const sleep = opts.sleep ?? ((ms: number) => abortableSleep(ms, signal));
   for (let i = 1; ; i++) {
+    signal?.throwIfAborted();
     try {
       return await fn();
     } catch (e) {
-      if (i >= attempts || !isTransient(e)) throw e;
+      if (i >= attempts || !isTransient(e) || signal?.aborted) throw e;
       const retryAfter = e instanceof ApiError && e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : 0;
       const backoff = Math.min(max, base * 2 ** (i - 1));
       await sleep(Math.max(retryAfter, backoff / 2 + Math.random() * (backoff / 2)));
     }
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

@@ -9,9 +9,12 @@ import { API_VERSION, FIELD_MANAGER, GROUP, KIND, type OllamaFleet, type OllamaF
 /*
  * The FleetApi and LeaseApi over the operator's small API client (client/): reads of fleets,
  * StatefulSets and pods come from the informers' caches (the controller keeps them current),
- * writes go to the API server. Every API error is an ApiError with the HTTP status, the
- * Status reason and message, and Retry-After. @kubernetes/client-node is a type-only
- * import here: loading its runtime costs about 80 MiB resident (npm run bench:operator).
+ * writes go to the API server. The FleetApi's requests carry the workers' signal: when this
+ * replica stops leading, its writes in flight are cut off at once (a hung one cannot land
+ * after a successor took over) and later ones fail without being sent. Every API error is an
+ * ApiError with the HTTP status, the Status reason and message, and Retry-After.
+ * @kubernetes/client-node is a type-only import here: loading its runtime costs about
+ * 80 MiB resident (npm run bench:operator).
  */
 
 /** Server-side apply of a whole object: the operator's field manager owns its fields. */
@@ -55,7 +58,7 @@ interface Resource {
  * (KEDA installed a moment ago must be found by the next pass). Throws ApiError 404 for an
  * unserved kind.
  */
-function discovery(client: KubeClient) {
+function discovery(client: KubeClient, signal: () => AbortSignal | undefined) {
   const served = new Map<string, Map<string, Resource>>();
   const unserved = new Map<string, number>();
   return async (apiVersion: string, kind: string, cached: boolean): Promise<Resource> => {
@@ -65,7 +68,7 @@ function discovery(client: KubeClient) {
     let kinds = served.get(apiVersion);
     if (!kinds) {
       try {
-        const list = await client.request<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>("GET", apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+        const list = await client.request<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>("GET", apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`, { signal: signal() });
         kinds = new Map((list.resources ?? []).filter((r) => !r.name.includes("/")).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]));
         served.set(apiVersion, kinds);
       } catch (e) {
@@ -85,9 +88,12 @@ function discovery(client: KubeClient) {
   };
 }
 
-/** The FleetApi of a running operator. */
-export function kubeFleetApi(client: KubeClient, caches: Caches, identity: string): FleetApi {
-  const resource = discovery(client);
+/**
+ * The FleetApi of a running operator. `signal` (asked per request) ends the request when it
+ * aborts: the controller's workers' signal, aborted when this replica stops leading.
+ */
+export function kubeFleetApi(client: KubeClient, caches: Caches, identity: string, signal: () => AbortSignal | undefined = () => undefined): FleetApi {
+  const resource = discovery(client, signal);
   const objectPath = async (r: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, cached = true) => {
     const { plural, namespaced } = await resource(r.apiVersion ?? "", r.kind ?? "", cached);
     return `${collectionPath(r.apiVersion ?? "", plural, namespaced ? r.metadata?.namespace : undefined)}/${r.metadata?.name}`;
@@ -95,10 +101,10 @@ export function kubeFleetApi(client: KubeClient, caches: Caches, identity: strin
   const header = (r: ObjectRef) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: r.namespace } });
   return {
     getFleet: async (namespace, name) => caches.fleets.get(name, namespace),
-    apply: async (object) => client.request<KubernetesObject>("PATCH", await objectPath(object, false), { ...APPLY, body: object }),
+    apply: async (object) => client.request<KubernetesObject>("PATCH", await objectPath(object, false), { ...APPLY, body: object, signal: signal() }),
     get: async (ref) => {
       try {
-        return await client.request<KubernetesObject>("GET", await objectPath(header(ref)));
+        return await client.request<KubernetesObject>("GET", await objectPath(header(ref)), { signal: signal() });
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;
@@ -106,18 +112,18 @@ export function kubeFleetApi(client: KubeClient, caches: Caches, identity: strin
     },
     delete: async (ref) => {
       try {
-        await client.request("DELETE", await objectPath(header(ref)), { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" } });
+        await client.request("DELETE", await objectPath(header(ref)), { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" }, signal: signal() });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
     },
     getStatefulSet: async (namespace, name) => caches.statefulSets.get(name, namespace),
     listPods: async (namespace, selector) => caches.pods.list(namespace).filter((p) => matches(p.metadata?.labels, selector)),
-    listEvents: async (namespace, uid) => (await client.request<{ items?: CoreV1Event[] }>("GET", collectionPath("v1", "events", namespace), { query: { fieldSelector: `involvedObject.uid=${uid}` } })).items ?? [],
+    listEvents: async (namespace, uid) => (await client.request<{ items?: CoreV1Event[] }>("GET", collectionPath("v1", "events", namespace), { query: { fieldSelector: `involvedObject.uid=${uid}` }, signal: signal() })).items ?? [],
     applyStatus: async (fleet: OllamaFleet, status: OllamaFleetStatus) => {
       const { name, namespace } = fleet.metadata;
       const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status };
-      await client.request("PATCH", `${collectionPath(`${GROUP}/${VERSION}`, PLURAL, namespace)}/${name}/status`, { ...APPLY, body });
+      await client.request("PATCH", `${collectionPath(`${GROUP}/${VERSION}`, PLURAL, namespace)}/${name}/status`, { ...APPLY, body, signal: signal() });
     },
     recordEvent: async (fleet: OllamaFleet, event) => {
       const { name, namespace, uid, resourceVersion } = fleet.metadata;
@@ -139,14 +145,14 @@ export function kubeFleetApi(client: KubeClient, caches: Caches, identity: strin
         eventTime: microTime(now),
         count: 1,
       };
-      await client.request("POST", collectionPath("v1", "events", namespace), { body });
+      await client.request("POST", collectionPath("v1", "events", namespace), { body, signal: signal() });
     },
   };
 }
 
 const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v ?? 0)));
 
-/** The LeaseApi over coordination.k8s.io/v1. */
+/** The LeaseApi over coordination.k8s.io/v1; each call ends when its `signal` aborts (the elector's renew deadline). */
 export function kubeLeaseApi(client: KubeClient): LeaseApi {
   const leases = (namespace: string) => collectionPath("coordination.k8s.io/v1", "leases", namespace);
   const body = (name: string, namespace: string, r: LeaseRecord) => ({
@@ -163,9 +169,9 @@ export function kubeLeaseApi(client: KubeClient): LeaseApi {
   });
   type Lease = { metadata?: { resourceVersion?: string }; spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number } };
   return {
-    get: async (namespace, name) => {
+    get: async (namespace, name, signal) => {
       try {
-        const l = await client.request<Lease>("GET", `${leases(namespace)}/${name}`);
+        const l = await client.request<Lease>("GET", `${leases(namespace)}/${name}`, { signal });
         return {
           holderIdentity: l.spec?.holderIdentity ?? "",
           leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? 15,
@@ -179,11 +185,11 @@ export function kubeLeaseApi(client: KubeClient): LeaseApi {
         throw e;
       }
     },
-    create: async (namespace, name, record) => {
-      await client.request("POST", leases(namespace), { body: body(name, namespace, record) });
+    create: async (namespace, name, record, signal) => {
+      await client.request("POST", leases(namespace), { body: body(name, namespace, record), signal });
     },
-    update: async (namespace, name, record) => {
-      await client.request("PUT", `${leases(namespace)}/${name}`, { body: body(name, namespace, record) });
+    update: async (namespace, name, record, signal) => {
+      await client.request("PUT", `${leases(namespace)}/${name}`, { body: body(name, namespace, record), signal });
     },
   };
 }

@@ -10,8 +10,11 @@ import { serveHealth, serveMetrics } from "./server";
 
 /*
  * The operator process: settings, informers, leader election, workers, servers, and a
- * graceful stop on SIGTERM/SIGINT (release the lease, stop the informers, drain the queue
- * within the deadline). Runs in a pod (in-cluster credentials) or as a plain process with
+ * graceful stop on SIGTERM/SIGINT (stop the informers, drain the queue within the deadline
+ * while still renewing the lease, abort what is left, then release the lease: a successor
+ * never leads while passes of this replica run). A leader that cannot renew within the renew
+ * deadline stops its workers at once (their in-flight API calls aborted) and exits.
+ * Runs in a pod (in-cluster credentials) or as a plain process with
  * a kubeconfig (KUBECONFIG, or ~/.kube/config), e.g. against a local control plane.
  */
 
@@ -32,10 +35,17 @@ async function main(): Promise<void> {
         namespace: config.leaseNamespace,
         name: config.leaseName,
         identity: config.identity,
+        leaseDurationMs: config.leaseDurationSeconds * 1000,
+        renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+        retryPeriodMs: config.retryPeriodSeconds * 1000,
         log,
         onStartedLeading: () => controller.startWorkers(),
-        // Like client-go: a replica that lost the lease restarts rather than risk two leaders.
-        onStoppedLeading: () => void stop(1, "lost the leader lease"),
+        // At the renew deadline, before a standby may lead: nothing of ours is sent after this.
+        // Like client-go, a replica that lost the lease then restarts rather than risk two leaders.
+        onStoppedLeading: () => {
+          controller.stopWorkers("lost the leader lease");
+          void stop(1, "lost the leader lease");
+        },
       })
     : undefined;
   let stopping = false;
@@ -43,8 +53,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("stopping", { reason: why, deadlineSeconds: config.shutdownSeconds });
-    await elector?.stop();
+    // A standby stops running for the lease; a leader keeps renewing it while it drains.
+    if (!elector?.isLeader) await elector?.stop();
     const drained = await controller.stop(config.shutdownSeconds * 1000);
+    // Only now that no pass of ours runs: a standby leads as soon as the lease is released.
+    await elector?.stop();
     log.info("stopped", { drained });
     health.close();
     metrics.close();

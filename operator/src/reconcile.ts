@@ -22,7 +22,8 @@ import { type Problem, validateFleet } from "./validate";
  *   6. write the status rebuilt from 5, through the status subresource, only when it changed;
  *   7. record Events for conditions that changed.
  * API calls retry transient errors (409, 429, 5xx) with backoff; what still fails is thrown
- * for the work queue to retry the key later with per-key backoff.
+ * for the work queue to retry the key later with per-key backoff. Once `signal` aborts (this
+ * replica stopped leading), the pass ends at the next call or step with the signal's reason.
  */
 
 /** What a pass concluded, for the work queue and the metrics. */
@@ -43,6 +44,8 @@ export interface ReconcileDeps {
   readonly applied?: AppliedChildren;
   /** Backoff of in-pass retries. Defaults to 5 attempts from 200 ms. */
   readonly retry?: { attempts?: number; baseMs?: number; sleep?: (ms: number) => Promise<void> };
+  /** Ends the pass (the workers stopped). Defaults to none. */
+  readonly signal?: AbortSignal;
 }
 
 /** While something is in motion, look again this often (events we do not watch, e.g. FailedCreate). */
@@ -84,7 +87,8 @@ function eventsFor(before: Condition[] | undefined, after: OllamaFleetStatus): F
 /** Reconciles the fleet `<namespace>/<name>`. Throws what should be retried later. */
 export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const { api, options, log } = deps;
-  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, deps.retry);
+  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { ...deps.retry, signal: deps.signal });
+  const checkpoint = () => deps.signal?.throwIfAborted();
   const { namespace, name } = parseFleetKey(key);
 
   // 1. Load the fleet.
@@ -141,6 +145,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   }
 
   // 5. Observe.
+  checkpoint();
   const statefulSet = await retry(() => api.getStatefulSet(namespace, name));
   const pods = statefulSet ? await retry(() => api.listPods(namespace, selectorLabels(name))) : [];
   const observed: Observed = { statefulSet, pods };
@@ -154,6 +159,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   }
 
   // 6. Write the status when it changed.
+  checkpoint();
   const status = computeStatus(fleet, observed, (deps.now ?? (() => new Date()))(), problem);
   if (canonical(status) !== canonical(before ?? {})) {
     await retry(() => api.applyStatus(fleet, status));
@@ -161,6 +167,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 
   // 7. Record Events for what changed (best effort: an Event is not worth a retry of the pass).
   for (const event of eventsFor(before?.conditions, status)) {
+    checkpoint();
     try {
       await api.recordEvent(fleet, event);
     } catch (e) {

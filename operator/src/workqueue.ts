@@ -2,7 +2,8 @@
  * A rate-limited work queue in client-go's shape: a key is queued at most once, a key is
  * never processed by two workers at once (an add while it is processed queues it again
  * after), failures are retried with per-key exponential backoff, success forgets the
- * failures, and at most `concurrency` keys are processed at a time.
+ * failures, and at most `concurrency` keys are processed at a time. `pause` stops taking
+ * keys (a replica that stopped leading); a shutdown of a paused queue drops the keys waiting.
  */
 
 /** What a handler concluded about a key. */
@@ -64,6 +65,11 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Stops taking keys (those being processed finish); adds only queue, as before `start`. */
+  pause(): void {
+    this.started = false;
+  }
+
   /** Queues `key` unless it is already waiting; `urgent` keys go before all others. */
   add(key: string, urgent = false): void {
     if (this.shuttingDown) return;
@@ -119,12 +125,15 @@ export class WorkQueue {
 
   /**
    * Stops taking keys, drops delayed ones, and waits for the queued and in-flight keys to
-   * finish, at most `deadlineMs`. True when everything finished in time.
+   * finish, at most `deadlineMs`; a queue not started or paused drops its queued keys (no
+   * worker would take them) and waits for the in-flight ones only. True when everything
+   * finished in time.
    */
   async shutdown(deadlineMs: number): Promise<boolean> {
     this.shuttingDown = true;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
+    if (!this.started) this.dropQueued();
     if (this.isIdle()) return true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<boolean>((resolve) => {
@@ -140,9 +149,15 @@ export class WorkQueue {
     return this.depth === 0 && this.processing.size === 0;
   }
 
+  private dropQueued(): void {
+    this.queue.length = 0;
+    this.urgent.length = 0;
+    this.dirty.clear();
+  }
+
   private pump(): void {
-    if (!this.started) return;
-    while (this.processing.size < this.concurrency && this.depth > 0) {
+    if (this.shuttingDown && !this.started) this.dropQueued();
+    while (this.started && this.processing.size < this.concurrency && this.depth > 0) {
       const key = (this.urgent.length > 0 ? this.urgent : this.queue).shift()!;
       this.dirty.delete(key);
       this.processing.add(key);

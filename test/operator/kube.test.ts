@@ -71,6 +71,76 @@ describe("KubeClient", () => {
   });
 });
 
+describe("KubeClient bounds", () => {
+  /** `p`, or a failure after `ms`: a request that is not bounded fails the test (and lets it clean up) instead of hanging it. */
+  const within = <T>(ms: number, p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new assert.AssertionError({ message: `still pending after ${ms} ms` })), ms))]);
+  /** A server that accepts requests and never answers (or, with `drip`, sends headers and a byte at a time); records when the client gave up. */
+  const hanging = (drip: boolean, closed: number[]) =>
+    serve((_req, res) => {
+      res.on("close", () => closed.push(performance.now()));
+      if (!drip) return;
+      res.writeHead(200, { "content-type": "application/json" });
+      const t = setInterval(() => res.write(" "), 20);
+      res.on("close", () => clearInterval(t));
+    });
+
+  for (const drip of [false, true]) {
+    it(`ends a request ${drip ? "whose body never ends (a byte at a time)" : "the server never answers"} after timeoutMs, with a retryable ETIMEDOUT, closing the connection`, { timeout: 5_000 }, async () => {
+      const closed: number[] = [];
+      const s = await hanging(drip, closed);
+      try {
+        const t0 = performance.now();
+        await assert.rejects(within(1_000, s.client.request("PUT", "/apis/coordination.k8s.io/v1/namespaces/x/leases/l", { body: {}, timeoutMs: 200 })), (e: Error & { code?: string }) => {
+          assert.equal(e.code, "ETIMEDOUT");
+          assert.match(e.message, /ETIMEDOUT: PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/x\/leases\/l took over 200 ms/);
+          return true;
+        });
+        const took = performance.now() - t0;
+        assert.ok(took >= 190 && took < 500, `took ${Math.round(took)} ms`);
+        const deadline = performance.now() + 500;
+        while (closed.length === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        assert.equal(closed.length, 1, "the server saw the connection closed");
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it("ends a request at once when its signal aborts, with the signal's reason, and sends nothing once aborted", { timeout: 5_000 }, async () => {
+    const closed: number[] = [];
+    let seen = 0;
+    const s = await serve((_req, res) => {
+      seen++;
+      res.on("close", () => closed.push(performance.now()));
+    });
+    try {
+      const c = new AbortController();
+      const pending = s.client.request("PATCH", "/api/v1/namespaces/x/services/s", { body: {}, signal: c.signal });
+      await new Promise((r) => setTimeout(r, 50));
+      const why = new Error("workers stopped");
+      c.abort(why);
+      await assert.rejects(within(500, pending), (e) => e === why);
+      await assert.rejects(within(500, s.client.request("GET", "/api/v1/namespaces/x/services/s", { signal: c.signal })), (e) => e === why);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(seen, 1, "the second request was not sent");
+      assert.equal(closed.length, 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("bounds authentication too (an exec credential plugin that hangs)", { timeout: 5_000 }, async () => {
+    const s = await serve((_req, res) => json(res, 200, {}));
+    try {
+      const stuck = new KubeClient({ ...s.client.connection, authorize: () => new Promise(() => {}) });
+      await assert.rejects(within(1_000, stuck.request("GET", "/api/v1/pods", { timeoutMs: 100 })), /ETIMEDOUT/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("kubeconfigConnection", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
   fs.writeFileSync(path.join(dir, "ca.crt"), "CA");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LeaderElector } from "../../operator/src/leader";
+import { LeaderElector, type LeaseApi } from "../../operator/src/leader";
 import { silentLogger } from "../../operator/src/log";
 import { FakeLeases } from "./fixtures";
 
@@ -105,5 +105,51 @@ describe("leader election", () => {
     assert.equal(api.lease!.holderIdentity, "");
     await b.e.tick();
     assert.equal(b.e.isLeader, true);
+  });
+
+  it("refuses timing that would allow two leaders, naming the options", () => {
+    const make = (t: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number }) => () =>
+      new LeaderElector({ api: new FakeLeases(), namespace: "n", name: "l", identity: "a", log: silentLogger, onStartedLeading: () => {}, onStoppedLeading: () => {}, ...t });
+    assert.throws(make({ leaseDurationMs: 10_000 }), /renewDeadlineMs \(10000\) must be less than leaseDurationMs \(10000\)/);
+    assert.throws(make({ renewDeadlineMs: 20_000 }), /renewDeadlineMs \(20000\) must be less than leaseDurationMs \(15000\)/);
+    assert.throws(make({ retryPeriodMs: 10_000 }), /retryPeriodMs \(10000\) must be less than renewDeadlineMs \(10000\)/);
+    assert.throws(make({ retryPeriodMs: 0 }), /retryPeriodMs \(0\) must be greater than 0/);
+    assert.doesNotThrow(make({}));
+  });
+
+  it("steps down at the renew deadline even when a lease call never settles and ignores its signal", { timeout: 5_000 }, async () => {
+    const leases = new FakeLeases();
+    let hang = false;
+    const signals: AbortSignal[] = [];
+    const api: LeaseApi = {
+      get: (_ns, _n, signal) => (hang ? (signals.push(signal!), new Promise<never>(() => {})) : leases.get()),
+      create: (ns, n, r) => leases.create(ns, n, r),
+      update: (ns, n, r) => leases.update(ns, n, r),
+    };
+    const events: string[] = [];
+    const e = new LeaderElector({
+      api,
+      namespace: "n",
+      name: "l",
+      identity: "a",
+      leaseDurationMs: 1_000,
+      renewDeadlineMs: 400,
+      retryPeriodMs: 100,
+      log: silentLogger,
+      onStartedLeading: () => events.push("start"),
+      onStoppedLeading: () => events.push("stop"),
+    });
+    const t0 = performance.now();
+    await e.tick();
+    assert.equal(e.isLeader, true);
+    hang = true;
+    void e.tick(); // never settles
+    while (!events.includes("stop") && performance.now() - t0 < 2_000) await new Promise((r) => setTimeout(r, 5));
+    const took = performance.now() - t0;
+    assert.deepEqual(events, ["start", "stop"]);
+    assert.ok(took >= 400 && took < 600, `stopped ${Math.round(took)} ms after the renewal (renew deadline 400 ms)`);
+    assert.equal(signals[0].aborted, true, "the hung call was told to stop");
+    await e.tick();
+    assert.equal(e.isLeader, false, "a leader that lost the lease does not run for it again");
   });
 });

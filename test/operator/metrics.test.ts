@@ -86,6 +86,9 @@ describe("operator settings", () => {
       leaderElection: true,
       leaseNamespace: "default",
       leaseName: "ollama-fleet-operator",
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
       identity: "host-1",
       shutdownSeconds: 20,
     });
@@ -105,5 +108,17 @@ describe("operator settings", () => {
     assert.throws(() => loadConfig(["--mesh=cilium"], {}, "h"), /--mesh \(MESH\): "cilium" must be one of istio, linkerd, none/);
     assert.throws(() => loadConfig([], { CONCURRENCY: "0" }, "h"), /--concurrency \(CONCURRENCY\): "0" must be an integer from 1 to 64/);
     assert.throws(() => loadConfig(["--bogus"], {}, "h"), /unknown argument --bogus/);
+  });
+
+  it("takes the leader election timing, refusing a renew deadline not below the lease duration (two leaders) or a retry period not below the deadline", () => {
+    const c = loadConfig(["--lease-duration-seconds=30"], { RENEW_DEADLINE_SECONDS: "20", RETRY_PERIOD_SECONDS: "5" }, "h");
+    assert.deepEqual([c.leaseDurationSeconds, c.renewDeadlineSeconds, c.retryPeriodSeconds], [30, 20, 5]);
+    assert.throws(
+      () => loadConfig([], { LEASE_DURATION_SECONDS: "10" }, "h"),
+      /--renew-deadline-seconds \(RENEW_DEADLINE_SECONDS\) \(10\) must be less than --lease-duration-seconds \(LEASE_DURATION_SECONDS\) \(10\)/,
+    );
+    assert.throws(() => loadConfig(["--renew-deadline-seconds=20"], {}, "h"), /--renew-deadline-seconds \(RENEW_DEADLINE_SECONDS\) \(20\) must be less than --lease-duration-seconds/);
+    assert.throws(() => loadConfig(["--retry-period-seconds=10"], {}, "h"), /--retry-period-seconds \(RETRY_PERIOD_SECONDS\) \(10\) must be less than --renew-deadline-seconds \(RENEW_DEADLINE_SECONDS\) \(10\)/);
+    assert.throws(() => loadConfig([], { LEASE_DURATION_SECONDS: "0" }, "h"), /--lease-duration-seconds \(LEASE_DURATION_SECONDS\): "0" must be an integer from 1 to 3600/);
   });
 });

@@ -128,4 +128,38 @@ describe("work queue", () => {
     assert.equal(await q.shutdown(30), false);
     assert.ok(performance.now() - t < 200);
   });
+
+  it("pause takes no more keys; a shutdown then drops the waiting ones and waits for those in flight only", async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const q = new WorkQueue(
+      async (k) => {
+        seen.push(k);
+        if (k === "a") await new Promise<void>((r) => (release = r));
+      },
+      { concurrency: 1 },
+    );
+    q.add("a");
+    q.add("b");
+    q.start();
+    await sleep(5);
+    q.pause();
+    q.add("c");
+    await sleep(5);
+    assert.deepEqual(seen, ["a"]);
+    const done = q.shutdown(5_000);
+    release();
+    assert.equal(await done, true);
+    assert.deepEqual(seen, ["a"], "b and c were dropped");
+    assert.equal(q.depth, 0);
+  });
+
+  it("a queue never started shuts down at once, dropping what was queued", async () => {
+    const q = new WorkQueue(async () => {});
+    q.add("a");
+    const t0 = performance.now();
+    assert.equal(await q.shutdown(5_000), true);
+    assert.ok(performance.now() - t0 < 100);
+  });
 });
+

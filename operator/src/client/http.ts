@@ -10,6 +10,10 @@ import type { Connection } from "./connection";
  * message, Retry-After) for every answer of 400 and above, and watch streams read line by
  * line. Authentication runs per request (a rotated token is picked up); the pool is made
  * once, and again only if an exec credential plugin hands out a different client certificate.
+ * A request is bounded as a whole (authentication, headers and body), by REQUEST_TIMEOUT_MS
+ * or the caller's `timeoutMs`, and ends at once when the caller's `signal` aborts: a call
+ * the API server accepts and never answers (or answers a byte at a time) cannot hang its
+ * caller. Watches run until the server ends them or their `signal` aborts.
  */
 
 /** Query parameters; undefined ones are left out. */
@@ -22,10 +26,30 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** Defaults to application/json. */
   readonly contentType?: string;
+  /** Ends the request: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** How long the whole request may take. Defaults to REQUEST_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
 }
 
-/** How long a request (not a watch) may take. */
+/** How long a request (not a watch) may take, all of it: authentication, headers, body. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The error of a request that took too long (isTransient retries it: ETIMEDOUT). */
+export function timeoutError(what: string, ms: number): Error {
+  return Object.assign(new Error(`ETIMEDOUT: ${what} took over ${ms} ms`), { code: "ETIMEDOUT" });
+}
+
+/** `p`, or the signal's reason once it aborts first. */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
 
 /** One line of a watch stream. */
 export interface WatchEvent<T = Record<string, unknown>> {
@@ -80,9 +104,10 @@ export class KubeClient {
     return this.agent;
   }
 
-  /** Sends a request; resolves with the response once its headers arrived. */
-  private async send(method: string, p: string, o: RequestOptions, timeoutMs: number | undefined, signal?: AbortSignal): Promise<http.IncomingMessage> {
-    const auth = await this.connection.authorize();
+  /** Sends a request; resolves with the response once its headers arrived. `signal` ends it, body included. */
+  private async send(method: string, p: string, o: RequestOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+    // An exec credential plugin may hang too.
+    const auth = await unlessAborted(this.connection.authorize(), signal);
     const data = o.body === undefined ? undefined : typeof o.body === "string" ? o.body : JSON.stringify(o.body);
     const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
     if (auth.authorization) headers.authorization = auth.authorization;
@@ -93,24 +118,41 @@ export class KubeClient {
     const url = new URL(withQuery(p, o.query), this.base);
     const request = this.base.protocol === "http:" ? http.request : https.request;
     return new Promise((resolve, reject) => {
+      // On abort, node:http destroys the socket: the request, or the response being read.
       const req = request(url, { method, headers, agent: this.agentOf(auth.cert, auth.key), signal }, resolve);
-      if (timeoutMs !== undefined) {
-        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`ETIMEDOUT: ${method} ${p} took over ${timeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
-      }
       req.on("error", reject);
       req.end(data);
     });
   }
 
-  /** One request: the parsed JSON body; ApiError for an answer of 400 and above. */
+  /**
+   * One request: the parsed JSON body; ApiError for an answer of 400 and above. Rejects
+   * with timeoutError after `o.timeoutMs` (default REQUEST_TIMEOUT_MS) for all of it, and
+   * with `o.signal`'s reason once that aborts; either way the connection is closed.
+   */
   async request<T = Record<string, unknown>>(method: string, p: string, o: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, p, o, REQUEST_TIMEOUT_MS);
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    const status = res.statusCode ?? 0;
-    if (status >= 400) throw apiErrorOf(status, text, res.headers["retry-after"]);
-    return (text === "" ? {} : JSON.parse(text)) as T;
+    const timeoutMs = o.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(timeoutError(`${method} ${p}`, timeoutMs)), timeoutMs);
+    const onAbort = () => bound.abort(o.signal?.reason);
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const res = await this.send(method, p, o, bound.signal);
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString("utf8");
+      const status = res.statusCode ?? 0;
+      if (status >= 400) throw apiErrorOf(status, text, res.headers["retry-after"]);
+      return (text === "" ? {} : JSON.parse(text)) as T;
+    } catch (e) {
+      // node:http's AbortError says only "aborted": the reason says why.
+      if (bound.signal.aborted) throw bound.signal.reason;
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      o.signal?.removeEventListener("abort", onAbort);
+    }
   }
 
   /**
@@ -118,7 +160,7 @@ export class KubeClient {
    * (resolves) or it fails (rejects; ApiError when the server refused it). `signal` ends it.
    */
   async watch<T>(p: string, query: Query, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
-    const res = await this.send("GET", withQuery(p, { ...query, watch: true }), {}, undefined, signal);
+    const res = await this.send("GET", withQuery(p, { ...query, watch: true }), {}, signal);
     const status = res.statusCode ?? 0;
     if (status !== 200) {
       const chunks: Buffer[] = [];
