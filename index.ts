@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as path from "node:path";
 import { readPlatformConfig } from "./config";
+import { OidcProxy } from "./components/auth";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
@@ -15,7 +16,7 @@ import { HubbleUiIngress, Networking, replacesKubeProxy } from "./components/net
 import { ObjectStorage } from "./components/object-storage";
 import { Observability } from "./components/observability";
 import { Ollama } from "./components/ollama";
-import { OpenHands } from "./components/openhands";
+import { OpenHands, SERVICES } from "./components/openhands";
 import { Policy } from "./components/policy";
 import { chartVersions, selectedCharts, selectedPins } from "./components/selection";
 import { Serverless } from "./components/serverless";
@@ -146,6 +147,28 @@ const openhands =
         },
       })
     : undefined;
+// Sign-in in front of the agent UI (prod): oauth2-proxy serves openhands.<domain>, the gateway behind it.
+const oidcSettings = config.openhands.oidc;
+const oidc =
+  openhands && oidcSettings
+    ? new OidcProxy("openhands-oidc", {
+        cluster,
+        network,
+        ingress,
+        certificates,
+        namespace: openhands.namespaceResource.metadata.name,
+        dependsOn: [openhands.namespaceResource],
+        settings: oidcSettings,
+        clientSecret: secrets.openhandsOidcClientSecret!,
+        cookieSecret: key("openhands-oidc-cookie-secret", 32),
+        upstream: {
+          service: SERVICES.gateway.name,
+          port: SERVICES.gateway.port,
+          pods: { labels: { "app.kubernetes.io/name": SERVICES.gateway.name }, port: SERVICES.gateway.port },
+        },
+        host: `openhands.${config.domain}`,
+      })
+    : undefined;
 const workspace =
   openhands && config.openhands.workspace.enabled
     ? new Workspace("workspace", { cluster, network, namespace: openhands.namespaceResource.metadata.name, image: config.openhands.workspace.image })
@@ -169,8 +192,9 @@ export const openHands = pulumi.output(
     ? defined({
         enabled: true,
         url: openhands.url,
-        signIn:
-          config.openhands.gateway.auth === "bearer"
+        signIn: oidc
+          ? `open ${openhands.url} and sign in with your OIDC provider (${oidcSettings!.issuerUrl})`
+          : config.openhands.gateway.auth === "bearer"
             ? `open ${openhands.url} and paste the token from: pulumi stack output credentials --show-secrets (credentials.openhands.token)`
             : `open ${openhands.url} through the OIDC proxy in front of it (the gateway trusts its ${config.openhands.gateway.identityHeader} header)`,
         sandboxDomain: openhands.sandboxDomain,

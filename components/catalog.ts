@@ -62,6 +62,8 @@ export const CHARTS = {
   gpuOperator:         { repo: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v26.7.0", namespace: "gpu-operator", kube: ["1.16", null] },
   // CloudNativePG operator 1.30.0 (the chart's appVersion); kube: docs/src/supported_releases.md at v1.30.0 supports 1.34-1.36 (1.30-1.33 tested, unsupported; chart kubeVersion >=1.29).
   cloudnativePg:       { repo: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0", namespace: "cnpg-system", kube: ["1.34", "1.36"] },
+  // oauth2-proxy 7.15.3 (the chart's appVersion), the OIDC proxy in front of Agent Canvas (components/auth); chart kubeVersion >=1.16.0-0; its redis-ha subchart stays off (cookie sessions).
+  oauth2Proxy:         { repo: "https://oauth2-proxy.github.io/manifests", chart: "oauth2-proxy", version: "10.7.0", namespace: "openhands", kube: ["1.16", null] },
   ollamaFleetOperator: { repo: "", chart: "operator/chart", version: "0.1.0", namespace: "ollama-system", kube: [null, null] },
 } as const satisfies Record<string, ChartPin>;
 

@@ -40,6 +40,8 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     ollamaFleetOperator: true,
     // Postgres for the OpenHands sandbox server, when it is configured to use one.
     cloudnativePg: c.openhands.enabled && c.openhands.server.database.kind === "postgres",
+    // The OIDC proxy in front of the agent UI, when configured (prod).
+    oauth2Proxy: c.openhands.enabled && c.openhands.oidc !== undefined,
   };
   return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
 }

@@ -218,7 +218,8 @@ export const PROFILE_DEFAULTS: Record<"dev" | "prod", PlatformConfigInput> = {
       enabled: true,
       server: { database: { kind: "postgres", size: "10Gi", instances: 2 } },
       runtime: { replicas: 2 },
-      gateway: { replicas: 2 },
+      // Behind the OIDC proxy (the stack names the provider: platform:openhands.oidc).
+      gateway: { replicas: 2, auth: "oidc-header", identityHeader: "x-forwarded-email" },
     },
   } as PlatformConfigInput,
 };

@@ -1,12 +1,13 @@
 import { CHARTS } from "../components/catalog";
 import { OPENHANDS_NAMESPACE, sandboxDomainDefault } from "../components/openhands/settings";
+import { oidcProblems } from "../components/auth";
 import { cidrContains } from "../lib/netpol";
 import { compareQuantities } from "../lib/quantity";
 import { modelSlug } from "../operator/src/names";
 import type { PlatformConfig } from "./schema";
 
 /** Names of the secret config keys, in the `platform` namespace. */
-export const SECRET_KEYS = ["kubeconfig", "awsCredentials", "gcpCredentials", "azureCredentials", "grafanaAdminPassword"] as const;
+export const SECRET_KEYS = ["kubeconfig", "awsCredentials", "gcpCredentials", "azureCredentials", "grafanaAdminPassword", "openhandsOidcClientSecret"] as const;
 /** A secret config key. */
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** Plaintext secret values as read from config, before they are wrapped as Pulumi secrets. */
@@ -36,6 +37,7 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
   }
 
   errors.push(...checkNetworking(c));
+  errors.push(...checkAgentSignIn(c, secrets));
 
   // Mesh: exactly one or none.
   if (c.mesh.istio.enabled && c.mesh.linkerd.enabled) {
@@ -392,6 +394,36 @@ function checkOpenHands(c: PlatformConfig): string[] {
     }
   });
   errors.push(...checkAgentWorkloads(c));
+  return errors;
+}
+
+/** Who gets in: an OIDC proxy in prod, whose header the gateway trusts, and its client secret. */
+export function checkAgentSignIn(c: PlatformConfig, secrets: SecretValues): string[] {
+  const errors: string[] = [];
+  const o = c.openhands;
+  const at = "platform:openhands";
+  if (!o.enabled) {
+    if (secrets.openhandsOidcClientSecret !== undefined) errors.push(`platform:openhandsOidcClientSecret: set, but openhands.enabled is false; remove the secret or enable the agent platform`);
+    return errors;
+  }
+  if (o.oidc === undefined) {
+    if (c.profile === "prod") {
+      errors.push(
+        `${at}.oidc: missing; in prod the agent UI and the sandbox server are reachable only through OIDC sign-in: set issuerUrl, clientId and emailDomains, gateway.auth "oidc-header", and the secret platform:openhandsOidcClientSecret`,
+      );
+    }
+    if (secrets.openhandsOidcClientSecret !== undefined) errors.push(`platform:openhandsOidcClientSecret: set, but ${at}.oidc is not; remove the secret or configure OIDC`);
+    return errors;
+  }
+  errors.push(...oidcProblems({ ...o.oidc }));
+  if (o.gateway.auth !== "oidc-header") {
+    errors.push(`${at}.gateway.auth: "${o.gateway.auth}" with ${at}.oidc set; the gateway must trust the proxy's header: use "oidc-header"`);
+  } else if (o.gateway.identityHeader !== o.oidc.identityHeader) {
+    errors.push(`${at}.gateway.identityHeader: "${o.gateway.identityHeader}" is not the header the OIDC proxy sets (${at}.oidc.identityHeader "${o.oidc.identityHeader}"); set both to the same`);
+  }
+  if (secrets.openhandsOidcClientSecret === undefined) {
+    errors.push(`platform:openhandsOidcClientSecret: missing; ${at}.oidc is set. Set it with: pulumi config set --secret platform:openhandsOidcClientSecret <client secret>`);
+  }
   return errors;
 }
 

@@ -45,14 +45,17 @@ describe("the prod dependency graph", () => {
         "ollama <- storage", // each replica's model cache is a PVC
         "database <- network", // the CloudNativePG operator's pods
         "database <- observability", // the Prometheus Operator's CRDs, for the operator's PodMonitor
-        "openhands <- certificates", // the gateway's certificate from the platform's issuer
         "openhands <- database", // the sandbox server's Postgres cluster
-        "openhands <- ingress", // the gateway's Ingress
         "openhands <- network", // the agent platform's pods
         "openhands <- storage", // the sandbox server's volume
         "openhands <- openhands-app-session-key", // the generated keys (index.ts) the workloads' Secrets hold
         "openhands <- openhands-gateway-token",
         "openhands <- openhands-runtime-api-key",
+        "openhands-oidc <- certificates", // the OIDC proxy's Ingress at openhands.<domain>, its certificate
+        "openhands-oidc <- ingress",
+        "openhands-oidc <- network", // the proxy's pods
+        "openhands-oidc <- openhands", // in the openhands namespace, in front of the gateway
+        "openhands-oidc <- openhands-oidc-cookie-secret", // its generated cookie secret
       ].sort(),
     );
   });

@@ -374,6 +374,12 @@ export const CHART_INVENTORY: Partial<Record<ChartKey, InventoryEntry>> = {
     source: "grafana/grafana-operator v5.24.0 deploy/helm/grafana-operator/values.yaml",
     workloads: [{ name: "grafana-operator", kind: "Deployment", replicas: { default: 1, path: "replicas" }, containers: [c("grafana-operator", k8s("resources"))] }],
   },
+  oauth2Proxy: {
+    version: "10.7.0",
+    // `resources: {}` by default; the redis-ha subchart (redis-ha.enabled: false) and its wait-for-redis init container are off by default.
+    source: "oauth2-proxy/manifests oauth2-proxy-10.7.0 helm/oauth2-proxy/values.yaml, templates/deployment.yaml",
+    workloads: [{ name: "oauth2-proxy", kind: "Deployment", replicas: { default: 1, path: "replicaCount" }, containers: [c("oauth2-proxy", k8s("resources"))] }],
+  },
   ollamaFleetOperator: {
     version: "0.1.0",
     source: "operator/chart/values.yaml (this repository)",

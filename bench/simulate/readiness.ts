@@ -44,6 +44,8 @@ export const RELEASE_SECONDS: Record<ChartKey, number> = {
   loki: 90,
   jaeger: 30,
   gpuOperator: 300,
+  // One small stateless Deployment (two replicas in prod) with no hooks and no CRDs: readiness is its /ready probe.
+  oauth2Proxy: 20,
   ollamaFleetOperator: 30,
   // One operator Deployment (two replicas in prod) behind its webhook Service, CRDs in the chart: like the other small operators.
   cloudnativePg: 45,

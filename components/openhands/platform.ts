@@ -141,7 +141,9 @@ export function agentPlatform(name: string, a: AgentPlatformArgs, parent: pulumi
   });
   const gateway = deployment(`${name}-gateway`, SERVICES.gateway, a.settings.gateway.replicas, gatewayPod, "RollingUpdate", { deployment: [...after, ...secrets], service: a.dependsOn }, opts);
   const host = `openhands.${a.domain}`;
-  tlsIngress(
+  // Behind an OIDC proxy the proxy's Ingress serves the host; the gateway gets none (a route
+  // around the proxy would skip sign-in).
+  if (a.settings.gateway.auth !== "oidc-header") tlsIngress(
     `${name}-gateway`,
     {
       namespace: OPENHANDS_NAMESPACE,

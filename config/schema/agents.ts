@@ -143,6 +143,26 @@ export const openhandsGateway = z.strictObject({
   resources: workloadResources("50m", "96Mi", "192Mi"),
 });
 
+/**
+ * The OIDC proxy (oauth2-proxy) in front of the agent UI: the only way in once set. The client
+ * secret is the secret `platform:openhandsOidcClientSecret`.
+ */
+export const openhandsOidc = z.strictObject({
+  /** The provider's issuer URL (https). */
+  issuerUrl: z.string(),
+  /** The OAuth client ID; register `https://openhands.<domain>/oauth2/callback` as its redirect URI. */
+  clientId: z.string(),
+  /** Email domains allowed in (`example.com`, `*` for any). */
+  emailDomains: z.array(z.string()),
+  /** Groups of which a user must be in one. Defaults to none. */
+  allowedGroups: z.array(z.string()).optional(),
+  /** The header oauth2-proxy sets on the forwarded request with the user. Defaults to x-forwarded-email. */
+  identityHeader: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { message: "must be a lowercase HTTP header name such as x-forwarded-email" })
+    .default("x-forwarded-email"),
+});
+
 export const openhands = z.strictObject({
   /**
    * The agent platform: Agent Canvas behind our gateway at `openhands.<domain>`, the sandbox
@@ -161,6 +181,8 @@ export const openhands = z.strictObject({
   server: openhandsServer.prefault({}),
   runtime: openhandsRuntime.prefault({}),
   gateway: openhandsGateway.prefault({}),
+  /** OIDC sign-in in front of the UI (required in prod). Defaults to none (the gateway's own token). */
+  oidc: openhandsOidc.optional(),
   /** The design's `ubuntu-dev` workspace (an OpenVSCode Server on Ubuntu, Service port 8099). Defaults to off. */
   workspace: z
     .strictObject({
