@@ -27,6 +27,8 @@ import { openHandsFleet } from "./config/rules";
 // 1. Config: validated once; components get plain typed settings.
 const { config, secrets } = readPlatformConfig();
 const clusterMode = config.cluster.mode;
+// What holds data in prod survives `pulumi destroy` and renames (README, "Order and teardown").
+const protectData = config.profile === "prod";
 const meshKind = config.mesh.istio.enabled ? "istio" : config.mesh.linkerd.enabled ? "linkerd" : "none";
 
 // 2. The cluster and the one Kubernetes provider everything else uses (after the preflight).
@@ -52,7 +54,7 @@ const storage = new Storage("storage", {
   network,
   settings: config.storage,
   objectStore: config.objectStorage.cephRgw.enabled,
-  protectData: config.profile === "prod",
+  protectData,
 });
 const autoscaling = config.autoscaling.keda.enabled ? new Autoscaling("autoscaling", { cluster, network, settings: config.autoscaling.keda }) : undefined;
 const crossplane = config.crossplane.enabled
@@ -68,7 +70,7 @@ const crossplane = config.crossplane.enabled
 const certificates = new Certificates("certificates", { cluster, network, ingress, settings: config.certificates });
 const objectStorage =
   config.objectStorage.minio.enabled || config.objectStorage.cephRgw.enabled
-    ? new ObjectStorage("object-storage", { cluster, network, storage, settings: config.objectStorage })
+    ? new ObjectStorage("object-storage", { cluster, network, storage, settings: config.objectStorage, protectData })
     : undefined;
 const serverless = config.serverless.knative.enabled
   ? new Serverless("serverless", { cluster, network, mesh, settings: config.serverless.knative, domain: config.domain, istioGatewaySelector: { ...ISTIO_INGRESS_GATEWAY_LABELS } })
@@ -91,6 +93,7 @@ const observability = new Observability("observability", {
   clusterMode,
   kubeProxyReplaced: replacesKubeProxy(config.networking.cilium),
   adminPassword: secrets.grafanaAdminPassword,
+  protectData,
 });
 
 // 6. Model serving: GPU node pools (Crossplane composites) and the GPU Operator where pools
@@ -108,6 +111,7 @@ const ollama = new Ollama("ollama", {
   settings: config.ollama,
   operatorDir: path.join(__dirname, "operator"),
   devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name } : undefined,
+  protectData,
 });
 
 // 7. The agent platform: Agent Canvas behind our gateway, the OpenHands sandbox server (its
@@ -120,6 +124,7 @@ const database = selectedCharts(config).includes("cloudnativePg")
       storage,
       monitoring: observability,
       settings: { operatorReplicas: config.profile === "prod" ? 2 : 1, monitoring: config.observability.prometheus.enabled },
+      protectData,
     })
   : undefined;
 /** A generated key: letters and digits, kept in the state as a Pulumi secret. */
@@ -138,6 +143,7 @@ const openhands =
         domain: config.domain,
         issuer: config.certificates.issuer,
         database,
+        protectData,
         sourceDir: __dirname,
         devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name } : undefined,
         secrets: {

@@ -201,6 +201,16 @@ export interface DatabaseArgs {
   monitoring?: MonitoringCrdsLayer;
   /** `platform:database`. */
   settings: DatabaseSettings;
+  /**
+   * Keep the data (prod). Defaults to false (dev). When set, every Cluster
+   * {@link Database.postgres} creates is `protect`ed: CloudNativePG (v1.30.0) has no
+   * deletion-protection field, and it makes the Cluster the controller owner of its PVCs
+   * (pkg/reconciler/persistentvolumeclaim/build.go: `WithClusterInheritance`, i.e.
+   * `SetInheritedDataAndOwnership`), so deleting the Cluster garbage-collects its volumes;
+   * only the StorageClass's Retain (storage layer, same flag) then keeps the disks. The
+   * Cluster's namespace is its caller's to keep (`retainOnDelete`).
+   */
+  protectData?: boolean;
 }
 
 /**
@@ -215,6 +225,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
   public readonly operator: k8s.helm.v3.Release;
   private readonly provider: k8s.Provider;
   private readonly storage: StorageLayer;
+  private readonly protectData: boolean;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:database:Database", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
@@ -228,6 +239,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
     }
     this.provider = args.cluster.provider;
     this.storage = args.storage;
+    this.protectData = args.protectData ?? false;
 
     const ns = platformNamespace(`${name}-ns`, { name: pin.namespace, podSecurity: "restricted" }, this);
     this.operator = platformRelease(
@@ -248,7 +260,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
 
   /**
    * A PostgreSQL Cluster `name` in `spec.namespace`, child of `opts.parent`, created after the
-   * operator (its CRD and webhooks) and the storage layer. Throws naming the first bad key.
+   * operator (its CRD and webhooks) and the storage layer, `protect`ed when the layer
+   * protects data (see {@link DatabaseArgs.protectData}). Throws naming the first bad key.
    */
   postgres(name: string, spec: PostgresSpec, opts: PostgresOptions): PostgresConnection {
     const problems = postgresProblems(name, spec);
@@ -260,6 +273,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
       provider: this.provider,
       dependsOn: [...this.ready, ...this.storage.ready, ...(opts.dependsOn ?? [])],
       customTimeouts: CLUSTER_TIMEOUTS,
+      // Its PVCs go with it (owner references): a destroy or a rename must not delete it.
+      protect: this.protectData,
     });
     return {
       host: pulumi.interpolate`${name}-rw.${spec.namespace}.svc.cluster.local`,

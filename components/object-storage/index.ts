@@ -34,6 +34,16 @@ export interface ObjectStorageArgs {
   /** Volumes for MinIO, or the Ceph object store for RGW. */
   storage: StorageWithObjectStore;
   settings: ObjectStorageSettings;
+  /**
+   * Keep the data (prod). Defaults to false (dev: a destroy removes everything). When set,
+   * `protect` is on everything a destroy or a rename would lose data or access with: the
+   * generated keys, the Secret that hands them to RGW or MinIO, the CephObjectStoreUser
+   * (deleting it deletes the RGW user that owns the platform's buckets), every
+   * ObjectBucketClaim and the MinIO tenant release; MinIO's tenant namespace is
+   * `retainOnDelete`. The `ceph-bucket` class keeps a deleted claim's bucket (storage
+   * layer, same flag); Ceph's own namespace is the storage layer's.
+   */
+  protectData?: boolean;
 }
 
 /**
@@ -66,10 +76,13 @@ export class ObjectStorage extends pulumi.ComponentResource {
       );
     }
     this.backend = minio.enabled ? "minio" : "cephRgw";
+    const protect = args.protectData ?? false;
 
-    // Alphanumeric only: the MinIO keys are written into a shell-style config.env.
-    const accessKey = new random.RandomPassword(`${name}-access-key`, { length: 20, special: false }, { parent: this });
-    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this });
+    // Alphanumeric only: the MinIO keys are written into a shell-style config.env. Protected
+    // in prod: regenerated keys would replace the user's (Rook keeps exactly the listed keys)
+    // and lock every client out.
+    const accessKey = new random.RandomPassword(`${name}-access-key`, { length: 20, special: false }, { parent: this, protect });
+    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this, protect });
     this.credentials = pulumi.secret(
       pulumi.all([accessKey.result, secretKey.result]).apply(([a, s]): S3Credentials => ({ accessKey: a, secretKey: s })),
     );
@@ -84,7 +97,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
       );
       // The operator adds its own sidecar and init container to tenant pods; baseline
       // leaves room for them.
-      const tenantNs = platformNamespace(`${name}-tenant-ns`, { name: CHARTS.minioTenant.namespace, podSecurity: "baseline" }, this);
+      const tenantNs = platformNamespace(`${name}-tenant-ns`, { name: CHARTS.minioTenant.namespace, podSecurity: "baseline" }, this, { retainOnDelete: protect });
       const rootConfig = new k8s.core.v1.Secret(
         `${name}-root`,
         {
@@ -92,7 +105,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
           type: "Opaque",
           stringData: { "config.env": pulumi.secret(pulumi.all([accessKey.result, secretKey.result]).apply(([a, s]) => minioConfigEnv(a, s))) },
         },
-        { parent: this },
+        { parent: this, protect },
       );
       const tenant = platformRelease(
         `${name}-tenant`,
@@ -105,7 +118,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
           // The Tenant CRD comes with the operator; the pool's PVCs need the StorageClass.
           dependsOn: [operator, rootConfig, ...args.storage.ready],
         },
-        { parent: this },
+        // Holds the Tenant: uninstalling the release deletes MinIO's pools.
+        { parent: this, protect },
       );
       this.s3Endpoint = pulumi.output(minioEndpoint(CHARTS.minioTenant.namespace));
       this.ready = [tenant];
@@ -125,7 +139,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
           type: "Opaque",
           stringData: { "access-key": accessKey.result, "secret-key": secretKey.result },
         },
-        { parent: this },
+        { parent: this, protect },
       );
       const user = new k8s.apiextensions.CustomResource(
         `${name}-rgw-user`,
@@ -137,7 +151,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
           spec: renderRgwUserSpec(store.name),
         },
         // Rook creates the user only once the Ceph cluster and its gateway are up.
-        { parent: this, dependsOn: [keys, ...args.storage.ready], customTimeouts: { create: "30m", update: "30m" } },
+        { parent: this, dependsOn: [keys, ...args.storage.ready], customTimeouts: { create: "30m", update: "30m" }, protect },
       );
       const claims = cephRgw.buckets.map(
         (bucket) =>
@@ -150,7 +164,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
               spec: renderBucketClaimSpec(bucket, store.bucketStorageClass),
             },
             // bucketOwner names the user: it must exist before the bucket is linked to it.
-            { parent: this, dependsOn: [user] },
+            { parent: this, dependsOn: [user], protect },
           ),
       );
       this.s3Endpoint = pulumi.output(store.endpoint);

@@ -43,6 +43,15 @@ export interface ObservabilityArgs {
   kubeProxyReplaced: boolean;
   /** `platform:grafanaAdminPassword` (secret); a random one is generated when absent. */
   adminPassword?: pulumi.Output<string>;
+  /**
+   * Keep the data (prod). Defaults to false (dev: a destroy removes everything). When set:
+   * the Prometheus and Loki releases and Jaeger's badger PVC are `protect`ed, their
+   * StatefulSets keep their PVCs when deleted or scaled down, and the `monitoring` namespace
+   * is `retainOnDelete` (deleting it would delete every PVC in it). When false, those
+   * StatefulSets delete their PVCs with them; when unset, they render no retention policy
+   * (Kubernetes keeps the PVCs), and nothing is protected.
+   */
+  protectData?: boolean;
 }
 
 /**
@@ -75,10 +84,14 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
     const net = args.network.ready;
     const storage = args.storage.ready;
     const anyBackend = s.prometheus.enabled || s.otel.enabled || s.loki.enabled || s.jaeger.enabled || s.grafana.enabled;
+    const protect = args.protectData ?? false;
 
     // Out of the mesh: Prometheus scrapes meshed and unmeshed pods alike over plain HTTP,
-    // and the collector receives spans from the mesh's own proxies.
-    const ns = anyBackend ? platformNamespace(`${name}-namespace`, { name: MONITORING_NAMESPACE, podSecurity: "baseline" }, this) : undefined;
+    // and the collector receives spans from the mesh's own proxies. It holds Prometheus',
+    // Loki's and Jaeger's volumes: a destroy in prod leaves it (and them) in the cluster.
+    const ns = anyBackend
+      ? platformNamespace(`${name}-namespace`, { name: MONITORING_NAMESPACE, podSecurity: "baseline" }, this, { retainOnDelete: protect })
+      : undefined;
 
     let crds: k8s.helm.v3.Release | undefined;
     if (s.prometheus.enabled) {
@@ -99,7 +112,10 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         storageClass: args.storage.defaultStorageClass,
         clusterMode: args.clusterMode,
         kubeProxyReplaced: args.kubeProxyReplaced,
+        // Unset (no protectData): no policy, which Kubernetes treats as Retain.
+        retainVolumes: args.protectData,
       });
+      // Holds the Prometheus CR: uninstalling the release deletes Prometheus' StatefulSet.
       this.release(`${name}-kube-prometheus-stack`, {
         releaseName: "kube-prometheus-stack",
         pin: CHARTS.kubePrometheusStack,
@@ -107,6 +123,7 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         values,
         overrides: s.prometheus.values,
         dependsOn: [...net, ...storage, nodeNs, crds],
+        protect,
       });
       this.prometheusUrl = serviceUrl(ENDPOINTS.prometheus.service, ENDPOINTS.prometheus.port);
     }
@@ -144,9 +161,10 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         releaseName: "loki",
         pin: CHARTS.loki,
         namespace: ns!,
-        values: renderLokiValues({ loki: s.loki, profile: args.profile, storageClass: args.storage.defaultStorageClass }),
+        values: renderLokiValues({ loki: s.loki, profile: args.profile, storageClass: args.storage.defaultStorageClass, retainVolumes: args.protectData }),
         overrides: s.loki.values,
         dependsOn: [...net, ...storage],
+        protect,
       });
     }
 
@@ -154,9 +172,11 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
       const deps: pulumi.Resource[] = [...net];
       if (s.jaeger.storage === "badger") {
         const claim = badgerClaim(MONITORING_NAMESPACE, args.storage.defaultStorageClass, s.jaeger.storageSize);
+        // The traces themselves; the Jaeger release only mounts it.
         deps.push(new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, claim as k8s.core.v1.PersistentVolumeClaimArgs, {
           parent: this,
           dependsOn: [ns!, ...storage],
+          protect,
         }));
       }
       this.release(`${name}-jaeger`, {
@@ -226,12 +246,25 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
     });
   }
 
-  /** A release of this layer, recorded in {@link releases}; `dependsOn` lists its only edges. */
+  /**
+   * A release of this layer, recorded in {@link releases}; `dependsOn` lists its only edges,
+   * `protect` is set on the releases whose workloads hold data (prod).
+   */
   private release(
     resourceName: string,
-    r: { releaseName: string; pin: ChartPin; namespace: k8s.core.v1.Namespace; values: Values; overrides: Values; dependsOn: pulumi.Resource[]; takeOwnership?: boolean },
+    r: {
+      releaseName: string;
+      pin: ChartPin;
+      namespace: k8s.core.v1.Namespace;
+      values: Values;
+      overrides: Values;
+      dependsOn: pulumi.Resource[];
+      takeOwnership?: boolean;
+      protect?: boolean;
+    },
   ): k8s.helm.v3.Release {
-    const release = platformRelease(resourceName, r, { parent: this });
+    const { protect, ...args } = r;
+    const release = platformRelease(resourceName, args, { parent: this, protect: protect ?? false });
     this.releases[r.releaseName] = release;
     return release;
   }

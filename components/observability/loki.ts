@@ -1,5 +1,5 @@
 import type { Values } from "../../lib/merge";
-import { resources, SIZING, type ObservabilitySettings } from "./settings";
+import { claimRetention, resources, SIZING, type ObservabilitySettings } from "./settings";
 
 /**
  * First day of the platform's Loki schema. Fixed, not "today": a schema period's `from`
@@ -13,6 +13,11 @@ export interface LokiInput {
   profile: "dev" | "prod";
   /** The StorageLayer's default StorageClass. */
   storageClass: string;
+  /**
+   * Keep the volume when the StatefulSet is deleted or scaled down (prod: true) or delete it
+   * with it (dev: false). Unset: the chart renders no policy (Kubernetes then keeps it).
+   */
+  retainVolumes?: boolean;
 }
 
 /**
@@ -51,7 +56,14 @@ export function renderLokiValues(input: LokiInput): Values {
     singleBinary: {
       replicas: 1,
       resources: resources(SIZING[input.profile].loki),
-      persistence: { enabled: true, size: input.loki.storageSize, storageClass: input.storageClass },
+      persistence: {
+        enabled: true,
+        size: input.loki.storageSize,
+        storageClass: input.storageClass,
+        // The chart writes persistentVolumeClaimRetentionPolicy only with enableStatefulSetAutoDeletePVC
+        // (templates/_workload.tpl in 18.11.0); its own whenDeleted/whenScaled default to Delete.
+        ...(input.retainVolumes === undefined ? {} : { enableStatefulSetAutoDeletePVC: true, ...claimRetention(input.retainVolumes) }),
+      },
     },
     // The default chunks cache reserves 8 GiB of memcached; results cache another 1 GiB.
     chunksCache: { enabled: false },

@@ -1,5 +1,5 @@
 import type { Values } from "../../lib/merge";
-import { ENDPOINTS, NODE_EXPORTER_NAMESPACE, resources, SIZING, type ObservabilitySettings } from "./settings";
+import { claimRetention, ENDPOINTS, NODE_EXPORTER_NAMESPACE, resources, SIZING, type ObservabilitySettings } from "./settings";
 
 /** What the kube-prometheus-stack values depend on. */
 export interface KubePrometheusStackInput {
@@ -11,6 +11,12 @@ export interface KubePrometheusStackInput {
   clusterMode: "kind" | "existing";
   /** True when Cilium replaces kube-proxy: there is no kube-proxy to scrape. */
   kubeProxyReplaced: boolean;
+  /**
+   * Keep Prometheus' volume when its StatefulSet is deleted or scaled down (prod: true) or
+   * delete it with it (dev: false), through the Prometheus CR's
+   * `persistentVolumeClaimRetentionPolicy`. Unset: none (Kubernetes then keeps it).
+   */
+  retainVolumes?: boolean;
 }
 
 /**
@@ -68,6 +74,7 @@ export function renderKubePrometheusStackValues(input: KubePrometheusStackInput)
         scrapeConfigSelectorNilUsesHelmValues: false,
         retention: input.prometheus.retention,
         resources: resources(size.prometheus),
+        ...(input.retainVolumes === undefined ? {} : { persistentVolumeClaimRetentionPolicy: claimRetention(input.retainVolumes) }),
         storageSpec: {
           volumeClaimTemplate: {
             spec: {

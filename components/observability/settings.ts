@@ -66,6 +66,16 @@ export const SIZING: Record<"dev" | "prod", Record<Exclude<Workload, "alertmanag
   },
 };
 
+/**
+ * A StatefulSet's `persistentVolumeClaimRetentionPolicy` (Kubernetes 1.32+ GA): what happens
+ * to the PVCs of its volumeClaimTemplates when the StatefulSet is deleted or scaled down.
+ * `true` keeps them (prod), `false` deletes them with it (dev).
+ */
+export function claimRetention(retain: boolean): { whenDeleted: "Retain" | "Delete"; whenScaled: "Retain" | "Delete" } {
+  const policy = retain ? "Retain" : "Delete";
+  return { whenDeleted: policy, whenScaled: policy };
+}
+
 /** Kubernetes `resources` for a sizing. CPU is never limited (throttling hides saturation). */
 export function resources(s: Sizing): Values {
   return { requests: { cpu: s.cpu, memory: s.memory }, limits: { memory: s.memoryLimit } };

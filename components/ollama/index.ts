@@ -41,6 +41,14 @@ export interface OllamaArgs {
    * outside kind, where the released image ({@link releasedImage}) is the default.
    */
   devBuild: { kindCluster: string } | undefined;
+  /**
+   * Keep the model caches (prod). Set: every fleet's `storage.retainPolicy` is Retain (the
+   * operator's StatefulSet keeps its PVCs when the fleet is deleted, renamed or scaled down;
+   * a fleet configured with Delete is refused) and the fleet namespace is `retainOnDelete`
+   * (deleting it would delete the caches). false (dev): Delete, so removing a fleet or the
+   * stack frees the disk. Unset: each fleet's configured `storage.retainPolicy`.
+   */
+  protectData?: boolean;
 }
 
 // A model pull can take many minutes (the 32b model is ~20 GB) before a fleet turns Ready.
@@ -94,6 +102,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
     const opNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
     // Ollama's image runs as root (its cache at /root/.ollama): baseline, not restricted.
     const injection = args.mesh.injection;
+    // It holds the model caches (the operator's PVCs): a destroy in prod leaves it in place.
     const fleetNs = platformNamespace(
       `${name}-fleets-ns`,
       {
@@ -102,6 +111,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
         mesh: injection ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? LINKERD_NATIVE_SIDECAR : {}) } } : undefined,
       },
       this,
+      { retainOnDelete: args.protectData ?? false },
     );
 
     const prometheusUrl = args.monitoring.prometheusUrl;
@@ -130,7 +140,16 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       if (f.scaling && args.autoscaling === undefined) {
         throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).scaling: set, but KEDA is not installed (autoscaling.keda.enabled: false)`, this);
       }
-      const cr = new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet(f, s.namespace) as k8s.apiextensions.CustomResourceArgs, {
+      if (args.protectData === true && f.storage.retainPolicy === "Delete") {
+        throw new pulumi.ResourceError(
+          `platform:ollama.fleets (${fleet}).storage.retainPolicy: "Delete", but this stack protects its data (prod): model caches are kept (Retain); remove the key`,
+          this,
+        );
+      }
+      // The fleet itself is not protected: a model change renames it (its name is the model's
+      // slug), and a protected fleet would block that. Its caches outlive it instead.
+      const retainPolicy = args.protectData === undefined ? f.storage.retainPolicy : args.protectData ? "Retain" : "Delete";
+      const cr = new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet({ ...f, storage: { ...f.storage, retainPolicy } }, s.namespace) as k8s.apiextensions.CustomResourceArgs, {
         parent: this,
         dependsOn: [
           release,

@@ -50,6 +50,8 @@ export interface OpenHandsArgs {
   domain: string;
   /** `platform:certificates.issuer`: only `selfSigned` can issue the sandbox wildcard certificate. */
   issuer: "selfSigned" | "acme";
+  /** Keep what holds data on destroy and renames (prod): the namespaces, the server's volume. */
+  protectData?: boolean;
   /** Postgres for the sandbox server (`server.database.kind: postgres`); undefined otherwise. */
   database: DatabaseLayer | undefined;
   /** The repository root, where the agent platform's image folders are. */
@@ -124,13 +126,15 @@ export class OpenHands extends pulumi.ComponentResource {
 
     // Neither namespace joins the mesh: sandboxes run untrusted code (a sidecar would be
     // theirs to tamper with). Every pod of `openhands` meets Pod Security restricted.
-    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted" }, this);
+    const keep = { retainOnDelete: args.protectData ?? false };
+    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted" }, this, keep);
     const ns = this.namespaceResource;
     const psa = sandboxPodSecurity(sandbox.privileged);
     const sandboxNs = platformNamespace(
       `${name}-sandbox-ns`,
       { name: sandbox.namespace, podSecurity: psa.enforce, labels: { ...psa.labels, "app.kubernetes.io/component": "agent-sandboxes" } },
       this,
+      keep,
     );
     const sandboxNsName = sandboxNs.metadata.name;
 
@@ -222,6 +226,7 @@ export class OpenHands extends pulumi.ComponentResource {
         kindCluster: args.devBuild?.kindCluster,
         secrets: args.secrets,
         database: args.database,
+        protectData: args.protectData ?? false,
         dependsOn: contract,
         provider: args.cluster.provider,
       },

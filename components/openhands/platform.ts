@@ -59,6 +59,8 @@ export interface AgentPlatformArgs {
   kindCluster: string | undefined;
   /** The generated keys (Pulumi secrets). */
   secrets: { runtimeApiKey: pulumi.Input<string>; serverSessionKey: pulumi.Input<string>; gatewayToken: pulumi.Input<string> };
+  /** Keep the server's volume on destroy and renames (prod). */
+  protectData: boolean;
   /** Postgres, when `settings.server.database.kind` is postgres. */
   database: DatabaseLayer | undefined;
   /** What every workload waits for besides the CNI (the namespaces, the sandbox contract). */
@@ -126,7 +128,7 @@ export function agentPlatform(name: string, a: AgentPlatformArgs, parent: pulumi
   const data = new k8s.core.v1.PersistentVolumeClaim(
     `${name}-server-data`,
     { metadata: meta(SERVER_DATA.claim), spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: a.settings.server.database.size } } } },
-    { ...opts, dependsOn: [...a.dependsOn, ...a.storage.ready] },
+    { ...opts, dependsOn: [...a.dependsOn, ...a.storage.ready], protect: a.protectData },
   );
   const serverPod = hardenedPod(serverContainer({ image: images.server.ref, domain: a.domain, database: database.spec, resources: a.settings.server.resources }), {
     user: PLATFORM_IMAGES.server.user,

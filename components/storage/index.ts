@@ -9,6 +9,7 @@ import {
   renderLonghornValues,
   renderRookClusterValues,
   renderRookOperatorValues,
+  reclaimPolicyFor,
   type StorageSettings,
 } from "./values";
 
@@ -41,8 +42,12 @@ export interface StorageArgs {
   /** Render a Ceph object store (RGW) in the Rook cluster, for `objectStorage.cephRgw`. Defaults to false. */
   objectStore?: boolean;
   /**
-   * Protect the releases that hold data (Rook's CephCluster, Longhorn) from deletion:
-   * `pulumi destroy` then fails instead of removing them. Set for prod. Defaults to false.
+   * Keep the data (prod; `platform:profile` is prod). Defaults to false (dev: a destroy
+   * removes everything). When set: the releases that hold data (Rook's CephCluster,
+   * Longhorn) are `protect`ed, so `pulumi destroy` fails instead of removing them; their
+   * namespaces are `retainOnDelete`, so nothing deletes them and the objects in them; and
+   * the StorageClasses this layer creates (`ceph-block`, `ceph-bucket`, `longhorn`) reclaim
+   * with `Retain`, so a deleted claim leaves its volume or bucket behind.
    */
   protectData?: boolean;
 }
@@ -60,7 +65,10 @@ export interface StorageArgs {
  * and on Longhorn. `retainOnDelete` would let a destroy "succeed", drop the release from
  * the state and then delete the operator under a still-running CephCluster; `protect`
  * stops the destroy before anything is deleted, and removing storage becomes a deliberate
- * `pulumi state unprotect`. The cluster's cleanupPolicy never wipes hosts or disks.
+ * `pulumi state unprotect`. The cluster's cleanupPolicy never wipes hosts or disks. The
+ * namespaces get `retainOnDelete` instead (deleting a namespace deletes every object in
+ * it, the CephCluster and Longhorn's volumes included; a rename must not block on them),
+ * and the classes reclaim with Retain.
  */
 export class Storage extends pulumi.ComponentResource implements StorageWithObjectStore {
   /** Name of the default StorageClass. */
@@ -74,6 +82,7 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
     super("platform:storage:Storage", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const s = args.settings;
     const protect = args.protectData ?? false;
+    const reclaimPolicy = reclaimPolicyFor(protect);
     const objectStore = args.objectStore ?? false;
 
     const chosen = defaultStorageClass(s);
@@ -87,7 +96,7 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
     if (s.rookCeph.enabled) {
       const pin = CHARTS.rookCeph;
       // Ceph daemons and the CSI plugins run privileged with host paths and devices.
-      const ns = platformNamespace(`${name}-rook-ns`, { name: pin.namespace, podSecurity: "privileged" }, this);
+      const ns = platformNamespace(`${name}-rook-ns`, { name: pin.namespace, podSecurity: "privileged" }, this, { retainOnDelete: protect });
       const operator = platformRelease(
         `${name}-rook-operator`,
         { pin, releaseName: "rook-ceph", namespace: ns, values: renderRookOperatorValues({ objectStore }), overrides: s.rookCeph.values, dependsOn: args.network.ready },
@@ -99,7 +108,7 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
           pin: CHARTS.rookCephCluster,
           releaseName: "rook-ceph-cluster",
           namespace: ns,
-          values: renderRookClusterValues(s.rookCeph, { objectStore, operatorNamespace: pin.namespace }),
+          values: renderRookClusterValues(s.rookCeph, { objectStore, operatorNamespace: pin.namespace, reclaimPolicy }),
           overrides: s.rookCeph.clusterValues,
           // The cluster chart's CRs need the operator's CRDs; on destroy this edge deletes
           // the CephCluster before the operator that removes its finalizer.
@@ -122,10 +131,10 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
     if (s.longhorn.enabled) {
       const pin = CHARTS.longhorn;
       // longhorn-manager and the instance managers run privileged (iSCSI, host mounts).
-      const ns = platformNamespace(`${name}-longhorn-ns`, { name: pin.namespace, podSecurity: "privileged" }, this);
+      const ns = platformNamespace(`${name}-longhorn-ns`, { name: pin.namespace, podSecurity: "privileged" }, this, { retainOnDelete: protect });
       const longhorn = platformRelease(
         `${name}-longhorn`,
-        { pin, releaseName: "longhorn", namespace: ns, values: renderLonghornValues(s.longhorn), overrides: s.longhorn.values, dependsOn: args.network.ready },
+        { pin, releaseName: "longhorn", namespace: ns, values: renderLonghornValues(s.longhorn, { reclaimPolicy }), overrides: s.longhorn.values, dependsOn: args.network.ready },
         { parent: this, protect },
       );
       ready.push(longhorn);

@@ -79,16 +79,34 @@ export function renderRookOperatorValues(opts: { objectStore: boolean }): Values
   };
 }
 
+/**
+ * What happens to a volume (or a bucket) when its claim is deleted: `Retain` keeps it
+ * (Released, for an administrator to reclaim or delete), `Delete` removes it with the claim.
+ */
+export type ReclaimPolicy = "Retain" | "Delete";
+
+/** The reclaim policy of the StorageClasses the platform creates: Retain where data is protected (prod). */
+export function reclaimPolicyFor(protectData: boolean): ReclaimPolicy {
+  return protectData ? "Retain" : "Delete";
+}
+
 /** Options of {@link renderRookClusterValues}. */
 export interface RookClusterOptions {
   /** Render a CephObjectStore (RGW) and its `ceph-bucket` StorageClass. */
   objectStore: boolean;
   /** Namespace of the operator (the chart's `operatorNamespace`). */
   operatorNamespace: string;
+  /**
+   * Reclaim policy of the `ceph-block` and `ceph-bucket` classes. Defaults to Delete.
+   * Kubernetes refuses to change a StorageClass's reclaimPolicy in place, and a class's
+   * policy applies only to volumes provisioned after it: see README, "Order and teardown".
+   */
+  reclaimPolicy?: ReclaimPolicy;
 }
 
 /** Values of the `rook-ceph-cluster` chart: the CephCluster, its block pool and optional object store. */
 export function renderRookClusterValues(s: StorageSettings["rookCeph"], opts: RookClusterOptions): Values {
+  const reclaimPolicy = opts.reclaimPolicy ?? "Delete";
   return {
     operatorNamespace: opts.operatorNamespace,
     toolbox: { enabled: false },
@@ -120,7 +138,7 @@ export function renderRookClusterValues(s: StorageSettings["rookCeph"], opts: Ro
           enabled: true,
           name: CEPH_BLOCK_CLASS,
           isDefault: s.default,
-          reclaimPolicy: "Delete",
+          reclaimPolicy,
           allowVolumeExpansion: true,
           volumeBindingMode: "Immediate",
           parameters: {
@@ -142,11 +160,12 @@ export function renderRookClusterValues(s: StorageSettings["rookCeph"], opts: Ro
     // The platform needs block volumes only; a CephFS (and its MDS daemons) is opt-in
     // through `clusterValues`.
     cephFileSystems: [],
-    cephObjectStores: opts.objectStore ? [cephObjectStore()] : [],
+    cephObjectStores: opts.objectStore ? [cephObjectStore(reclaimPolicy)] : [],
   };
 }
 
-function cephObjectStore(): Values {
+/** The object store; the bucket class's policy is what Rook does with a bucket whose claim is deleted (Retain: keep it). */
+function cephObjectStore(reclaimPolicy: ReclaimPolicy): Values {
   return {
     name: CEPH_OBJECT_STORE,
     spec: {
@@ -164,7 +183,7 @@ function cephObjectStore(): Values {
     storageClass: {
       enabled: true,
       name: CEPH_BUCKET_CLASS,
-      reclaimPolicy: "Delete",
+      reclaimPolicy,
       volumeBindingMode: "Immediate",
       parameters: { region: "us-east-1" },
     },
@@ -172,14 +191,14 @@ function cephObjectStore(): Values {
   };
 }
 
-/** Values of the `longhorn` chart. */
-export function renderLonghornValues(s: StorageSettings["longhorn"]): Values {
+/** Values of the `longhorn` chart; `reclaimPolicy` is the `longhorn` class's (defaults to Delete). */
+export function renderLonghornValues(s: StorageSettings["longhorn"], opts: { reclaimPolicy?: ReclaimPolicy } = {}): Values {
   const replicas = String(s.replicas);
   return {
     persistence: {
       defaultClass: s.default,
       defaultClassReplicaCount: s.replicas,
-      reclaimPolicy: "Delete",
+      reclaimPolicy: opts.reclaimPolicy ?? "Delete",
     },
     defaultSettings: {
       // Without the flag Longhorn's uninstall job refuses to run and `pulumi destroy` hangs.

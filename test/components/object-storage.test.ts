@@ -16,7 +16,7 @@ import {
 } from "../../components/object-storage";
 import type { StorageWithObjectStore } from "../../components/storage";
 import { ConfigError, loadPlatformConfig } from "../../config/load";
-import { recordResources, resolveOutput, stackFileConfig, type ProgramRun } from "../helpers/program";
+import { mockPassword, recordResources, resolveOutput, stackFileConfig, type ProgramRun } from "../helpers/program";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -146,8 +146,8 @@ describe("ObjectStorage with MinIO", () => {
     assert.equal(secret.inputs.metadata.name, "platform-minio-root");
     const data = secretInput(secret.inputs.stringData);
     assert.equal(data.secret, true);
-    assert.match(data.value["config.env"], /^export MINIO_ROOT_USER="pw-objects-access-key-/);
-    assert.doesNotMatch(releaseText(run), /pw-objects-/);
+    assert.match(data.value["config.env"], new RegExp(`^export MINIO_ROOT_USER="${mockPassword("objects-access-key", 20)}"`));
+    assert.doesNotMatch(releaseText(run), new RegExp(mockPassword("objects-access-key", 20)));
     assert.doesNotMatch(releaseText(run), /minio123/);
     assert.ok(run.dependsOn(`${RELEASE}::objects-tenant`, `${SECRET}::objects-root`));
   });
@@ -157,7 +157,7 @@ describe("ObjectStorage with MinIO", () => {
     assert.deepEqual(await resolveOutput(layer.s3Endpoint), { value: "http://minio.minio-tenant.svc:80", secret: false });
     const creds = await resolveOutput<S3Credentials>(layer.credentials);
     assert.equal(creds.secret, true);
-    assert.deepEqual(creds.value, { accessKey: "pw-objects-access-key-0123456789abcdef", secretKey: "pw-objects-secret-key-0123456789abcdef" });
+    assert.deepEqual(creds.value, { accessKey: mockPassword("objects-access-key", 20), secretKey: mockPassword("objects-secret-key", 40) });
     assert.equal(layer.backend, "minio");
   });
 });
@@ -184,8 +184,8 @@ describe("ObjectStorage with Ceph RGW", () => {
     assert.equal(keys.inputs.metadata.namespace, "rook-ceph");
     const data = secretInput(keys.inputs.stringData);
     assert.equal(data.secret, true);
-    assert.deepEqual(data.value, { "access-key": "pw-objects-access-key-0123456789abcdef", "secret-key": "pw-objects-secret-key-0123456789abcdef" });
-    assert.doesNotMatch(JSON.stringify(run.ofType(USER).concat(run.ofType(OBC)).map((r) => r.inputs)), /pw-objects-/);
+    assert.deepEqual(data.value, { "access-key": mockPassword("objects-access-key", 20), "secret-key": mockPassword("objects-secret-key", 40) });
+    assert.doesNotMatch(JSON.stringify(run.ofType(USER).concat(run.ofType(OBC)).map((r) => r.inputs)), new RegExp(mockPassword("objects-access-key", 20)));
     assert.deepEqual(await resolveOutput(layer.s3Endpoint), { value: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80", secret: false });
     assert.equal((await resolveOutput(layer.credentials)).secret, true);
   });

@@ -8,7 +8,7 @@ import { Observability, type ObservabilitySettings } from "../../components/obse
 import { PROFILE_DEFAULTS } from "../../config/profiles";
 import { platformSchema } from "../../config/schema";
 import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames } from "../helpers/invariants";
-import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
+import { mockPassword, recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CR = (kind: string) => `kubernetes:grafana.integreatly.org/v1beta1:${kind}`;
@@ -176,16 +176,16 @@ describe("Observability (dev, everything on)", () => {
     assert.equal(obs.ready[0], obs.releases["prometheus-operator-crds"]);
     const pw = await resolveOutput<string>(obs.grafanaAdminPassword);
     assert.equal(pw.secret, true);
-    assert.equal(pw.value, "pw-obs-grafana-admin-password-0123456789abcdef");
+    assert.equal(pw.value, mockPassword("obs-grafana-admin-password", 24));
     assert.equal(run.get("random:index/randomPassword:RandomPassword", "obs-grafana-admin-password").inputs.special, false);
   });
 
   it("puts the password only in the admin Secret, marked secret there", () => {
-    const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes("pw-obs-grafana-admin-password"));
+    const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes(mockPassword("obs-grafana-admin-password", 24)));
     assert.deepEqual(holders.map((r) => `${r.type}::${r.name}`), ["kubernetes:core/v1:Secret::obs-grafana-admin"]);
     const stringData = run.get("kubernetes:core/v1:Secret", "obs-grafana-admin").inputs.stringData;
     assert.equal(stringData[SECRET_SIG], SECRET_VALUE_SIG, "the Secret's data reaches the engine as a Pulumi secret");
-    assert.equal(stringData.value.GF_SECURITY_ADMIN_PASSWORD, "pw-obs-grafana-admin-password-0123456789abcdef");
+    assert.equal(stringData.value.GF_SECURITY_ADMIN_PASSWORD, mockPassword("obs-grafana-admin-password", 24));
   });
 
   it("passes the invariants: explicit provider, valid schemas, unique names", async () => {

@@ -35,6 +35,10 @@ export interface Recorded {
   /** Provider reference (`urn::id`) for custom resources. */
   provider?: string;
   custom: boolean;
+  /** Pulumi's `protect` as the engine applies it: the resource's own option, else its parent's (inherited). */
+  protect: boolean;
+  /** Pulumi's `retainOnDelete` (not inherited from the parent). */
+  retainOnDelete: boolean;
   /** When the mocked engine started and finished creating it (ms since process start). */
   startedMs?: number;
   endedMs?: number;
@@ -127,7 +131,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     return { ...inputs, stdout: fixtureKubeconfig("https://127.0.0.1:6443", `kind-${inputs.environment?.CLUSTER ?? name}`) };
   }
   if (type === "command:local:Command") return { ...inputs, stdout: "", stderr: "" };
-  if (type === "random:index/randomPassword:RandomPassword") return { ...inputs, result: `pw-${name}-0123456789abcdef` };
+  if (type === "random:index/randomPassword:RandomPassword") return { ...inputs, result: mockPassword(name, typeof inputs.length === "number" ? inputs.length : 16) };
   if (type === "kubernetes:helm.sh/v3:Release") return { ...inputs, status: { status: "deployed", namespace: inputs.namespace, name: inputs.name } };
   return inputs;
 }
@@ -184,7 +188,10 @@ export async function recordResources(
   } = {},
 ): Promise<ProgramRun> {
   const mocked = new Map<string, { inputs: Record<string, any>; provider?: string; custom: boolean }>();
-  const meta = new Map<string, { parent?: pulumi.Resource; dependsOn: unknown[]; inputs: Promise<Set<pulumi.Resource>>; provider?: pulumi.ProviderResource }>();
+  const meta = new Map<
+    string,
+    { parent?: pulumi.Resource; dependsOn: unknown[]; inputs: Promise<Set<pulumi.Resource>>; provider?: pulumi.ProviderResource; protect?: boolean; retainOnDelete?: boolean }
+  >();
   const names = new WeakMap<pulumi.Resource, string>();
   const order: string[] = [];
   const timeline = new Map<string, { startedMs: number; endedMs: number }>();
@@ -222,6 +229,9 @@ export async function recordResources(
         dependsOn: deps === undefined ? [] : Array.isArray(deps) ? deps : [deps],
         inputs: outputResources(args.props),
         provider: (args.opts as pulumi.CustomResourceOptions).provider,
+        // Mocks do not see resource options; transformations see them before inheritance.
+        protect: args.opts.protect,
+        retainOnDelete: args.opts.retainOnDelete,
       });
       return undefined;
     });
@@ -232,8 +242,12 @@ export async function recordResources(
   // the stack's outputs resolve: drain them, as the language host does before exiting.
   await waitForRPCs();
   const resources: Recorded[] = [];
+  // Parents register before their children: a child without its own `protect` inherits the parent's.
+  const protect = new Map<string, boolean>();
   for (const k of order) {
     const m = meta.get(k)!;
+    const parentKey = m.parent ? names.get(m.parent) : undefined;
+    protect.set(k, m.protect ?? (parentKey ? (protect.get(parentKey) ?? false) : false));
     const deps: string[] = [];
     for (const d of m.dependsOn) {
       const r = (pulumi.Output.isInstance(d) ? await (d as any).promise() : await d) as pulumi.Resource | pulumi.Resource[];
@@ -256,6 +270,8 @@ export async function recordResources(
       providerDep: m.provider ? names.get(m.provider) : providerKey(mk?.provider),
       provider: mk?.provider,
       custom: mk?.custom ?? false,
+      protect: protect.get(k)!,
+      retainOnDelete: m.retainOnDelete ?? false,
       ...timeline.get(k),
     });
   }
@@ -360,4 +376,10 @@ export async function resolveOutput<T>(o: unknown): Promise<{ value: T; secret: 
 }
 
 /** Secrets the prod stack needs, as a user sets them with `pulumi config set --secret`. */
-export const PROD_SECRETS = { awsCredentials: "[default]\naws_access_key_id = AKIAFIXTURE\naws_secret_access_key = fixture\n" };
+/** What a RandomPassword `name` of `length` resolves to under the mocks: as long as asked (consumers check lengths), deterministic. */
+export function mockPassword(name: string, length: number): string {
+  const seed = `pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef`;
+  return seed.repeat(Math.ceil(length / seed.length)).slice(0, length);
+}
+
+export const PROD_SECRETS = { awsCredentials: "[default]\naws_access_key_id = AKIAFIXTURE\naws_secret_access_key = fixture\n", openhandsOidcClientSecret: "fixture-oidc-client-secret" };
