@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as path from "node:path";
 import { readPlatformConfig } from "./config";
+import { PreviewAccess } from "./components/access";
 import { OidcProxy } from "./components/auth";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
@@ -38,6 +39,10 @@ const cluster = new Cluster("cluster", {
   charts: selectedPins(config),
   kubeconfig: secrets.kubeconfig,
 });
+
+// The view-only account pull-request previews read the cluster with (README.md, "Pull-request
+// previews"): on an existing cluster only; dev's kind cluster is never previewed against.
+const access = clusterMode === "existing" ? new PreviewAccess("preview-access", { cluster }) : undefined;
 
 // 3. The CNI: every pod waits for it.
 const network = new Networking("network", { cluster, clusterMode, settings: config.networking.cilium, mesh: { kind: meshKind } });
@@ -185,6 +190,10 @@ export const profile = config.profile;
 export const ingressDomain = config.domain;
 export const kubernetesVersion = cluster.kubernetesVersion;
 export const kubeconfig = cluster.kubeconfig;
+/** The view-only account of pull-request previews: names only, never its token. */
+export const previewAccess = access
+  ? { enabled: true, serviceAccount: access.serviceAccount, namespace: access.namespace, tokenSecretName: access.tokenSecretName }
+  : { enabled: false };
 export const charts = chartVersions(selectedCharts(config));
 /** OpenAI-compatible base URL of each model fleet. */
 export const modelEndpoints = ollama.endpoints;
