@@ -17,6 +17,14 @@ export const GATEWAY_DIR = path.join(ROOT, "agent-gateway");
 export const GATEWAY_MAIN = path.join(GATEWAY_DIR, "dist", "main.js");
 export const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
+/**
+ * Flags that send Chromium's `*.<domain>` hosts to 127.0.0.1:<port> (a local Ingress
+ * stand-in, helpers/sandbox-network.ts) and accept its self-signed certificate.
+ */
+export function sandboxDomainFlags(domain: string, port: number): string[] {
+  return [`--host-resolver-rules=MAP *.${domain} 127.0.0.1:${port}`, "--ignore-certificate-errors"];
+}
+
 /** The Chromium binary, or undefined. */
 export function chromiumPath(): string | undefined {
   return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
@@ -43,8 +51,8 @@ export function buildGateway(): string {
 }
 
 /** The gateway as a process, logging JSON lines to `<dir>/gateway.log`. */
-export async function startGateway(opts: { dir: string; appUrl: string; token: string; env?: Record<string, string> }): Promise<{ proc: Proc; url: string; port: number }> {
-  const port = await freePort();
+export async function startGateway(opts: { dir: string; appUrl: string; token: string; env?: Record<string, string>; port?: number }): Promise<{ proc: Proc; url: string; port: number }> {
+  const port = opts.port ?? (await freePort());
   const tokenFile = path.join(opts.dir, "gateway-token");
   fs.writeFileSync(tokenFile, `${opts.token}\n`, { mode: 0o600 });
   const proc = startProc(

@@ -17,8 +17,9 @@ import { freePort, SCRATCH_LABEL } from "./operator";
  * uses absolute /workspace paths, so one session sandbox runs at a time; warm pods may run
  * beside it). Its proxy serves the URL the
  * service reports, `http://127.0.0.1:<proxy>/<runtime_id>/...` (the app's path mode), so the
- * service's /ready check and the app's calls take the same route. It also binds each Pending
- * PVC to a hostPath PV (the cluster has no provisioner).
+ * service's /ready check and the app's calls take the same route; with the platform's
+ * in-cluster URLs, helpers/sandbox-network.ts routes to `portOf(runtime_id)` instead. It also
+ * binds each Pending PVC to a hostPath PV (the cluster has no provisioner).
  */
 
 export const SERVICE_DIR = path.join(ROOT, "sandbox-runtime");
@@ -125,8 +126,17 @@ export function removeStandInWorkspace(): void {
  * The OpenHands sandbox server (`openhands-ai` from `venv`) as a process on a free loopback
  * port, with `RUNTIME=remote` pointed at our service; resolves once it answers `/alive`.
  */
-export async function startApp(opts: { venv: string; dir: string; runtimeUrl: string; apiKey: string }): Promise<{ proc: Proc; url: string }> {
-  const port = await freePort();
+export async function startApp(opts: {
+  venv: string;
+  dir: string;
+  runtimeUrl: string;
+  apiKey: string;
+  /** A port chosen ahead (when the sandboxes' webhook URL must name it); a free one otherwise. */
+  port?: number;
+  /** Extra environment (e.g. HTTP_PROXY to reach in-cluster sandbox URLs). */
+  env?: Record<string, string>;
+}): Promise<{ proc: Proc; url: string }> {
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const proc = startProc(
     path.join(opts.venv, "bin", "uvicorn"),
@@ -139,6 +149,7 @@ export async function startApp(opts: { venv: string; dir: string; runtimeUrl: st
       SANDBOX_API_KEY: opts.apiKey,
       OH_PERSISTENCE_DIR: path.join(opts.dir, "app-state"),
       SERVE_FRONTEND: "false",
+      ...opts.env,
     },
     path.join(opts.dir, "app.log"),
     opts.dir,
@@ -150,7 +161,15 @@ export async function startApp(opts: { venv: string; dir: string; runtimeUrl: st
   return { proc, url };
 }
 
-export async function startService(opts: { port: number; config: Record<string, unknown>; apiKey: string; dir: string; identity: string }): Promise<Proc> {
+export async function startService(opts: {
+  port: number;
+  config: Record<string, unknown>;
+  apiKey: string;
+  dir: string;
+  identity: string;
+  /** Extra environment (e.g. HTTP_PROXY and NODE_USE_ENV_PROXY for its /ready probe of in-cluster URLs). */
+  env?: Record<string, string>;
+}): Promise<Proc> {
   const configFile = path.join(opts.dir, `config-${opts.identity}.json`);
   fs.writeFileSync(configFile, JSON.stringify(opts.config, null, 2));
   const p = startProc(
@@ -164,6 +183,7 @@ export async function startService(opts: { port: number; config: Record<string, 
       SANDBOX_RUNTIME_PORT: String(opts.port),
       POD_NAME: opts.identity,
       NODE_OPTIONS: "--max-semi-space-size=2 --max-old-space-size=96",
+      ...opts.env,
     },
     path.join(opts.dir, `service-${opts.identity}.log`),
   );
@@ -238,6 +258,15 @@ export class PodStandIn {
     this.running.clear();
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /**
+   * The local port of the agent server standing in for pod `name` (its runtime id), while
+   * one runs: what the pod's `<name>-svc` Service reaches on port 60000
+   * (helpers/sandbox-network.ts routes in-cluster and Ingress hosts with it).
+   */
+  portOf(name: string): number | undefined {
+    return this.venv ? this.running.get(name)?.port : undefined;
   }
 
   private target(url: string | undefined): { run: Running; rest: string } | undefined {
