@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import * as path from "node:path";
 import { readPlatformConfig } from "./config";
 import { PreviewAccess } from "./components/access";
-import { OidcProxy } from "./components/auth";
+import { OIDC_PROXY, OidcProxy } from "./components/auth";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
@@ -105,6 +105,7 @@ const observability = new Observability("observability", {
 // exist, then the fleet operator and one OllamaFleet per fleet (GPU fleets wait for capacity).
 if (config.gpu.pools.length > 0 && crossplane === undefined) throw new Error("platform:gpu.pools: GPU pools need crossplane.enabled: true");
 const gpu = crossplane && config.gpu.pools.length > 0 ? new Gpu("gpu", { cluster, network, crossplane, monitoring: observability, settings: config.gpu }) : undefined;
+const openhandsFleet = openHandsFleet(config);
 const ollama = new Ollama("ollama", {
   cluster,
   network,
@@ -117,11 +118,12 @@ const ollama = new Ollama("ollama", {
   operatorDir: path.join(__dirname, "operator"),
   devBuild: clusterMode === "kind" ? { kindCluster: config.cluster.kind.name } : undefined,
   protectData,
+  cilium: config.networking.cilium.enabled,
+  sandboxes: config.openhands.enabled && openhandsFleet !== undefined ? { namespace: config.openhands.sandbox.namespace, fleet: openhandsFleet } : undefined,
 });
 
 // 7. The agent platform: Agent Canvas behind our gateway, the OpenHands sandbox server (its
 // Postgres in prod), our sandbox runtime and the sandbox contract; the LLM is a fleet.
-const openhandsFleet = openHandsFleet(config);
 const database = selectedCharts(config).includes("cloudnativePg")
   ? new Database("database", {
       cluster,
@@ -144,6 +146,8 @@ const openhands =
         storage,
         models: ollama,
         fleet: openhandsFleet,
+        cilium: config.networking.cilium.enabled,
+        oidcProxy: config.openhands.oidc ? { podLabels: { ...OIDC_PROXY.podLabels }, port: OIDC_PROXY.containerPort } : undefined,
         settings: config.openhands,
         domain: config.domain,
         issuer: config.certificates.issuer,

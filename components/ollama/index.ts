@@ -9,6 +9,7 @@ import { fleetEndpoints, fleetName, renderFleet, type FleetEndpoint } from "./fl
 import { resolveImage } from "../images";
 import { BUILD_INPUTS, DEV_REPOSITORY, OPERATOR_VERSION, releasedImage } from "./image";
 import { renderOperatorValues } from "./values";
+import { fleetNetworkPolicies } from "./netpol";
 
 export * from "./fleet";
 export * from "./image";
@@ -49,6 +50,10 @@ export interface OllamaArgs {
    * stack frees the disk. Unset: each fleet's configured `storage.retainPolicy`.
    */
   protectData?: boolean;
+  /** Cilium enforces policies (`networking.cilium.enabled`): the sandboxes' requests are restricted at L7. */
+  cilium?: boolean;
+  /** The agent sandboxes' namespace and the fleet OpenHands uses; none without OpenHands. */
+  sandboxes?: { namespace: string; fleet: string };
 }
 
 // A model pull can take many minutes (the 32b model is ~20 GB) before a fleet turns Ready.
@@ -114,6 +119,29 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       { retainOnDelete: args.protectData ?? false },
     );
 
+    // Default deny in the fleet namespace, then DNS, model pulls, the mesh and the sandboxes.
+    const requestScaled = s.fleets.some((f) => f.scaling?.metrics.some((m) => m.type === "requestsPerSecond" || m.type === "concurrentRequests"));
+    const fleetNet = fleetNetworkPolicies({
+      namespace: s.namespace,
+      mesh: args.mesh.kind,
+      cilium: args.cilium ?? false,
+      sandboxes: args.sandboxes,
+      interceptor: args.mesh.kind === "none" && args.autoscaling !== undefined && requestScaled ? { namespace: CHARTS.kedaHttpAddon.namespace } : undefined,
+    });
+    const fleetPolicies: pulumi.Resource[] = [
+      ...fleetNet.networkPolicies.map(
+        (p) => new k8s.networking.v1.NetworkPolicy(`${name}-fleet-netpol-${p.metadata.name}`, { metadata: { name: p.metadata.name, namespace: fleetNs.metadata.name }, spec: p.spec }, { parent: this }),
+      ),
+      ...fleetNet.ciliumNetworkPolicies.map(
+        (p) =>
+          new k8s.apiextensions.CustomResource(
+            `${name}-fleet-cnp-${p.metadata.name}`,
+            { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata.name, namespace: fleetNs.metadata.name }, spec: p.spec },
+            { parent: this, dependsOn: args.network.ready },
+          ),
+      ),
+    ];
+
     const prometheusUrl = args.monitoring.prometheusUrl;
     const release = platformRelease(
       `${name}-operator`,
@@ -154,6 +182,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
         dependsOn: [
           release,
           fleetNs,
+          ...fleetPolicies,
           ...args.mesh.ready,
           ...args.storage.ready,
           ...(f.scaling ? args.autoscaling!.ready : []),

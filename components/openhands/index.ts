@@ -5,9 +5,12 @@ import { platformNamespace } from "../helm";
 import type { DatabaseLayer } from "../database";
 import { agentPlatform } from "./platform";
 import { RUNTIME_RULES } from "./workloads";
+import { API_SERVER_PORTS, OPENHANDS_DB_CLUSTER, platformNetworkPolicies } from "./netpol-platform";
+import { CHARTS } from "../catalog";
 import {
   RUNTIME_CLASS_HANDLERS,
   sandboxLimitRange,
+  sandboxCiliumNetworkPolicies,
   sandboxNetworkPolicies,
   sandboxPodSecurity,
   sandboxQuota,
@@ -58,6 +61,10 @@ export interface OpenHandsArgs {
   sourceDir: string;
   /** On kind: build the platform's images and load them into this cluster. Undefined elsewhere (released images). */
   devBuild: { kindCluster: string } | undefined;
+  /** Cilium enforces policies (`networking.cilium.enabled`): DNS, the LLM and the API server through CiliumNetworkPolicies. */
+  cilium?: boolean;
+  /** The OIDC proxy in front of the gateway (its pods and container port), when `openhands.oidc` is set: the gateway then admits only it. */
+  oidcProxy?: { podLabels: Record<string, string>; port: number };
   /** Generated keys, as Pulumi secrets: runtime API key, the server's session key, the gateway's access token. */
   secrets: { runtimeApiKey: pulumi.Input<string>; serverSessionKey: pulumi.Input<string>; gatewayToken: pulumi.Input<string> };
 }
@@ -156,17 +163,35 @@ export class OpenHands extends pulumi.ComponentResource {
     const rbac = bind("sandbox-role", "openhands-sandbox-runtime", RUNTIME_RULES);
 
     // Isolation: NetworkPolicies, quota, limits, RuntimeClass.
-    const policies = sandboxNetworkPolicies({
+    const sandboxNet = {
       sandbox,
       openhandsNamespace: OPENHANDS_NAMESPACE,
       ingressNamespace: args.ingress.namespace,
       fleet: { namespace: args.models.namespace, name: args.fleet },
       egress: s.sandbox.egress,
+      cilium: args.cilium ?? false,
+    };
+    const platformNet = platformNetworkPolicies({
+      namespace: OPENHANDS_NAMESPACE,
+      ingressNamespace: args.ingress.namespace,
+      sandboxNamespace: sandbox.namespace,
+      apiServer: { ports: API_SERVER_PORTS },
+      cilium: args.cilium ?? false,
+      postgres: s.server.database.kind === "postgres" ? { cluster: OPENHANDS_DB_CLUSTER, operatorNamespace: CHARTS.cloudnativePg.namespace } : undefined,
+      oidcProxy: args.oidcProxy,
     });
-    const contract: pulumi.Resource[] = [ns, sandboxNs, sa, ...rbac];
-    for (const p of policies) {
-      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.metadata.name}`, { metadata: { name: p.metadata.name, namespace: sandboxNsName }, spec: p.spec }, { parent: this });
-    }
+    const netpol = (resourceName: string, p: { metadata: { name: string }; spec: k8s.types.input.networking.v1.NetworkPolicySpec }, namespace: pulumi.Input<string>) =>
+      new k8s.networking.v1.NetworkPolicy(resourceName, { metadata: { name: p.metadata.name, namespace }, spec: p.spec }, { parent: this });
+    const cnp = (resourceName: string, p: { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown }, namespace: pulumi.Input<string>) =>
+      new k8s.apiextensions.CustomResource(resourceName, { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata.name, namespace }, spec: p.spec }, { parent: this, dependsOn: args.network.ready });
+    const policies: pulumi.Resource[] = [
+      ...sandboxNetworkPolicies(sandboxNet).map((p) => netpol(`${name}-netpol-${p.metadata.name}`, p, sandboxNsName)),
+      ...sandboxCiliumNetworkPolicies(sandboxNet).map((p) => cnp(`${name}-cnp-${p.metadata.name}`, p, sandboxNsName)),
+      ...platformNet.networkPolicies.map((p) => netpol(`${name}-platform-netpol-${p.metadata.name}`, p, ns.metadata.name)),
+      ...platformNet.ciliumNetworkPolicies.map((p) => cnp(`${name}-platform-cnp-${p.metadata.name}`, p, ns.metadata.name)),
+    ];
+    // The workloads start once their namespace's policies exist (default deny and the allows together).
+    const contract: pulumi.Resource[] = [ns, sandboxNs, sa, ...rbac, ...policies];
     new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { hard: sandboxQuota(sandbox, s.sandbox.maxSandboxes) } }, { parent: this });
     new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { limits: sandboxLimitRange(sandbox) } }, { parent: this });
     const handler = sandbox.runtimeClass ? RUNTIME_CLASS_HANDLERS[sandbox.runtimeClass] : undefined;

@@ -1,11 +1,14 @@
-import type { NetworkPolicy, PolicyPeer, PolicyPort } from "../../lib/netpol";
+import { CILIUM_NAMESPACE_LABEL, NON_PUBLIC_CIDRS, type CiliumDnsRule, type CiliumNetworkPolicy, type NetworkPolicy, type PolicyPeer, type PolicyPort } from "../../lib/netpol";
 import { parseQuantity, quantityToNumber } from "../../lib/quantity";
+import { FLEET_LABEL, FLEET_POD_LABELS, OLLAMA_INFERENCE_HTTP } from "../ollama/netpol";
 import { PORTS, type ResolvedSandbox } from "./settings";
 
 /*
  * What keeps agent sandboxes (untrusted code) in their box, as plain objects: RBAC for the
- * runtime, NetworkPolicies, ResourceQuota, LimitRange, RuntimeClass and the namespace's
- * Pod Security level. Pure, for tests; index.ts creates them.
+ * runtime, NetworkPolicies (and, with Cilium, CiliumNetworkPolicies restricting DNS and the
+ * LLM at L7), ResourceQuota, LimitRange, RuntimeClass and the namespace's Pod Security
+ * level. Pure, for tests; index.ts creates them. The `openhands` namespace's policies are in
+ * netpol-platform.ts, the fleet namespace's in ../ollama/netpol.ts.
  */
 
 /** A PolicyRule as plain data. */
@@ -54,25 +57,52 @@ export interface SandboxNetwork {
   fleet?: { namespace: string; name: string };
   /** `openhands.sandbox.egress`. */
   egress: { internet: boolean; cidrs: { cidr: string; except: string[]; ports: number[] }[] };
+  /**
+   * Cilium enforces the policies (`networking.cilium.enabled`): DNS and the LLM are then
+   * allowed by {@link sandboxCiliumNetworkPolicies} with L7 rules, and the plain policies
+   * leave both out (a plain L4 allow of the same peer and port would void the L7 rules).
+   * Defaults to false: plain L4 policies only.
+   */
+  cilium?: boolean;
 }
 
 /** Address ranges the internet option leaves out: private, shared, link-local (cloud metadata), loopback. */
-export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"];
+export { NON_PUBLIC_CIDRS };
+
+/** The cluster's DNS domain (kind's and EKS's default). */
+export const CLUSTER_DOMAIN = "cluster.local";
+
+/**
+ * The names sandboxes may resolve through the cluster DNS with Cilium: cluster names only
+ * when internet egress is off (CoreDNS answers `cluster.local` itself and forwards nothing,
+ * so no query leaves the cluster; the search list's `<name>.<ns>.svc.cluster.local` tries
+ * pass too), every name when it is on (the sandbox reaches any public address on 80/443
+ * then, a wider channel than DNS, and package managers need names). The sandbox domain is
+ * not allowed: the agent calls the app and the LLM by their cluster names and never its own
+ * public host (browsers do).
+ */
+export function sandboxDnsRules(internet: boolean): CiliumDnsRule[] {
+  return internet ? [{ matchPattern: "*" }] : [{ matchPattern: `**.${CLUSTER_DOMAIN}` }];
+}
 
 const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
 const appPods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
 
 /** The `openhands` workloads sandboxes talk to (their `app.kubernetes.io/name`). */
-export const SANDBOX_CALLERS = { server: "openhands-app", gateway: "openhands-gateway" } as const;
+export const SANDBOX_CALLERS = { server: "openhands-app", gateway: "openhands-gateway", runtime: "openhands-sandbox-runtime" } as const;
 /** A sandbox's ports: the agent server, VS Code, the two workers. */
 export const SANDBOX_PORTS = [60000, 60001, 12000, 12001] as const;
+/** The agent server's port: the only one the platform's own workloads call. */
+export const AGENT_SERVER_PORT = SANDBOX_PORTS[0];
 
 /**
  * The sandbox namespace's NetworkPolicies: deny everything, then allow egress to DNS, to
  * the LLM (the fleet's pods on 11434: the agent server calls the model from the sandbox),
  * to the app for the agent's webhooks, and to what config adds; and ingress only from the
- * ingress controller and OpenHands (its app and sandbox runtime).
+ * ingress controller (every sandbox port) and OpenHands: the app, the gateway's cloud-proxy
+ * and the runtime's readiness check (`probe.via: service`), to the agent server's port.
+ * With `cilium`, DNS and the LLM are left to {@link sandboxCiliumNetworkPolicies}.
  */
 export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
   const ns = n.sandbox.namespace;
@@ -91,6 +121,7 @@ export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
     const peer: PolicyPeer = { ipBlock: c.except.length ? { cidr: c.cidr, except: [...c.except] } : { cidr: c.cidr } };
     extra.push(c.ports.length ? { to: [peer], ports: c.ports.map(tcp) } : { to: [peer] });
   }
+  const l7 = n.cilium === true;
   const policies = [
     policy("default-deny", { podSelector: all, policyTypes: ["Ingress", "Egress"] }),
     policy("allow-dns", {
@@ -114,26 +145,68 @@ export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
       policyTypes: ["Egress"],
       egress: [{ to: [{ namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(SANDBOX_CALLERS.server) }], ports: [tcp(PORTS.app)] }],
     }),
-    // In: the ingress controller (browsers), the sandbox server (it drives the agent server)
-    // and the gateway (its cloud-proxy), to the agent server's ports only.
+    // In: the ingress controller (browsers: the agent server, VS Code and the two workers'
+    // hosts), and to the agent server's port only the sandbox server (it drives the agent
+    // server), the gateway (its cloud-proxy) and the runtime (its readiness check of the
+    // sandbox's Service, runtimeConfig's `probe.via: service`).
     policy("allow-ingress", {
       podSelector: all,
       policyTypes: ["Ingress"],
       ingress: [
+        { from: [{ namespaceSelector: nsSelector(n.ingressNamespace) }], ports: SANDBOX_PORTS.map(tcp) },
         {
-          from: [
-            { namespaceSelector: nsSelector(n.ingressNamespace) },
-            { namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(SANDBOX_CALLERS.server) },
-            { namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(SANDBOX_CALLERS.gateway) },
-          ],
-          ports: SANDBOX_PORTS.map(tcp),
+          from: [SANDBOX_CALLERS.server, SANDBOX_CALLERS.gateway, SANDBOX_CALLERS.runtime].map((c) => ({ namespaceSelector: nsSelector(n.openhandsNamespace), podSelector: appPods(c) })),
+          ports: [tcp(AGENT_SERVER_PORT)],
         },
       ],
     }),
   ];
   if (extra.length) policies.push(policy("allow-egress-extra", { podSelector: all, policyTypes: ["Egress"], egress: extra }));
+  // With Cilium the L7 policies allow DNS and the LLM: no L4 allow of the same peers and ports.
+  return l7 ? policies.filter((p) => p.metadata.name !== "allow-dns" && p.metadata.name !== "allow-llm") : policies;
+}
+
+/**
+ * The sandbox namespace's CiliumNetworkPolicies (none without `cilium`): DNS to kube-dns with
+ * the names {@link sandboxDnsRules} allows, and the LLM fleet's pods on 11434 with only its
+ * OpenAI-compatible inference requests ({@link OLLAMA_INFERENCE_HTTP}). Both add to the plain
+ * default deny, which already isolates every sandbox both ways.
+ */
+export function sandboxCiliumNetworkPolicies(n: SandboxNetwork): CiliumNetworkPolicy[] {
+  if (n.cilium !== true) return [];
+  const ns = n.sandbox.namespace;
+  const cnp = (name: string, description: string, egress: NonNullable<CiliumNetworkPolicy["spec"]["egress"]>): CiliumNetworkPolicy => ({
+    apiVersion: "cilium.io/v2",
+    kind: "CiliumNetworkPolicy",
+    metadata: { name, namespace: ns },
+    spec: { description, endpointSelector: {}, egress },
+  });
+  const policies = [
+    cnp(
+      "allow-dns-l7",
+      n.egress.internet ? "DNS through kube-dns, every name (internet egress is on)." : `DNS through kube-dns, ${CLUSTER_DOMAIN} names only.`,
+      [
+        {
+          toEndpoints: [{ matchLabels: { [CILIUM_NAMESPACE_LABEL]: "kube-system", "k8s:k8s-app": "kube-dns" } }],
+          toPorts: [{ ports: [{ port: "53", protocol: "ANY" }], rules: { dns: sandboxDnsRules(n.egress.internet) } }],
+        },
+      ],
+    ),
+  ];
+  if (n.fleet) {
+    policies.push(
+      cnp("allow-llm-l7", "The LLM fleet's OpenAI-compatible inference requests only.", [
+        {
+          toEndpoints: [{ matchLabels: { [CILIUM_NAMESPACE_LABEL]: n.fleet.namespace, ...prefixed(FLEET_POD_LABELS), [`k8s:${FLEET_LABEL}`]: n.fleet.name } }],
+          toPorts: [{ ports: [{ port: String(PORTS.ollama), protocol: "TCP" }], rules: { http: OLLAMA_INFERENCE_HTTP.map((r) => ({ ...r })) } }],
+        },
+      ]),
+    );
+  }
   return policies;
 }
+
+const prefixed = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [`k8s:${k}`, v]));
 
 /** `n` times a quantity, in the quantity's own binary or decimal unit when it divides. */
 export function scaleQuantity(q: string, n: number): string {

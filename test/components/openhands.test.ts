@@ -205,6 +205,10 @@ describe("sandbox namespace isolation", () => {
       ["the ingress controller into a sandbox", { from: { namespace: "projectcontour", labels: { app: "envoy" } }, to: sandbox, port: 60000 }, true],
       ["the sandbox server into a sandbox's agent server", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-app" } }, to: sandbox, port: 60000 }, true],
       ["the gateway's cloud-proxy into a sandbox's agent server", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-gateway" } }, to: sandbox, port: 60000 }, true],
+      ["the runtime's readiness check into a sandbox's agent server (probe.via: service)", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-sandbox-runtime" } }, to: sandbox, port: 60000 }, true],
+      ["the sandbox server into a sandbox's VS Code port (only browsers use it)", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-app" } }, to: sandbox, port: 60001 }, false],
+      ["the gateway into a sandbox's worker port", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-gateway" } }, to: sandbox, port: 12000 }, false],
+      ["the runtime into a sandbox's VS Code port", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "openhands-sandbox-runtime" } }, to: sandbox, port: 60001 }, false],
       ["the dev workspace into a sandbox", { from: { namespace: "openhands", labels: { "app.kubernetes.io/name": "ubuntu-dev" } }, to: sandbox, port: 60000 }, false],
       ["the ingress controller to a sandbox port that is not served", { from: { namespace: "projectcontour", labels: { app: "envoy" } }, to: sandbox, port: 22 }, false],
       ["another namespace into a sandbox", { from: { namespace: "monitoring", labels: { app: "prometheus" } }, to: sandbox, port: 60000 }, false],
@@ -232,6 +236,259 @@ describe("sandbox namespace isolation", () => {
       assert.equal(evaluateFlow(p, { from: sandbox, to: { ip: "192.0.2.10" }, port: 22 }).allowed, true);
       assert.equal(evaluateFlow(p, { from: sandbox, to: { ip: "192.0.2.10" }, port: 443 }).allowed, false);
       assert.equal(evaluateFlow(p, { from: sandbox, to: { ip: "192.0.2.200" }, port: 22 }).allowed, false);
+    });
+
+    // The sandbox namespace with Cilium, the `openhands` namespace and the fleet namespace, from
+    // their pure functions (the component creates the Cilium ones once wired: see the report in
+    // components/openhands/netpol-platform.ts). Modules are loaded here, inside this block.
+    type Policies = Parameters<typeof evaluateFlow>[0];
+    type F = Parameters<typeof evaluateFlow>[1];
+    let iso: typeof import("../../components/openhands/isolation");
+    let plat: typeof import("../../components/openhands/netpol-platform");
+    let fleetNet: typeof import("../../components/ollama/netpol");
+    let fleetPodLabels: (fleet: string) => Record<string, string>;
+    let resolved: () => ReturnType<typeof import("../../components/openhands/settings").resolveSandbox>;
+    before(async () => {
+      const st = await import("../../components/openhands/settings");
+      resolved = () => st.resolveSandbox(settings().sandbox, { domain: "localhost", ingressClass: "contour", defaultStorageClass: "standard" });
+      iso = await import("../../components/openhands/isolation");
+      plat = await import("../../components/openhands/netpol-platform");
+      fleetNet = await import("../../components/ollama/netpol");
+      const labels = await import("../../operator/src/labels");
+      fleetPodLabels = (fleet) => ({ ...labels.fleetLabels(fleet), [labels.ACCELERATOR_LABEL]: "none" });
+    });
+    const oh = (name: string) => ({ namespace: "openhands", labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "agent-platform" } });
+    const app = oh("openhands-app");
+    const gateway = oh("openhands-gateway");
+    const runtime = oh("openhands-sandbox-runtime");
+    const workspace = { namespace: "openhands", labels: { app: "ubuntu-dev" } };
+    const postgres = { namespace: "openhands", labels: { "cnpg.io/cluster": "openhands-db", "cnpg.io/instanceRole": "primary", role: "primary" } };
+    const envoy = { namespace: "projectcontour", labels: { "app.kubernetes.io/name": "envoy" } };
+    const cnpgOperator = { namespace: "cnpg-system", labels: { "app.kubernetes.io/name": "cloudnative-pg" } };
+    const kubeDns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+    const apiServer = { ip: "172.18.0.2", entities: ["kube-apiserver" as const, "remote-node" as const] };
+    const eksApiServer = { ip: "10.0.12.34", entities: ["kube-apiserver" as const, "world" as const] };
+    const sandboxPolicies = (o: { cilium: boolean; internet?: boolean }) => {
+      const n = {
+        sandbox: resolved(),
+        openhandsNamespace: "openhands",
+        ingressNamespace: "projectcontour",
+        fleet: { namespace: "ollama", name: FLEET },
+        egress: { internet: o.internet ?? false, cidrs: [] },
+        cilium: o.cilium,
+      };
+      return [...iso.sandboxNetworkPolicies(n), ...iso.sandboxCiliumNetworkPolicies(n)];
+    };
+    const platform = (o: Partial<Parameters<typeof plat.platformNetworkPolicies>[0]> = {}) => {
+      const p = plat.platformNetworkPolicies({
+        namespace: "openhands",
+        ingressNamespace: "projectcontour",
+        sandboxNamespace: "openhands-sandboxes",
+        apiServer: { ports: plat.API_SERVER_PORTS },
+        cilium: true,
+        postgres: { cluster: plat.OPENHANDS_DB_CLUSTER, operatorNamespace: "cnpg-system" },
+        ...o,
+      });
+      return [...p.networkPolicies, ...p.ciliumNetworkPolicies];
+    };
+    const fleetPolicies = (o: Partial<Parameters<typeof fleetNet.fleetNetworkPolicies>[0]> = {}) => {
+      const p = fleetNet.fleetNetworkPolicies({ namespace: "ollama", mesh: "linkerd", cilium: true, sandboxes: { namespace: "openhands-sandboxes", fleet: FLEET }, ...o });
+      return [...p.networkPolicies, ...p.ciliumNetworkPolicies];
+    };
+    const all = (o: { cilium?: boolean; internet?: boolean } = {}): Policies => [
+      ...sandboxPolicies({ cilium: o.cilium ?? true, internet: o.internet }),
+      ...platform({ cilium: o.cilium ?? true, ...(o.cilium === false ? { apiServer: { ports: [6443], cidrs: ["172.18.0.2/32"] } } : {}) }),
+      ...fleetPolicies({ cilium: o.cilium ?? true }),
+    ];
+    const llm = (method: string, path: string, fleet = FLEET): F => ({ from: sandbox, to: { namespace: "ollama", labels: fleetPodLabels(fleet) }, port: 11434, http: { method, path } });
+    const dnsQuery = (name: string, protocol: "UDP" | "TCP" = "UDP"): F => ({ from: sandbox, to: kubeDns, port: 53, protocol, dns: name });
+
+    describe("with Cilium: sandboxes' DNS and LLM at L7", () => {
+      it("leaves DNS and the LLM out of the plain policies, so no L4 allow voids the L7 rules", () => {
+        const names = sandboxPolicies({ cilium: true }).map((p) => `${"kind" in p ? "cnp" : "netpol"}/${p.metadata.name}`);
+        assert.deepEqual(names.sort(), ["cnp/allow-dns-l7", "cnp/allow-llm-l7", "netpol/allow-ingress", "netpol/allow-openhands-callbacks", "netpol/default-deny"]);
+        assert.deepEqual(iso.sandboxCiliumNetworkPolicies({ sandbox: resolved(), openhandsNamespace: "openhands", ingressNamespace: "projectcontour", egress: { internet: false, cidrs: [] } }), [], "none without Cilium");
+      });
+      const table: [string, () => F, boolean][] = [
+        ["POST /v1/chat/completions", () => llm("POST", "/v1/chat/completions"), true],
+        ["POST /v1/completions", () => llm("POST", "/v1/completions"), true],
+        ["POST /v1/embeddings", () => llm("POST", "/v1/embeddings"), true],
+        ["GET /v1/models", () => llm("GET", "/v1/models"), true],
+        ["GET /v1/models/<name>", () => llm("GET", "/v1/models/qwen2.5-coder:0.5b"), true],
+        ["POST /api/pull (any model, from any registry)", () => llm("POST", "/api/pull"), false],
+        ["DELETE /api/delete", () => llm("DELETE", "/api/delete"), false],
+        ["POST /api/create, /api/push, /api/copy", () => llm("POST", "/api/create"), false],
+        ["POST /api/generate (the native API)", () => llm("POST", "/api/generate"), false],
+        ["GET /api/tags", () => llm("GET", "/api/tags"), false],
+        ["DELETE /v1/models/<name>", () => llm("DELETE", "/v1/models/qwen2.5-coder:0.5b"), false],
+        ["GET /v1/models/.. (a dot segment)", () => llm("GET", "/v1/models/.."), false],
+        ["GET /v1/models/x/../../api/tags", () => llm("GET", "/v1/models/x/../../api/tags"), false],
+        ["GET /v1/models/%2e%2e (an escape)", () => llm("GET", "/v1/models/%2e%2e"), false],
+        ["POST /api/pull?next=/v1/chat/completions (a query string)", () => llm("POST", "/api/pull?next=/v1/chat/completions"), false],
+        ["POST /v1/chat/completions?stream=true (a query string)", () => llm("POST", "/v1/chat/completions?stream=true"), false],
+        ["POST /v1/chat/completions to another fleet", () => llm("POST", "/v1/chat/completions", "other"), false],
+        ["raw TCP to the fleet's port (no HTTP request)", () => ({ from: sandbox, to: { namespace: "ollama", labels: fleetPodLabels(FLEET) }, port: 11434 }), false],
+        ["DNS of a Service name", () => dnsQuery("openhands-app.openhands.svc.cluster.local"), true],
+        ["DNS of a Service name over TCP", () => dnsQuery(`${FLEET}.ollama.svc.cluster.local`, "TCP"), true],
+        ["DNS of a search-list try (example.com.<ns>.svc.cluster.local)", () => dnsQuery("example.com.openhands-sandboxes.svc.cluster.local"), true],
+        ["DNS of an external name (a tunnel out)", () => dnsQuery("example.com"), false],
+        ["DNS of the sandbox domain", () => dnsQuery("abc.sandboxes.localhost"), false],
+        ["DNS of a reverse name", () => dnsQuery("10.113.0.203.in-addr.arpa"), false],
+        ["DNS to another kube-system pod", () => ({ from: sandbox, to: { namespace: "kube-system", labels: { app: "metrics-server" } }, port: 53, protocol: "UDP", dns: "a.cluster.local" }), false],
+      ];
+      for (const [what, f, allowed] of table) {
+        it(`${allowed ? "allows" : "denies"} ${what}`, () => assert.equal(evaluateFlow(all(), f()).allowed, allowed));
+      }
+
+      it("resolves every name when internet egress is on (a wider channel is open then)", () => {
+        assert.equal(evaluateFlow(all({ internet: true }), dnsQuery("example.com")).allowed, true);
+        assert.deepEqual(
+          sandboxPolicies({ cilium: true, internet: true }).flatMap((p) => ("kind" in p ? (p.spec.egress ?? []).flatMap((r) => r.toPorts ?? []).flatMap((t) => t.rules?.dns ?? []) : [])),
+          [{ matchPattern: "*" }],
+        );
+      });
+
+      it("restricts the fleet's side too: a sandbox-namespace policy opening 11434 at L4 still gets inference only", () => {
+        const open: NetworkPolicy = {
+          metadata: { name: "tampered", namespace: "openhands-sandboxes" },
+          spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP", port: 11434 }] }] },
+        };
+        const d = evaluateFlow([...all(), open], llm("POST", "/api/pull"));
+        assert.equal(d.egress.allowed, true, "the sandbox side is voided by the L4 allow");
+        assert.equal(d.ingress.allowed, false);
+        assert.equal(d.ingress.l7, "http");
+      });
+
+      it("would leak the admin API if the plain L4 allow-llm stayed next to the L7 policy (layer7.rst)", () => {
+        const plainLlm = iso.sandboxNetworkPolicies({ sandbox: resolved(), openhandsNamespace: "openhands", ingressNamespace: "projectcontour", fleet: { namespace: "ollama", name: FLEET }, egress: { internet: false, cidrs: [] } });
+        const cilium = iso.sandboxCiliumNetworkPolicies({ sandbox: resolved(), openhandsNamespace: "openhands", ingressNamespace: "projectcontour", fleet: { namespace: "ollama", name: FLEET }, egress: { internet: false, cidrs: [] }, cilium: true });
+        assert.equal(evaluateFlow([...plainLlm, ...cilium], llm("POST", "/api/pull")).egress.allowed, true);
+        assert.equal(evaluateFlow([...plainLlm, ...cilium], dnsQuery("example.com")).egress.allowed, true);
+      });
+    });
+
+    describe("the openhands namespace: default deny, each workload's flows", () => {
+      const table: [string, F, boolean][] = [
+        ["the ingress controller to the gateway", { from: envoy, to: gateway, port: 8080 }, true],
+        ["the ingress controller to the app (not behind the gateway)", { from: envoy, to: app, port: 3000 }, false],
+        ["the ingress controller to the runtime", { from: envoy, to: runtime, port: 8080 }, false],
+        ["the ingress controller to the dev workspace", { from: envoy, to: workspace, port: 3000 }, false],
+        ["another namespace to the gateway", { from: { namespace: "monitoring", labels: { app: "prometheus" } }, to: gateway, port: 8080 }, false],
+        ["the gateway to the app", { from: gateway, to: app, port: 3000 }, true],
+        ["the gateway to the runtime", { from: gateway, to: runtime, port: 8080 }, false],
+        ["the gateway to a sandbox's agent server (cloud-proxy)", { from: gateway, to: sandbox, port: 60000 }, true],
+        ["the gateway to the internet", { from: gateway, to: { ip: "203.0.113.10" }, port: 443 }, false],
+        ["the gateway to Postgres", { from: gateway, to: postgres, port: 5432 }, false],
+        ["a sandbox to the app's webhooks", { from: sandbox, to: app, port: 3000 }, true],
+        ["a sandbox to the gateway", { from: sandbox, to: gateway, port: 8080 }, false],
+        ["a sandbox to the runtime", { from: sandbox, to: runtime, port: 8080 }, false],
+        ["a sandbox to Postgres", { from: sandbox, to: postgres, port: 5432 }, false],
+        ["a sandbox to the dev workspace", { from: sandbox, to: workspace, port: 3000 }, false],
+        ["the app to the runtime", { from: app, to: runtime, port: 8080 }, true],
+        ["the app to a sandbox's agent server", { from: app, to: sandbox, port: 60000 }, true],
+        ["the app to Postgres", { from: app, to: postgres, port: 5432 }, true],
+        ["the app to the API server", { from: app, to: apiServer, port: 6443 }, false],
+        ["the app to the internet", { from: app, to: { ip: "203.0.113.10" }, port: 443 }, false],
+        ["the runtime to the API server (kind: 6443)", { from: runtime, to: apiServer, port: 6443 }, true],
+        ["the runtime to the API server (EKS: 443)", { from: runtime, to: eksApiServer, port: 443 }, true],
+        ["the runtime to the kubelet on the API server's node", { from: runtime, to: apiServer, port: 10250 }, false],
+        ["the runtime to a node", { from: runtime, to: { ip: "172.18.0.3", entities: ["remote-node"] }, port: 6443 }, false],
+        ["the runtime to a sandbox's agent server (readiness)", { from: runtime, to: sandbox, port: 60000 }, true],
+        ["the runtime to the app", { from: runtime, to: app, port: 3000 }, false],
+        ["the runtime to the internet", { from: runtime, to: { ip: "203.0.113.10" }, port: 443 }, false],
+        ["Postgres to Postgres (replication)", { from: postgres, to: { ...postgres, labels: { ...postgres.labels, role: "replica" } }, port: 5432 }, true],
+        ["Postgres to Postgres (instance manager)", { from: postgres, to: postgres, port: 8000 }, true],
+        ["the CloudNativePG operator to the instance manager", { from: cnpgOperator, to: postgres, port: 8000 }, true],
+        ["the CloudNativePG operator to PostgreSQL itself", { from: cnpgOperator, to: postgres, port: 5432 }, false],
+        ["Postgres to the API server", { from: postgres, to: apiServer, port: 6443 }, true],
+        ["Postgres to the internet", { from: postgres, to: { ip: "203.0.113.10" }, port: 443 }, false],
+        ["the dev workspace to DNS", { from: workspace, to: kubeDns, port: 53, protocol: "UDP" }, true],
+        ["the dev workspace to the app", { from: workspace, to: app, port: 3000 }, false],
+        ["the dev workspace to the internet", { from: workspace, to: { ip: "203.0.113.10" }, port: 443 }, false],
+        ["the dev workspace to the API server", { from: workspace, to: apiServer, port: 6443 }, false],
+        ["the app to DNS", { from: app, to: kubeDns, port: 53, protocol: "UDP" }, true],
+        ["the gateway to DNS over TCP", { from: gateway, to: kubeDns, port: 53, protocol: "TCP" }, true],
+        ["the runtime to DNS", { from: runtime, to: kubeDns, port: 53, protocol: "UDP" }, true],
+      ];
+      for (const [what, f, allowed] of table) {
+        it(`${allowed ? "allows" : "denies"} ${what}`, () => assert.equal(evaluateFlow(all(), f).allowed, allowed));
+      }
+
+      it("without Cilium reaches the API server through an ipBlock of its addresses, or its ports anywhere when they are unknown", () => {
+        const p = all({ cilium: false });
+        assert.equal(evaluateFlow(p, { from: runtime, to: { ip: "172.18.0.2" }, port: 6443 }).allowed, true);
+        assert.equal(evaluateFlow(p, { from: runtime, to: { ip: "172.18.0.9" }, port: 6443 }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: app, to: { ip: "172.18.0.2" }, port: 6443 }).allowed, false);
+        const unknown = platform({ cilium: false });
+        assert.equal(evaluateFlow(unknown, { from: runtime, to: { ip: "172.18.0.9" }, port: 6443 }).allowed, true);
+        assert.equal(evaluateFlow(unknown, { from: runtime, to: { ip: "172.18.0.9" }, port: 10250 }).allowed, false);
+        assert.ok(!unknown.some((x) => "kind" in x), "no CiliumNetworkPolicy without Cilium");
+      });
+
+      it("with SQLite has no Postgres policy, and Postgres flows are not allowed", () => {
+        const p = platform({ postgres: undefined });
+        assert.ok(!p.some((x) => x.metadata.name.includes("postgres")));
+        assert.equal(evaluateFlow(p, { from: app, to: postgres, port: 5432 }).allowed, false);
+      });
+
+      it("behind an OIDC proxy admits only the proxy to the gateway", () => {
+        const proxy = { namespace: "openhands", labels: { "app.kubernetes.io/name": "oauth2-proxy", "app.kubernetes.io/instance": "oauth2-proxy" } };
+        const p = [...sandboxPolicies({ cilium: true }), ...platform({ oidcProxy: { podLabels: { ...proxy.labels }, port: 4180 } })];
+        assert.equal(evaluateFlow(p, { from: envoy, to: gateway, port: 8080 }).allowed, false, "the identity header is trusted: nothing but the proxy");
+        assert.equal(evaluateFlow(p, { from: proxy, to: gateway, port: 8080 }).allowed, true);
+        assert.equal(evaluateFlow(p, { from: envoy, to: proxy, port: 4180 }).allowed, true);
+        assert.equal(evaluateFlow(p, { from: proxy, to: { ip: "203.0.113.10" }, port: 443 }).allowed, true, "the OIDC issuer");
+        assert.equal(evaluateFlow(p, { from: proxy, to: { ip: "169.254.169.254" }, port: 80 }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: proxy, to: app, port: 3000 }).allowed, false);
+      });
+    });
+
+    describe("the fleet namespace: default deny, the model server's flows", () => {
+      const fleetPod = () => ({ namespace: "ollama", labels: fleetPodLabels(FLEET) });
+      const operator = { namespace: "ollama-system", labels: { "app.kubernetes.io/name": "ollama-fleet-operator" } };
+      it("admits sandboxes with inference requests only, and nothing from the operator or Prometheus", () => {
+        const p = all();
+        assert.equal(evaluateFlow(p, llm("POST", "/v1/chat/completions")).ingress.allowedBy[0], "CiliumNetworkPolicy/allow-sandbox-inference");
+        assert.equal(evaluateFlow(p, llm("POST", "/api/pull")).ingress.allowed, false);
+        assert.equal(evaluateFlow(p, { from: operator, to: fleetPod(), port: 11434, http: { method: "GET", path: "/api/tags" } }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: { namespace: "monitoring", labels: { app: "prometheus" } }, to: fleetPod(), port: 4191 }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: app, to: fleetPod(), port: 11434, http: { method: "POST", path: "/v1/chat/completions" } }).allowed, false, "no platform workload calls the model");
+      });
+
+      it("lets the model be pulled from public registries over HTTPS only", () => {
+        const p = fleetPolicies();
+        assert.equal(evaluateFlow(p, { from: fleetPod(), to: { ip: "104.21.0.1" }, port: 443 }).allowed, true);
+        assert.equal(evaluateFlow(p, { from: fleetPod(), to: { ip: "104.21.0.1" }, port: 80 }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: fleetPod(), to: { ip: "10.0.0.8" }, port: 443 }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: fleetPod(), to: { ip: "169.254.169.254" }, port: 80 }).allowed, false);
+        assert.equal(evaluateFlow(p, { from: fleetPod(), to: kubeDns, port: 53, protocol: "UDP" }).allowed, true);
+        assert.equal(evaluateFlow(p, { from: fleetPod(), to: sandbox, port: 60000 }).allowed, false);
+      });
+
+      it("keeps the mesh's control plane reachable: Linkerd, Istio, or nothing without a mesh", () => {
+        const linkerd = fleetPolicies({ mesh: "linkerd" });
+        for (const port of [8080, 8086, 8090]) assert.equal(evaluateFlow(linkerd, { from: fleetPod(), to: { namespace: "linkerd", labels: { "linkerd.io/control-plane-component": "destination" } }, port }).allowed, true, String(port));
+        assert.equal(evaluateFlow(linkerd, { from: fleetPod(), to: { namespace: "linkerd", labels: {} }, port: 9990 }).allowed, false);
+        const istio = fleetPolicies({ mesh: "istio" });
+        assert.equal(evaluateFlow(istio, { from: fleetPod(), to: { namespace: "istio-system", labels: { app: "istiod" } }, port: 15012 }).allowed, true);
+        assert.equal(evaluateFlow(istio, { from: fleetPod(), to: { namespace: "istio-system", labels: { app: "istiod" } }, port: 15010 }).allowed, false);
+        assert.equal(evaluateFlow(istio, { from: fleetPod(), to: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "opentelemetry-collector" } }, port: 4317 }).allowed, true);
+        assert.equal(evaluateFlow(istio, { from: fleetPod(), to: { namespace: "linkerd", labels: {} }, port: 8086 }).allowed, false);
+        assert.ok(!fleetPolicies({ mesh: "none" }).some((x) => x.metadata.name === "allow-mesh-control-plane"));
+      });
+
+      it("without Cilium admits sandboxes to the fleet's port at L4 (the whole API: Cilium's L7 rules are what restrict it)", () => {
+        const p = all({ cilium: false });
+        assert.equal(evaluateFlow(p, llm("POST", "/api/pull")).allowed, true);
+        assert.equal(evaluateFlow(p, llm("POST", "/v1/chat/completions", "other")).allowed, false);
+      });
+
+      it("admits the KEDA HTTP interceptor and Prometheus only when asked", () => {
+        const p = fleetPolicies({ interceptor: { namespace: "keda" }, metrics: { namespace: "monitoring", ports: [4191] } });
+        assert.equal(evaluateFlow(p, { from: { namespace: "keda", labels: {} }, to: fleetPod(), port: 11434 }).ingress.allowed, true);
+        assert.equal(evaluateFlow(p, { from: { namespace: "monitoring", labels: {} }, to: fleetPod(), port: 4191 }).ingress.allowed, true);
+        assert.equal(evaluateFlow(p, { from: { namespace: "monitoring", labels: {} }, to: fleetPod(), port: 11434 }).ingress.allowed, false);
+      });
     });
   });
 });

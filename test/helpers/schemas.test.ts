@@ -5,6 +5,10 @@ import { packageObjectName, renderPackageSpec, renderProviderConfigSpec } from "
 import { dashboardSpec, datasourceSpecs, folderSpec, grafanaSpec, INSTANCE_LABELS } from "../../components/observability/grafana";
 import { compositionName, renderComposition, renderPoolSpec, renderXrd } from "../../components/gpu";
 import { renderBucketClaimSpec, renderRgwUserSpec } from "../../components/object-storage/values";
+import { fleetNetworkPolicies } from "../../components/ollama/netpol";
+import { resolveSandbox, sandboxCiliumNetworkPolicies } from "../../components/openhands";
+import { API_SERVER_PORTS, platformNetworkPolicies } from "../../components/openhands/netpol-platform";
+import { platformSchema } from "../../config/schema";
 import { renderValidatingPolicy } from "../../policies/engine/kyverno";
 import { buildRules, DEFAULT_POLICY_SETTINGS } from "../../policies/rules";
 import { KINDS, SCHEMAS } from "./schemas";
@@ -100,6 +104,14 @@ const VALID: Record<string, any>[] = [
   ...POLICIES,
   VALID_FLEET,
   VALID_CLUSTER,
+  // Every CiliumNetworkPolicy the platform's functions emit (sandboxes with and without internet, the fleet namespace, openhands with Postgres).
+  ...[false, true].flatMap((internet) => {
+    const s = platformSchema.shape.openhands.parse({ enabled: true }).sandbox;
+    const sandbox = resolveSandbox(s, { domain: "localhost", ingressClass: "contour", defaultStorageClass: "standard" });
+    return sandboxCiliumNetworkPolicies({ sandbox, openhandsNamespace: "openhands", ingressNamespace: "projectcontour", fleet: { namespace: "ollama", name: "coder" }, egress: { internet, cidrs: [] }, cilium: true });
+  }),
+  ...fleetNetworkPolicies({ namespace: "ollama", mesh: "istio", cilium: true, sandboxes: { namespace: "openhands-sandboxes", fleet: "coder" } }).ciliumNetworkPolicies,
+  ...platformNetworkPolicies({ namespace: "openhands", ingressNamespace: "projectcontour", sandboxNamespace: "openhands-sandboxes", apiServer: { ports: API_SERVER_PORTS }, cilium: true, postgres: { cluster: "openhands-db", operatorNamespace: "cnpg-system" } }).ciliumNetworkPolicies,
 ];
 
 describe("custom resource schemas", () => {

@@ -1,3 +1,4 @@
+import { CILIUM_KINDS } from "./cilium";
 import { CNPG_VALIDATORS } from "./cnpg";
 import { CROSSPLANE_KINDS } from "./crossplane";
 import { GPU_POOL_KINDS } from "./gpu-pools";
@@ -13,7 +14,7 @@ import { ROOK_KINDS } from "./rook";
  */
 
 /** Every kind with a schema here. */
-export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS, ...GPU_POOL_KINDS];
+export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS, ...GPU_POOL_KINDS, ...CILIUM_KINDS];
 
 /** Validators by `<apiVersion>/<kind>`, for `EXTRA_SCHEMAS`. */
 export const SCHEMAS: ReadonlyMap<string, Validator> = new Map([...KINDS.map((k): [string, Validator] => [`${k.apiVersion}/${k.kind}`, validatorFor(k)]), ...OLLAMAFLEET_VALIDATORS, ...CNPG_VALIDATORS]);
