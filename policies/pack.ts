@@ -3,7 +3,7 @@ import type { EnforcementLevel, PolicyPackConfig, ResourceValidationPolicy } fro
 export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { evaluatePolicy, type Verdict } from "./engine/evaluate";
 import { renderValidatingPolicy, type Enforcement, type ValidatingPolicy } from "./engine/kyverno";
-import { toKubernetesObject } from "./engine/resources";
+import { isPatchType, toKubernetesObject } from "./engine/resources";
 import { DEFAULT_POLICY_SETTINGS, RULES, SETTING_SCHEMAS, type PolicySettings, type RuleModule } from "./rules";
 
 /** The pack's enforcement level for a Kyverno enforcement: Deny blocks, Audit warns. */
@@ -33,10 +33,19 @@ export function renderPackConfig(settings: PolicySettings, enforcement: Enforcem
   );
 }
 
-/** Evaluates one Pulumi resource against a rule (undefined for types the pack ignores). */
+/**
+ * Evaluates one Pulumi resource against a rule (undefined for types the pack ignores). A
+ * `*Patch` resource is evaluated as the object it patches, with the fields it sets, by the
+ * rules that a present field violates (RuleModule.checksPatches); the others skip it, and
+ * Kyverno checks the merged object in the cluster.
+ */
 export function evaluateResource(rule: RuleModule, config: Record<string, unknown>, type: string, props: Record<string, unknown>): Verdict | undefined {
   const object = toKubernetesObject(type, props);
-  return object && evaluatePolicy(packPolicyObject(rule, config), object);
+  if (!object) return undefined;
+  if (isPatchType(type) && !rule.checksPatches) {
+    return { outcome: "skip", reason: `${rule.name} needs the whole object, which a patch is not; Kyverno checks the patched object in the cluster` };
+  }
+  return evaluatePolicy(packPolicyObject(rule, config), object);
 }
 
 /** One CrossGuard policy per rule. Without pack config a policy is mandatory, with default settings. */

@@ -1,5 +1,5 @@
 import { KINDS, type KindInfo } from "./resources";
-import type { ValidatingPolicySpec } from "./kyverno";
+import { POD_CONTROLLERS, type ValidatingPolicySpec } from "./kyverno";
 
 /*
  * Kyverno's autogen for ValidatingPolicy, as Kyverno 1.19 does it (pkg/cel/autogen,
@@ -7,8 +7,10 @@ import type { ValidatingPolicySpec } from "./kyverno";
  * rules or resource names, is copied once per group of controllers with its match
  * constraints replaced by the controllers' resources, and every `object.spec` /
  * `object.metadata` in the copied spec rewritten to the pod template's, except
- * `object.metadata.namespace`, which stays on the controller. The pack evaluates
- * controllers with exactly these rewritten specs.
+ * `object.metadata.namespace`, which stays on the controller. Without `spec.autogen` it does
+ * so for all six controllers (pkg/cel/policies/vpol/autogen/autogen.go). The platform's
+ * rules match every pod kind explicitly and so get no autogen (the tests check it); the pack
+ * still emulates it, so a policy that did get it would be evaluated as Kyverno evaluates it.
  */
 
 interface Replacement {
@@ -76,9 +78,9 @@ export interface AutogenSpec {
 
 /** The specs Kyverno generates for the pod controllers a policy lists (none when it cannot). */
 export function autogenSpecs(spec: ValidatingPolicySpec): AutogenSpec[] {
-  if (!spec.autogen || !canAutogen(spec)) return [];
+  if (!canAutogen(spec)) return [];
   const groups = new Map<"defaults" | "cronjobs", KindInfo[]>();
-  for (const name of spec.autogen.podControllers.controllers) {
+  for (const name of spec.autogen?.podControllers.controllers ?? POD_CONTROLLERS) {
     const c = CONTROLLERS[name];
     if (!c) continue;
     const kind = KINDS.find((k) => k.group === c.group && k.resource === c.resource) as KindInfo;

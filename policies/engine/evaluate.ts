@@ -10,9 +10,22 @@ export type Verdict =
   | { readonly outcome: "deny"; readonly messages: string[] }
   | { readonly outcome: "error"; readonly messages: string[] };
 
-const matchesRule = (spec: ValidatingPolicySpec, k: KindInfo) =>
+/** What admission request the object arrives in; the pack's resources are CREATEs of the resource itself. */
+export interface AdmissionRequest {
+  readonly operation: "CREATE" | "UPDATE";
+  /** A subresource (`ephemeralcontainers` of a Pod): admission rules must name it to see it. */
+  readonly subresource?: string;
+}
+
+const CREATE: AdmissionRequest = { operation: "CREATE" };
+
+const matchesRule = (spec: ValidatingPolicySpec, k: KindInfo, request: AdmissionRequest) =>
   spec.matchConstraints.resourceRules.some(
-    (r) => r.apiGroups.includes(k.group) && r.apiVersions.includes(k.version) && r.resources.includes(k.resource) && r.operations.includes("CREATE"),
+    (r) =>
+      r.apiGroups.includes(k.group) &&
+      r.apiVersions.includes(k.version) &&
+      r.resources.includes(request.subresource ? `${k.resource}/${request.subresource}` : k.resource) &&
+      r.operations.includes(request.operation),
   );
 
 /**
@@ -41,23 +54,24 @@ export function selectsNamespace(selector: LabelSelector | undefined, namespace:
 }
 
 /** The spec that applies to this kind: the policy's own, or the one autogen made for it. */
-export function specFor(policy: ValidatingPolicy, kind: KindInfo): ValidatingPolicySpec | undefined {
-  if (matchesRule(policy.spec, kind)) return policy.spec;
-  return autogenSpecs(policy.spec).find((g) => matchesRule(g.spec, kind))?.spec;
+export function specFor(policy: ValidatingPolicy, kind: KindInfo, request: AdmissionRequest = CREATE): ValidatingPolicySpec | undefined {
+  if (matchesRule(policy.spec, kind, request)) return policy.spec;
+  return autogenSpecs(policy.spec).find((g) => matchesRule(g.spec, kind, request))?.spec;
 }
 
 /**
  * Evaluates a Kyverno ValidatingPolicy against an object as Kyverno does at admission
- * (CREATE): resource rules (and autogen), namespace selector, match conditions (any false
+ * (by default a CREATE of the resource itself; `request` names another operation or a
+ * subresource): resource rules (and autogen), namespace selector, match conditions (any false
  * skips; otherwise an error is an error), variables in order, then every validation, whose
  * failure reports its messageExpression (or its message when that fails). Errors are
  * reported, never skipped: the pack fails closed like failurePolicy Fail.
  */
-export function evaluatePolicy(policy: ValidatingPolicy, object: Record<string, unknown>): Verdict {
+export function evaluatePolicy(policy: ValidatingPolicy, object: Record<string, unknown>, request: AdmissionRequest = CREATE): Verdict {
   const kind = kindOf(object);
   if (!kind) return { outcome: "skip", reason: `kind ${String(object.apiVersion)}/${String(object.kind)} is not evaluated` };
-  const spec = specFor(policy, kind);
-  if (!spec) return { outcome: "skip", reason: `${policy.metadata.name} does not match ${kind.kind}` };
+  const spec = specFor(policy, kind, request);
+  if (!spec) return { outcome: "skip", reason: `${policy.metadata.name} does not match ${kind.kind}${request.subresource ? `/${request.subresource}` : ""}` };
   const metadata = (object.metadata ?? {}) as { namespace?: string };
   const namespace = metadata.namespace ?? DEFAULT_NAMESPACE;
   if (!selectsNamespace(spec.matchConstraints.namespaceSelector, namespace)) {

@@ -1,5 +1,4 @@
-import { PODS } from "../rules/cel";
-import type { NamedExpression, RuleDefinition, Validation } from "../rules/types";
+import type { NamedExpression, ResourceRef, RuleDefinition, Validation } from "../rules/types";
 
 /** What Kyverno does with a failed validation: `Deny` rejects the request, `Audit` reports it. */
 export type Enforcement = "Audit" | "Deny";
@@ -9,6 +8,9 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /** Pod controllers Kyverno's autogen covers, by its names (pkg/cel/autogen/data.go). */
 export const POD_CONTROLLERS = ["cronjobs", "daemonsets", "deployments", "jobs", "replicasets", "statefulsets"] as const;
+
+/** The operations every rule checks: creating an object, and changing it (server-side apply included). */
+export const OPERATIONS = ["CREATE", "UPDATE"] as const;
 
 /** A label selector as the Kubernetes API spells it. */
 export interface LabelSelector {
@@ -43,8 +45,17 @@ export interface ValidatingPolicy {
   spec: ValidatingPolicySpec;
 }
 
-const isPods = (r: RuleDefinition) =>
-  r.match.resources.length === 1 && (["group", "version", "resource"] as const).every((k) => r.match.resources[0][k] === PODS[k]);
+/** One resource rule per API group and version, resources sorted, in the order the groups first appear. */
+function resourceRules(refs: readonly ResourceRef[]): ResourceRule[] {
+  const byGroupVersion = new Map<string, { group: string; version: string; resources: Set<string> }>();
+  for (const r of refs) {
+    const key = `${r.group}/${r.version}`;
+    const entry = byGroupVersion.get(key) ?? { group: r.group, version: r.version, resources: new Set<string>() };
+    entry.resources.add(r.resource);
+    byGroupVersion.set(key, entry);
+  }
+  return [...byGroupVersion.values()].map((e) => ({ apiGroups: [e.group], apiVersions: [e.version], operations: [...OPERATIONS], resources: [...e.resources].sort() }));
+}
 
 function namespaceSelector(ns: RuleDefinition["match"]["namespaces"]): LabelSelector | undefined {
   const expressions: NonNullable<LabelSelector["matchExpressions"]> = [];
@@ -56,9 +67,12 @@ function namespaceSelector(ns: RuleDefinition["match"]["namespaces"]): LabelSele
 
 /**
  * Renders a rule as a Kyverno `ValidatingPolicy` (`policies.kyverno.io/v1`, the CEL policy
- * type; `kyverno.io/v1` ClusterPolicy is deprecated upstream). Pod rules list every pod
- * controller under `autogen`, so Kyverno checks Deployments, StatefulSets, DaemonSets,
- * ReplicaSets, Jobs and CronJobs at admission (not only the Pods they later create).
+ * type; `kyverno.io/v1` ClusterPolicy is deprecated upstream). Pod rules match every pod
+ * kind explicitly (rules/kinds.ts: Pods, the controllers, the custom resources with pod
+ * templates, and `pods/ephemeralcontainers` where containers matter) and read the pod through
+ * `variables.podSpec`, so Kyverno checks each of them at admission, not only the Pods they
+ * later create. No rule relies on Kyverno's autogen: it covers only the six built-in
+ * controllers, and a policy matching more than `pods` gets none (pkg/cel/autogen/support.go).
  * Audit stacks use failurePolicy Ignore, so a Kyverno outage never blocks a dev cluster.
  * Pure: the Policy component deploys this object and the CrossGuard pack evaluates it.
  */
@@ -66,20 +80,12 @@ export function renderValidatingPolicy(rule: RuleDefinition, enforcement: Enforc
   const spec: ValidatingPolicySpec = {
     validationActions: [enforcement],
     failurePolicy: enforcement === "Deny" ? "Fail" : "Ignore",
-    matchConstraints: {
-      resourceRules: rule.match.resources.map((r) => ({
-        apiGroups: [r.group],
-        apiVersions: [r.version],
-        operations: ["CREATE", "UPDATE"],
-        resources: [r.resource],
-      })),
-    },
+    matchConstraints: { resourceRules: resourceRules(rule.match.resources) },
     validations: rule.validations.map((v) => ({ ...v })),
   };
   const selector = namespaceSelector(rule.match.namespaces);
   if (selector) spec.matchConstraints.namespaceSelector = selector;
   if (rule.match.conditions?.length) spec.matchConditions = rule.match.conditions.map((c) => ({ ...c }));
-  if (isPods(rule)) spec.autogen = { podControllers: { controllers: [...POD_CONTROLLERS] } };
   if (rule.variables?.length) spec.variables = rule.variables.map((v) => ({ ...v }));
   return {
     apiVersion: "policies.kyverno.io/v1",

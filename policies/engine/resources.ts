@@ -1,28 +1,44 @@
+import { apiVersionOf, OLLAMA_FLEETS, POD_KINDS, PVCS, type OtherKind } from "../rules/kinds";
+
 /** A Kubernetes kind the rules can match: its API coordinates and its Pulumi resource type. */
 export interface KindInfo {
   readonly group: string;
   readonly version: string;
   readonly resource: string;
   readonly kind: string;
+  /** `kubernetes:apps/v1:Deployment`; a custom resource's is `kubernetes:<apiVersion>:<kind>`. */
   readonly pulumiType: string;
 }
 
-// prettier-ignore
-/** Kinds the pack evaluates: pods, their controllers, and PersistentVolumeClaims. */
-export const KINDS: readonly KindInfo[] = [
-  { group: "", version: "v1", resource: "pods", kind: "Pod", pulumiType: "kubernetes:core/v1:Pod" },
-  { group: "", version: "v1", resource: "persistentvolumeclaims", kind: "PersistentVolumeClaim", pulumiType: "kubernetes:core/v1:PersistentVolumeClaim" },
-  { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", pulumiType: "kubernetes:apps/v1:Deployment" },
-  { group: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", pulumiType: "kubernetes:apps/v1:StatefulSet" },
-  { group: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", pulumiType: "kubernetes:apps/v1:DaemonSet" },
-  { group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", pulumiType: "kubernetes:apps/v1:ReplicaSet" },
-  { group: "batch", version: "v1", resource: "jobs", kind: "Job", pulumiType: "kubernetes:batch/v1:Job" },
-  { group: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", pulumiType: "kubernetes:batch/v1:CronJob" },
-];
+/** The Pulumi type of a kind, as @pulumi/kubernetes (and its CustomResource) registers it. */
+export const pulumiTypeOf = (k: OtherKind) => `kubernetes:${k.group ? k.group : "core"}/${k.version}:${k.kind}`;
+
+/** Kinds the pack evaluates: the pod kinds of rules/kinds.ts, PersistentVolumeClaims and OllamaFleets. */
+export const KINDS: readonly KindInfo[] = [...POD_KINDS, PVCS, OLLAMA_FLEETS].map((k) => ({
+  group: k.group,
+  version: k.version,
+  resource: k.resource,
+  kind: k.kind,
+  pulumiType: pulumiTypeOf(k),
+}));
+
+/** Suffix of the Pulumi types that patch an existing object (`DeploymentPatch`, `CustomResourcePatch`'s `ServicePatch`). */
+const PATCH = "Patch";
+
+/** The kind a Pulumi type creates or patches, and whether it is a patch; undefined for types the pack ignores. */
+export function kindOfPulumiType(pulumiType: string): { info: KindInfo; patch: boolean } | undefined {
+  const info = KINDS.find((k) => k.pulumiType === pulumiType);
+  if (info) return { info, patch: false };
+  const patched = pulumiType.endsWith(PATCH) ? KINDS.find((k) => `${k.pulumiType}${PATCH}` === pulumiType) : undefined;
+  return patched && { info: patched, patch: true };
+}
+
+/** Whether a Pulumi type is a `*Patch` of a kind the pack evaluates. */
+export const isPatchType = (pulumiType: string) => kindOfPulumiType(pulumiType)?.patch === true;
 
 /** The kind of a Kubernetes object (`apiVersion` + `kind`), if the pack evaluates it. */
 export function kindOf(object: { apiVersion?: unknown; kind?: unknown }): KindInfo | undefined {
-  return KINDS.find((k) => (k.group ? `${k.group}/${k.version}` : k.version) === object.apiVersion && k.kind === object.kind);
+  return KINDS.find((k) => apiVersionOf(k) === object.apiVersion && k.kind === object.kind);
 }
 
 /** The namespace Pulumi's Kubernetes provider uses for an object that names none. */
@@ -65,16 +81,17 @@ function walk(v: Json | undefined, visit: (o: { [k: string]: Json }) => void): v
 
 /**
  * The Kubernetes object a Pulumi resource's inputs describe, as admission would see it:
- * apiVersion and kind from the resource type, the provider's default namespace filled
- * in, and numeric quantities under `resources.requests`/`limits` as strings. Returns
- * undefined for types the pack does not evaluate. Reading an unknown preview value
- * throws the pack's UnknownValueError, which CrossGuard reports as "can't run".
+ * apiVersion and kind from the resource type (a `*Patch` type: the kind it patches, with
+ * only the fields the patch sets), the provider's default namespace filled in, and numeric
+ * quantities under `resources.requests`/`limits` as strings. Returns undefined for types
+ * the pack does not evaluate. Reading an unknown preview value throws the pack's
+ * UnknownValueError, which CrossGuard reports as "can't run".
  */
 export function toKubernetesObject(pulumiType: string, props: Record<string, unknown>): Record<string, Json> | undefined {
-  const info = KINDS.find((k) => k.pulumiType === pulumiType);
+  const info = kindOfPulumiType(pulumiType)?.info;
   if (!info) return undefined;
   const object = (copy(props) ?? {}) as Record<string, Json>;
-  object.apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+  object.apiVersion = apiVersionOf(info);
   object.kind = info.kind;
   const metadata = (object.metadata && typeof object.metadata === "object" && !Array.isArray(object.metadata) ? object.metadata : {}) as Record<string, Json>;
   if (typeof metadata.namespace !== "string" || metadata.namespace === "") metadata.namespace = DEFAULT_NAMESPACE;

@@ -4,7 +4,7 @@ import type { PolicySettings, SettingKey } from "./settings";
 export interface ResourceRef {
   readonly group: string;
   readonly version: string;
-  /** Plural resource name (`pods`, `persistentvolumeclaims`). */
+  /** Plural resource name (`pods`, `persistentvolumeclaims`), or `resource/subresource` (`pods/ephemeralcontainers`). */
   readonly resource: string;
 }
 
@@ -33,7 +33,7 @@ export interface RuleDefinition {
   readonly name: string;
   readonly description: string;
   readonly match: {
-    /** One `pods` entry for pod rules (then Kyverno's autogen covers the controllers). */
+    /** Every resource the rule applies to (pod rules: every kind of rules/kinds.ts' POD_KINDS). */
     readonly resources: readonly ResourceRef[];
     /** Namespaces by name: only these (`include`) or all but these (`exclude`). */
     readonly namespaces?: { readonly include?: readonly string[]; readonly exclude?: readonly string[] };
@@ -49,5 +49,14 @@ export interface RuleModule {
   readonly name: string;
   /** Settings this rule reads; they form its pack config. */
   readonly settings: readonly SettingKey[];
+  /**
+   * Whether the pack evaluates Pulumi's `*Patch` resources (`DeploymentPatch`, `PodPatch`,
+   * `CustomResourcePatch`...) with this rule. A patch names only the fields it sets; server-side
+   * apply merges it into the live object, which only Kyverno sees. True for rules that a field
+   * being present violates (a `:latest` image, `privileged: true`, a large storage request):
+   * the merged object has the field too. False for rules that a field being absent violates
+   * (no GPU limit, no requests): the live object may well have it.
+   */
+  readonly checksPatches: boolean;
   build(settings: PolicySettings): RuleDefinition;
 }

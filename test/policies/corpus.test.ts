@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { renderValidatingPolicies } from "../../components/policy";
 import { evaluatePolicy } from "../../policies/engine/evaluate";
-import { toKubernetesObject } from "../../policies/engine/resources";
+import { isPatchType, KINDS, toKubernetesObject } from "../../policies/engine/resources";
 import { evaluateResource, packPolicyObject, renderPackConfig } from "../../policies/pack";
 import { DEFAULT_POLICY_SETTINGS, RULES, type PolicySettings } from "../../policies/rules";
 import { packViolations, pulumiType } from "./helpers";
@@ -14,7 +14,9 @@ import { packViolations, pulumiType } from "./helpers";
  * The corpus: manifests with the verdict each rule must give, in test/policies/corpus.
  * Each runs through the pack (its policies' validateResource and the verdict behind it)
  * and through the ValidatingPolicy objects the Policy component deploys; both must agree
- * with the expectation, and the two must be the same policy.
+ * with the expectation, and the two must be the same policy. A document may name the Pulumi
+ * type the pack gets (`# pulumi-type:`, for `*Patch` resources); otherwise it is the
+ * manifest's kind's.
  */
 
 const SETTINGS: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { "bulk-data": "500Gi" } };
@@ -27,6 +29,8 @@ interface Case {
   name: string;
   manifest: Record<string, any>;
   expect: Record<string, string>;
+  /** The Pulumi type the pack evaluates the manifest as. */
+  type: string;
 }
 
 function loadCorpus(): Case[] {
@@ -42,20 +46,25 @@ function loadCorpus(): Case[] {
         if (!(VERDICTS as readonly string[]).includes(v)) throw new Error(`${file}: unknown verdict ${v}`);
       }
       const manifest = parse(chunk) as Record<string, any>;
-      cases.push({ file, name: `${manifest.kind}/${manifest.metadata.name}`, manifest, expect });
+      const type = /^# pulumi-type: (\S+)$/m.exec(chunk)?.[1] ?? pulumiType(manifest);
+      cases.push({ file, name: `${type.endsWith("Patch") ? `${manifest.kind}Patch` : manifest.kind}/${manifest.metadata.name}`, manifest, expect, type });
     }
   }
   return cases;
 }
 
 const CORPUS = loadCorpus();
+/** The rules that see ephemeral containers added through `pods/ephemeralcontainers`. */
+const EPHEMERAL_RULES = ["disallow-latest-tag", "disallow-privileged"];
 
 describe("policy corpus", () => {
-  it("holds at least 60 manifests covering pods, every controller kind and PVCs", () => {
-    assert.ok(CORPUS.length >= 60, `only ${CORPUS.length} manifests`);
-    const kinds = new Set(CORPUS.map((c) => c.manifest.kind));
-    for (const k of ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PersistentVolumeClaim"]) assert.ok(kinds.has(k), k);
+  it("holds at least 150 manifests covering every kind the pack evaluates, and their patches", () => {
+    assert.ok(CORPUS.length >= 150, `only ${CORPUS.length} manifests`);
+    const types = new Set(CORPUS.map((c) => c.type));
+    for (const k of KINDS) assert.ok(types.has(k.pulumiType), k.pulumiType);
+    for (const k of KINDS) assert.ok(types.has(`${k.pulumiType}Patch`), `${k.pulumiType}Patch`);
     for (const v of VERDICTS) assert.ok(CORPUS.some((c) => Object.values(c.expect).includes(v)), `no case expects ${v}`);
+    assert.equal(new Set(CORPUS.map((c) => `${c.manifest.kind} ${c.manifest.metadata.namespace ?? "default"}/${c.manifest.metadata.name}`)).size, CORPUS.length, "the Kyverno CLI comparison keys cases by kind, namespace and name");
   });
 
   it("evaluates the same ValidatingPolicy specs the cluster gets", () => {
@@ -74,10 +83,22 @@ describe("policy corpus", () => {
   for (const c of CORPUS) {
     it(`${c.file}: ${c.name} gets ${JSON.stringify(c.expect)}`, () => {
       for (const rule of RULES) {
-        const type = pulumiType(c.manifest);
+        const type = c.type;
         const verdict = evaluateResource(rule, PACK_CONFIG[rule.name], type, c.manifest)!;
-        const inCluster = evaluatePolicy(KYVERNO.get(rule.name)!, toKubernetesObject(type, c.manifest)!);
-        assert.deepEqual(inCluster, verdict, `${rule.name}: the Kyverno object and the pack disagree`);
+        const object = toKubernetesObject(type, c.manifest)!;
+        const inCluster = evaluatePolicy(KYVERNO.get(rule.name)!, object);
+        if (isPatchType(type) && !rule.checksPatches) {
+          // Kyverno evaluates the merged object, which the pack does not have.
+          assert.equal(verdict.outcome, "skip", `${rule.name} must skip a patch: ${JSON.stringify(verdict)}`);
+        } else {
+          assert.deepEqual(inCluster, verdict, `${rule.name}: the Kyverno object and the pack disagree`);
+        }
+        if (object.kind === "Pod" && !isPatchType(type)) {
+          // The same Pod as `kubectl debug` updates it: the container rules see it the same way.
+          const debug = evaluatePolicy(KYVERNO.get(rule.name)!, object, { operation: "UPDATE", subresource: "ephemeralcontainers" });
+          if (EPHEMERAL_RULES.includes(rule.name)) assert.deepEqual(debug, inCluster, `${rule.name} on pods/ephemeralcontainers`);
+          else assert.equal(debug.outcome, "skip", `${rule.name} on pods/ephemeralcontainers`);
+        }
         const expected = c.expect[rule.name];
         if (expected) assert.equal(verdict.outcome, expected, `${rule.name}: ${JSON.stringify(verdict)}`);
         else assert.ok(verdict.outcome === "pass" || verdict.outcome === "skip", `${rule.name} (not expected to object): ${JSON.stringify(verdict)}`);

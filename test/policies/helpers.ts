@@ -1,4 +1,4 @@
-import { KINDS } from "../../policies/engine/resources";
+import { kindOf } from "../../policies/engine/resources";
 import { packPolicies, type ResourceValidationArgs, type ResourceValidationPolicy } from "../../policies/pack";
 
 /*
@@ -8,9 +8,9 @@ import { packPolicies, type ResourceValidationArgs, type ResourceValidationPolic
 
 const POLICIES = new Map(packPolicies().map((p) => [p.name, p]));
 
-/** The Pulumi type of a Kubernetes manifest (`kubernetes:apps/v1:Deployment`). */
+/** The Pulumi type of a Kubernetes manifest (`kubernetes:apps/v1:Deployment`, `kubernetes:serving.knative.dev/v1:Service`). */
 export function pulumiType(m: { apiVersion?: string; kind?: string }): string {
-  const k = KINDS.find((x) => (x.group ? `${x.group}/${x.version}` : x.version) === m.apiVersion && x.kind === m.kind);
+  const k = kindOf(m);
   if (!k) throw new Error(`no Pulumi type for ${m.apiVersion}/${m.kind}`);
   return k.pulumiType;
 }
@@ -47,8 +47,25 @@ export function podSpec(): Record<string, any> {
 /** Labels of a model-serving pod under the default settings. */
 export const MODEL_LABELS = { "app.kubernetes.io/name": "ollama", "app.kubernetes.io/component": "model-server" };
 
-/** The controller kinds and Pod, each wrapping a pod template. */
-export const POD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+/**
+ * Every kind that carries a pod (policies/rules/kinds.ts), by a name for tests: Pod, the
+ * built-in controllers, Knative Serving's Service, Configuration and Revision, KEDA's
+ * ScaledJob.
+ */
+export const POD_KINDS = [
+  "Pod",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "ReplicationController",
+  "Job",
+  "CronJob",
+  "KnativeService",
+  "KnativeConfiguration",
+  "KnativeRevision",
+  "ScaledJob",
+] as const;
 export type PodKind = (typeof POD_KINDS)[number];
 
 /** A manifest of `kind` in `namespace` whose pod has `labels` and `spec`. */
@@ -75,5 +92,23 @@ export function podManifest(kind: PodKind, spec: Record<string, any>, opts: { na
         metadata,
         spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { ...template, spec: { ...spec, restartPolicy: "Never" } } } } },
       };
+    case "ReplicationController":
+      return { apiVersion: "v1", kind, metadata, spec: { selector: selector.matchLabels, template } };
+    case "KnativeService":
+      return { apiVersion: "serving.knative.dev/v1", kind: "Service", metadata, spec: { template } };
+    case "KnativeConfiguration":
+      return { apiVersion: "serving.knative.dev/v1", kind: "Configuration", metadata, spec: { template } };
+    case "KnativeRevision":
+      return { apiVersion: "serving.knative.dev/v1", kind: "Revision", metadata: { ...metadata, labels }, spec };
+    case "ScaledJob":
+      return {
+        apiVersion: "keda.sh/v1alpha1",
+        kind,
+        metadata,
+        spec: { jobTargetRef: { template: { ...template, spec: { ...spec, restartPolicy: "Never" } } }, triggers: [{ type: "cron", metadata: { timezone: "UTC", start: "0 * * * *", end: "5 * * * *", desiredReplicas: "1" } }] },
+      };
   }
 }
+
+/** The Pulumi `*Patch` type of a manifest's kind (`kubernetes:apps/v1:DeploymentPatch`). */
+export const patchType = (m: Record<string, any>) => `${pulumiType(m)}Patch`;

@@ -11,7 +11,7 @@ import { packPolicies, renderPackConfig } from "../../policies/pack";
 import { buildRules, DEFAULT_POLICY_SETTINGS, RULES } from "../../policies/rules";
 import { recordResources, ROOT } from "../helpers/program";
 import { manifestViolations } from "./helpers";
-import { packConfig, refusalsOf, stackConfig } from "./self-consistency";
+import { packConfig, refusalsOf, stackConfig, unaccountedPrivilegedNamespaces } from "./self-consistency";
 
 const POLICIES = path.join(ROOT, "policies");
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
@@ -83,6 +83,54 @@ describe("self-consistency checker", () => {
     assert.deepEqual(evaluated, ["kubernetes:core/v1:Pod::bad"]);
     assert.deepEqual(refusals, [
       { resource: "kubernetes:core/v1:Pod::bad", rule: "disallow-latest-tag", messages: ["unpinned image: app uses nginx; pin a version tag other than latest, or a digest"] },
+    ]);
+  });
+});
+
+describe("privileged namespaces and disallow-privileged", () => {
+  it("reports a privileged namespace that is neither a system namespace nor one with named host access", async () => {
+    const run = await recordResources(async () => {
+      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      for (const [name, level] of [["monitoring-node-exporter", "privileged"], ["rook-ceph", "privileged"], ["agents", "privileged"], ["apps", "baseline"]]) {
+        new k8s.core.v1.Namespace(name, { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level } } }, { provider });
+      }
+      return {};
+    });
+    assert.deepEqual(unaccountedPrivilegedNamespaces(run.resources, packConfig("prod")), ["agents"]);
+  });
+});
+
+describe("the pack on Pulumi's patch and custom resource types", () => {
+  it("refuses what @pulumi/kubernetes registers as DeploymentPatch, PodPatch, a Knative Service and its CustomResourcePatch", async () => {
+    const run = await recordResources(async () => {
+      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      new k8s.apps.v1.DeploymentPatch("latest", { metadata: { name: "web", namespace: "apps" }, spec: { template: { spec: { containers: [{ name: "web", image: "nginx:latest" }] } } } }, { provider });
+      new k8s.core.v1.PodPatch("host", { metadata: { name: "debug", namespace: "apps" }, spec: { hostPID: true } }, { provider });
+      const svc = { metadata: { name: "hello", namespace: "apps" }, spec: { template: { spec: { containers: [{ image: "ghcr.io/knative/helloworld-go:latest" }] } } } };
+      new k8s.apiextensions.CustomResource("ksvc", { apiVersion: "serving.knative.dev/v1", kind: "Service", ...svc }, { provider });
+      new k8s.apiextensions.CustomResourcePatch("ksvc-patch", { apiVersion: "serving.knative.dev/v1", kind: "Service", ...svc }, { provider });
+      // Fine: a replica count, and requests the live object may have.
+      new k8s.apps.v1.DeploymentPatch("scale", { metadata: { name: "openhands", namespace: "openhands" }, spec: { replicas: 2 } }, { provider });
+      return {};
+    });
+    const { evaluated, refusals } = refusalsOf(run.resources, packConfig("prod"));
+    assert.deepEqual(evaluated.sort(), [
+      "kubernetes:apps/v1:DeploymentPatch::latest",
+      "kubernetes:apps/v1:DeploymentPatch::scale",
+      "kubernetes:core/v1:PodPatch::host",
+      "kubernetes:serving.knative.dev/v1:Service::ksvc",
+      "kubernetes:serving.knative.dev/v1:ServicePatch::ksvc-patch",
+    ]);
+    const latest = (who: string) => `unpinned image: ${who}; pin a version tag other than latest, or a digest`;
+    assert.deepEqual(refusals, [
+      { resource: "kubernetes:apps/v1:DeploymentPatch::latest", rule: "disallow-latest-tag", messages: [latest("web uses nginx:latest")] },
+      {
+        resource: "kubernetes:core/v1:PodPatch::host",
+        rule: "disallow-privileged",
+        messages: ["Pod Security baseline forbids hostPID=true in namespace apps; only the system namespaces (platform:policy.systemNamespaces) are exempt"],
+      },
+      { resource: "kubernetes:serving.knative.dev/v1:Service::ksvc", rule: "disallow-latest-tag", messages: [latest("(unnamed) uses ghcr.io/knative/helloworld-go:latest")] },
+      { resource: "kubernetes:serving.knative.dev/v1:ServicePatch::ksvc-patch", rule: "disallow-latest-tag", messages: [latest("(unnamed) uses ghcr.io/knative/helloworld-go:latest")] },
     ]);
   });
 });

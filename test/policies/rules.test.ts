@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { manifestViolations, MODEL_LABELS, podManifest, podSpec, POD_KINDS } from "./helpers";
+import { packViolations, manifestViolations, MODEL_LABELS, patchType, podManifest, podSpec, POD_KINDS } from "./helpers";
 
 /*
  * Each rule, run through the pack: a compliant fixture per kind passes, and each violating
@@ -8,6 +8,10 @@ import { manifestViolations, MODEL_LABELS, podManifest, podSpec, POD_KINDS } fro
  */
 
 const ALL_RULES = ["require-gpu-limits", "pvc-storage-quota", "disallow-latest-tag", "disallow-privileged", "require-requests-limits"];
+
+/** disallow-privileged's message for these findings. */
+const baseline = (findings: string, namespace = "ollama") =>
+  `Pod Security baseline forbids ${findings} in namespace ${namespace}; only the system namespaces (platform:policy.systemNamespaces) are exempt`;
 
 function withContainer(change: (c: Record<string, any>) => void, init = false): Record<string, any> {
   const spec = podSpec();
@@ -62,14 +66,53 @@ for (const kind of POD_KINDS) {
 
     it("disallow-privileged: rejects a privileged container in a workload namespace", () => {
       const spec = withContainer((c) => (c.securityContext = { privileged: true }));
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec)), [baseline("container server: privileged")]);
+    });
+
+    it("disallow-privileged: rejects host namespaces, a hostPath of /, a host port and capabilities beyond baseline's", () => {
+      const spec = withContainer((c) => {
+        c.ports = [{ containerPort: 11434, hostPort: 11434 }];
+        c.securityContext = { capabilities: { add: ["ALL"] } };
+      });
+      Object.assign(spec, { hostPID: true, hostNetwork: true, hostIPC: true, volumes: [{ name: "root", hostPath: { path: "/" } }] });
       assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec)), [
-        "privileged container: server; privileged containers are allowed only in the system namespaces (platform:policy.systemNamespaces)",
+        baseline("hostNetwork=true; hostPID=true; hostIPC=true; volume root: hostPath /; container server: hostPort 11434; container server: adds capabilities ALL"),
       ]);
     });
 
+    it("disallow-privileged: rejects seccomp and AppArmor Unconfined, a custom SELinux type, /proc unmasked and an unsafe sysctl", () => {
+      const spec = withContainer((c) => (c.securityContext = { procMount: "Unmasked", seLinuxOptions: { type: "spc_t" }, appArmorProfile: { type: "Unconfined" } }), true);
+      spec.securityContext = { seccompProfile: { type: "Unconfined" }, sysctls: [{ name: "kernel.msgmax", value: "65536" }] };
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec)), [
+        baseline("container pull: procMount Unmasked; pod: seccompProfile Unconfined; container pull: appArmorProfile Unconfined; container pull: seLinuxOptions type spc_t; sysctl kernel.msgmax"),
+      ]);
+    });
+
+    it("disallow-privileged: allows baseline's capabilities, RuntimeDefault profiles and safe sysctls", () => {
+      const spec = withContainer((c) => (c.securityContext = { capabilities: { add: ["NET_BIND_SERVICE", "CHOWN"], drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } }));
+      spec.securityContext = { seccompProfile: { type: "RuntimeDefault" }, appArmorProfile: { type: "RuntimeDefault" }, sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] };
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec)), []);
+    });
+
     it("disallow-privileged: allows it in a system namespace", () => {
-      const spec = withContainer((c) => (c.securityContext = { privileged: true }));
+      const spec = withContainer((c) => (c.securityContext = { privileged: true, capabilities: { add: ["SYS_ADMIN"] } }));
+      Object.assign(spec, { hostNetwork: true, volumes: [{ name: "root", hostPath: { path: "/" } }] });
       assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec, { namespace: "kube-system" })), []);
+    });
+
+    it("disallow-privileged: allows node-exporter's host access in its namespace only", () => {
+      const spec = withContainer((c) => (c.ports = [{ containerPort: 9100, hostPort: 9100 }]));
+      Object.assign(spec, { hostNetwork: true, hostPID: true, volumes: ["/", "/proc", "/sys"].map((path, i) => ({ name: `v${i}`, hostPath: { path } })) });
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec, { namespace: "monitoring-node-exporter" })), []);
+      assert.deepEqual(manifestViolations("disallow-privileged", podManifest(kind, spec, { namespace: "monitoring" })), [
+        baseline("hostNetwork=true; hostPID=true; volume v0: hostPath /; volume v1: hostPath /proc; volume v2: hostPath /sys; container server: hostPort 9100", "monitoring"),
+      ]);
+    });
+
+    it("disallow-privileged: checks a patch of the kind by the fields it sets", () => {
+      const spec = withContainer((c) => (c.securityContext = { privileged: true }));
+      const m = podManifest(kind, { containers: spec.containers.map((c: Record<string, unknown>) => ({ name: c.name, securityContext: c.securityContext })) });
+      assert.deepEqual(packViolations("disallow-privileged", patchType(m), m), [baseline("container server: privileged")]);
     });
 
     it("require-requests-limits: rejects a container without a CPU request", () => {
@@ -84,6 +127,28 @@ for (const kind of POD_KINDS) {
       assert.deepEqual(manifestViolations("require-requests-limits", podManifest(kind, spec)), [
         "container pull must set resources.requests.cpu, resources.requests.memory and resources.limits.memory",
       ]);
+    });
+
+    it("require-requests-limits and require-gpu-limits: leave a patch to Kyverno, which sees the patched object", () => {
+      const m = podManifest(kind, { containers: [{ name: "server", image: "ollama/ollama:0.32.16" }] });
+      assert.deepEqual(packViolations("require-requests-limits", patchType(m), m), []);
+      assert.deepEqual(packViolations("require-gpu-limits", patchType(m), m), []);
+      assert.notDeepEqual(manifestViolations("require-requests-limits", m), [], "the same manifest as a whole object");
+    });
+
+    it("disallow-latest-tag: checks a patch of the kind by the image it sets", () => {
+      const m = podManifest(kind, { containers: [{ name: "server", image: "ollama/ollama:latest" }] });
+      assert.deepEqual(packViolations("disallow-latest-tag", patchType(m), m), ["unpinned image: server uses ollama/ollama:latest; pin a version tag other than latest, or a digest"]);
+    });
+
+    it("pvc-storage-quota: checks its generic ephemeral volumes", () => {
+      const spec = podSpec();
+      spec.volumes = [{ name: "scratch", ephemeral: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Ti" } } } } } }];
+      assert.deepEqual(manifestViolations("pvc-storage-quota", podManifest(kind, spec)), [
+        "storage request 50Ti exceeds the quota of 100Gi in namespace ollama; request less, or add an exception for the namespace (platform:policy.pvcQuotaExceptions)",
+      ]);
+      spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources.requests.storage = "100Gi";
+      assert.deepEqual(manifestViolations("pvc-storage-quota", podManifest(kind, spec)), []);
     });
 
     it("require-requests-limits: leaves namespaces outside the workload list alone", () => {
