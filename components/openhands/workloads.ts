@@ -136,6 +136,7 @@ export function runtimeConfig(i: RuntimeConfigInput): Record<string, unknown> {
     environment: {
       OH_WEBHOOKS_0_BASE_URL: `${serviceUrl(SERVICES.server)}/api/v1/webhooks`,
       OH_ALLOW_CORS_ORIGINS_0: i.webUrl,
+      LITELLM_LOCAL_MODEL_COST_MAP: "True",
     },
     warmPools: i.runtime.warmSandboxes > 0 ? [{ name: "default", size: i.runtime.warmSandboxes, template: appSandboxSpec(i.webUrl) }] : [],
   };
@@ -220,6 +221,9 @@ export function serverContainer(o: { image: string; domain: string; database: Se
     OH_PERMITTED_CORS_ORIGINS_0: web,
     AGENT_SERVER_IMAGE_REPOSITORY: AGENT_SERVER_IMAGE.repository,
     AGENT_SERVER_IMAGE_TAG: AGENT_SERVER_IMAGE.tag,
+    // LiteLLM fetches its model price list from GitHub at import unless told to use its
+    // bundled copy; the platform's NetworkPolicies give neither the app nor sandboxes a route out.
+    LITELLM_LOCAL_MODEL_COST_MAP: "True",
   };
   const secretEnv = [fromSecret("SANDBOX_API_KEY", SECRETS.runtimeApiKey), fromSecret("SESSION_API_KEY", SECRETS.serverSessionKey)];
   if (o.database.kind === "postgres") {

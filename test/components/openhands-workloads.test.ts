@@ -50,6 +50,7 @@ describe("the sandbox runtime's config", () => {
     assert.deepEqual(config.environment, {
       OH_WEBHOOKS_0_BASE_URL: "http://openhands-app.openhands.svc.cluster.local:3000/api/v1/webhooks",
       OH_ALLOW_CORS_ORIGINS_0: "https://openhands.localhost",
+      LITELLM_LOCAL_MODEL_COST_MAP: "True",
     });
   });
 

@@ -49,17 +49,40 @@ describe("ValidatingPolicy rendering", () => {
     for (const p of renderValidatingPolicies(settings("Audit"))) assert.deepEqual([p.spec.validationActions, p.spec.failurePolicy], [["Audit"], "Ignore"]);
   });
 
-  it("scopes the GPU rule to model pods by a match condition, and privileged/resources rules by namespace", () => {
+  it("scopes the GPU rule to model pods by a match condition on the pod's labels, and privileged/resources rules by namespace", () => {
     const [gpu, , , privileged, resources] = renderValidatingPolicies(settings("Deny"));
-    assert.deepEqual(gpu.spec.matchConditions?.map((c) => c.expression), [
-      "has(object.metadata) && has(object.metadata.labels) && 'app.kubernetes.io/component' in object.metadata.labels && object.metadata.labels['app.kubernetes.io/component'] == 'model-server'",
-    ]);
+    const [condition] = gpu.spec.matchConditions!;
+    assert.equal(condition.name, "model-serving-pod");
+    assert.match(condition.expression, /\.all\(labels, 'app\.kubernetes\.io\/component' in labels && labels\['app\.kubernetes\.io\/component'\] == 'model-server'\)$/);
+    // The labels of the pod itself, or of the template each kind carries its pods in.
+    for (const path of ["object.metadata.labels", "object.spec.template.metadata.labels", "object.spec.jobTemplate.spec.template.metadata.labels", "object.spec.jobTargetRef.template.metadata.labels"]) {
+      assert.ok(condition.expression.includes(`? ${path} :`), path);
+    }
     assert.deepEqual(privileged.spec.matchConstraints.namespaceSelector, {
       matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...DEFAULT_POLICY_SETTINGS.systemNamespaces].sort() }],
     });
     assert.deepEqual(resources.spec.matchConstraints.namespaceSelector, {
       matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ollama", "openhands", "openhands-sandboxes"] }],
     });
+  });
+
+  it("exempts only the namespaces whose node agents need privileged containers", () => {
+    assert.deepEqual([...DEFAULT_POLICY_SETTINGS.systemNamespaces].sort(), ["gpu-operator", "kube-system", "longhorn-system", "rook-ceph"]);
+  });
+
+  it("matches each pod kind, custom resources with pod templates and the ephemeral-containers subresource explicitly", () => {
+    const privileged = renderValidatingPolicies(settings("Deny")).find((p) => p.metadata.name === "disallow-privileged")!;
+    assert.deepEqual(
+      privileged.spec.matchConstraints.resourceRules.map((r) => [r.apiGroups[0], r.apiVersions[0], r.resources]),
+      [
+        ["", "v1", ["pods", "pods/ephemeralcontainers", "replicationcontrollers"]],
+        ["apps", "v1", ["daemonsets", "deployments", "replicasets", "statefulsets"]],
+        ["batch", "v1", ["cronjobs", "jobs"]],
+        ["serving.knative.dev", "v1", ["configurations", "revisions", "services"]],
+        ["keda.sh", "v1alpha1", ["scaledjobs"]],
+      ],
+    );
+    assert.equal(privileged.spec.autogen, undefined);
   });
 });
 
