@@ -321,6 +321,33 @@ if (CHILD_STACK) {
       });
     }
 
+    it("matches results/escape-matrix.md, which the README quotes (ESCAPE_MATRIX_WRITE=1 rewrites it)", () => {
+      const text = matrixText();
+      const file = path.join(__dirname, "..", "..", "results", "escape-matrix.md");
+      if (process.env.ESCAPE_MATRIX_WRITE === "1") fs.writeFileSync(file, text);
+      assert.equal(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "", text, "results/escape-matrix.md is stale: rerun this test with ESCAPE_MATRIX_WRITE=1 and update the README's quotes");
+    });
+
+    const matrixText = () => {
+      const decided = (v: StackView, r: Row) => {
+        const f = r.make(v);
+        return cell(f ? evaluateFlow(v.policies, f) : undefined);
+      };
+      return [
+        "# Escape matrix",
+        "",
+        "Written by `ESCAPE_MATRIX_WRITE=1 node --import tsx --test test/components/escape-matrix.test.ts`; do not edit (the test fails when it is stale, the README quotes it).",
+        "Every NetworkPolicy and CiliumNetworkPolicy of the dev and prod runs under mocks, evaluated with Cilium's semantics (lib/netpol.ts).",
+        "",
+        "```text",
+        "| flow | dev | prod |",
+        "|---|---|---|",
+        ...rows.map((r) => `| ${r.flow} | ${decided(views.dev, r)} | ${decided(views.prod, r)} |`),
+        "```",
+        "",
+      ].join("\n");
+    };
+
     after(() => {
       if (rows.length === 0) return;
       const decided = (v: StackView, r: Row) => {
