@@ -7,7 +7,7 @@ import { CHARTS } from "../../../components/catalog";
 import type { ClusterLayer } from "../../../components/contracts";
 import { platformNamespace, platformRelease } from "../../../components/helm";
 import { fleetEndpoints, renderOperatorValues } from "../../../components/ollama";
-import { OpenHands } from "../../../components/openhands";
+import { OpenHands, OPENHANDS_NAMESPACE, SERVER_DATA } from "../../../components/openhands";
 import { renderValidatingPolicies } from "../../../components/policy";
 import { loadPlatformConfig } from "../../../config/load";
 
@@ -31,6 +31,13 @@ const kubeconfig = fs.readFileSync(config.require("kubeconfig"), "utf8");
 
 const provider = new k8s.Provider("itest-cluster", { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true });
 const cluster: ClusterLayer = { provider, apiServer: { host: "127.0.0.1", port: 6443 } };
+// No ingress controller runs here, so nothing ever fills an Ingress's load-balancer status,
+// which Pulumi's await waits for: the stack's Ingresses (the agent gateway's) skip that wait.
+pulumi.runtime.registerStackTransformation((args) => {
+  if (args.type !== "kubernetes:networking.k8s.io/v1:Ingress") return undefined;
+  const props = args.props as { metadata?: { annotations?: Record<string, string> } };
+  return { props: { ...props, metadata: { ...props.metadata, annotations: { ...props.metadata?.annotations, "pulumi.com/skipAwait": "true" } } }, opts: args.opts };
+});
 const root = new pulumi.ComponentResource("platform:itest:Stack", "itest", {}, { providers: { kubernetes: provider } });
 
 // The platform's settings as the dev profile resolves them (the same loader as the program),
@@ -68,6 +75,23 @@ const operator = platformRelease(
 // (nothing to wait for); the model layer is the dev profile's fleets, by their endpoints.
 const none: pulumi.Resource[] = [];
 const fleets = fleetEndpoints(platform.ollama.fleets, platform.ollama.namespace);
+// The local cluster has no storage provisioner: the sandbox server's volume is a PV made for
+// its claim (claimRef), which the PV controller binds on its next sync.
+const serverData = new k8s.core.v1.PersistentVolume(
+  "itest-openhands-app-data",
+  {
+    metadata: { name: "itest-openhands-app-data", labels: { "itest.openhands.ai/scratch": "true" } },
+    spec: {
+      capacity: { storage: platform.openhands.server.database.size },
+      accessModes: ["ReadWriteOnce"],
+      persistentVolumeReclaimPolicy: "Retain",
+      storageClassName: "",
+      hostPath: { path: "/tmp/itest-openhands-app-data" },
+      claimRef: { namespace: OPENHANDS_NAMESPACE, name: SERVER_DATA.claim },
+    },
+  },
+  { parent: root },
+);
 const openhands = new OpenHands(
   "itest-openhands",
   {
@@ -96,7 +120,8 @@ const openhands = new OpenHands(
       gatewayToken: pulumi.secret("itest-gateway-token-0123456789abcdef"),
     },
   },
-  { parent: root },
+  // The PV first: a claim made after its pre-bound PV binds at once.
+  { parent: root, dependsOn: [serverData] },
 );
 
 // Kyverno's policy CRD (what chart kyverno installs) and the platform's ValidatingPolicies.
