@@ -228,6 +228,27 @@ export type NamespaceLabels = Record<string, Record<string, string>>;
  * Address ranges that are not the public internet: private, shared (CGNAT), link-local
  * (cloud metadata at 169.254.169.254), loopback.
  */
+/** Selects a namespace by the label the API server sets on every namespace. */
+export function namespaceSelector(name: string): LabelSelector {
+  return { matchLabels: { "kubernetes.io/metadata.name": name } };
+}
+
+/** A TCP port of a policy rule. */
+export function tcpPort(port: number): PolicyPort {
+  return { protocol: "TCP", port };
+}
+
+/** Egress to the cluster DNS (kube-dns in kube-system) on 53, UDP and TCP. */
+export function kubeDnsEgress(): { to: PolicyPeer[]; ports: PolicyPort[] } {
+  return {
+    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+    ports: [
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ],
+  };
+}
+
 export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"] as const;
 
 const isPod = (e: PodEndpoint | ExternalEndpoint): e is PodEndpoint => "namespace" in e;

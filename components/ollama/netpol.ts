@@ -1,4 +1,4 @@
-import { CILIUM_NAMESPACE_LABEL, NON_PUBLIC_CIDRS, type CiliumHttpRule, type CiliumNetworkPolicy, type NetworkPolicy, type PolicyPort } from "../../lib/netpol";
+import { CILIUM_NAMESPACE_LABEL, kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp, type CiliumHttpRule, type CiliumNetworkPolicy, type NetworkPolicy } from "../../lib/netpol";
 import { ISTIO_NAMESPACES, OTEL_COLLECTOR } from "../mesh/istio";
 import { LINKERD } from "../mesh/linkerd";
 import { OLLAMA_PORT } from "./fleet";
@@ -75,13 +75,6 @@ export interface FleetPolicies {
   ciliumNetworkPolicies: CiliumNetworkPolicy[];
 }
 
-const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
-const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
-const DNS_PEER = { namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } };
-const DNS_PORTS: PolicyPort[] = [
-  { protocol: "UDP", port: 53 },
-  { protocol: "TCP", port: 53 },
-];
 
 /** The fleet namespace's policies; see the module comment. */
 export function fleetNetworkPolicies(n: FleetNetwork): FleetPolicies {
@@ -90,7 +83,7 @@ export function fleetNetworkPolicies(n: FleetNetwork): FleetPolicies {
   const fleetPods = { matchLabels: { ...FLEET_POD_LABELS } };
   const networkPolicies: NetworkPolicy[] = [
     np("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-    np("allow-dns", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [DNS_PEER], ports: DNS_PORTS }] }),
+    np("allow-dns", { podSelector: {}, policyTypes: ["Egress"], egress: [kubeDnsEgress()] }),
     np("allow-model-pulls", {
       podSelector: fleetPods,
       policyTypes: ["Egress"],

@@ -1,4 +1,4 @@
-import { CILIUM_NAMESPACE_LABEL, NON_PUBLIC_CIDRS, type CiliumDnsRule, type CiliumNetworkPolicy, type NetworkPolicy, type PolicyPeer, type PolicyPort } from "../../lib/netpol";
+import { CILIUM_NAMESPACE_LABEL, kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp, type CiliumDnsRule, type CiliumNetworkPolicy, type NetworkPolicy, type PolicyPeer, type PolicyPort } from "../../lib/netpol";
 import { parseQuantity, quantityToNumber } from "../../lib/quantity";
 import { FLEET_LABEL, FLEET_POD_LABELS, OLLAMA_INFERENCE_HTTP } from "../ollama/netpol";
 import { PORTS, type ResolvedSandbox } from "./settings";
@@ -85,8 +85,6 @@ export function sandboxDnsRules(internet: boolean): CiliumDnsRule[] {
   return internet ? [{ matchPattern: "*" }] : [{ matchPattern: `**.${CLUSTER_DOMAIN}` }];
 }
 
-const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
-const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
 const appPods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
 
 /** The `openhands` workloads sandboxes talk to (their `app.kubernetes.io/name`). */
@@ -127,15 +125,7 @@ export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
     policy("allow-dns", {
       podSelector: all,
       policyTypes: ["Egress"],
-      egress: [
-        {
-          to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
-      ],
+      egress: [kubeDnsEgress()],
     }),
     policy("allow-llm", { podSelector: all, policyTypes: ["Egress"], egress: llmPeers }),
     // Webhooks to the sandbox server only: no other pod of `openhands` (the dev workspace,

@@ -1,5 +1,5 @@
-import type { CiliumNetworkPolicy, LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from "../../lib/netpol";
-import { NON_PUBLIC_CIDRS } from "../../lib/netpol";
+import type { CiliumNetworkPolicy, LabelSelector, NetworkPolicy, PolicyPeer } from "../../lib/netpol";
+import { kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp } from "../../lib/netpol";
 import { AGENT_SERVER_PORT } from "./isolation";
 import { SERVICES } from "./workloads";
 
@@ -64,8 +64,6 @@ export interface PlatformPolicies {
   ciliumNetworkPolicies: CiliumNetworkPolicy[];
 }
 
-const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
-const tcp = (port: number): PolicyPort => ({ protocol: "TCP", port });
 const named = (name: string): LabelSelector => ({ matchLabels: { "app.kubernetes.io/name": name } });
 
 /** The `openhands` namespace's policies; see the module comment. */
@@ -87,15 +85,7 @@ export function platformNetworkPolicies(n: PlatformNetwork): PlatformPolicies {
     np("allow-dns", {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [
-        {
-          to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
-      ],
+      egress: [kubeDnsEgress()],
     }),
     np("allow-gateway", {
       podSelector: named(gateway.name),
