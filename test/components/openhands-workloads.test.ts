@@ -15,6 +15,7 @@ import {
 } from "../../components/openhands";
 import { parseConfig as parseRuntimeConfig } from "../../sandbox-runtime/src/config";
 import { platformSchema } from "../../config/schema";
+import { appStartBody } from "../sandbox-runtime/fixtures";
 
 /*
  * The agent platform's workloads as the program renders them, checked by the services' own
@@ -52,6 +53,15 @@ describe("the sandbox runtime's config", () => {
       OH_ALLOW_CORS_ORIGINS_0: "https://openhands.localhost",
       LITELLM_LOCAL_MODEL_COST_MAP: "True",
     });
+  });
+
+  it("builds its warm template as the sandbox server's observed /start body (test/sandbox-runtime/fixtures.ts), minus the session and the test app's own LLM_* variables", () => {
+    const observed = appStartBody();
+    const { session_id: _session, ...rest } = observed;
+    void _session;
+    const env = { ...(rest.environment as Record<string, string>) };
+    for (const k of Object.keys(env)) if (k.startsWith("LLM_")) delete env[k];
+    assert.deepEqual(appSandboxSpec("https://openhands.localhost"), { ...rest, environment: env });
   });
 
   it("keeps a warm pool of the sandbox server's own /start spec when asked", () => {
