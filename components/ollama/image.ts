@@ -1,14 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { DEV_BUILD_COMMAND, devTagOf, sourceHash, splitImage, type ImageRef } from "../images";
+import { devTagOf, sourceHash, splitImage, type ImageRef } from "../images";
 
 /*
  * The operator image (components/images.ts builds it in dev): prod pulls a configured,
  * pinned reference or the released one its chart names.
  */
 
-export { DEV_BUILD_COMMAND, splitImage };
+export { splitImage };
 
 /** Repository of the dev build (never pushed; kind nodes get it with `kind load`). */
 export const DEV_REPOSITORY = "localhost/ollama-fleet-operator";

@@ -18,19 +18,6 @@ export interface Rule {
   verbs: string[];
 }
 
-/** The design's verbs for everything the runtime manages. */
-export const SANDBOX_VERBS = ["get", "list", "create", "delete", "watch", "update"];
-
-/**
- * The design's Role, exactly: pods, pods/exec, pods/portforward, services,
- * persistentvolumeclaims, ingresses and networkpolicies, with get, list, create, delete,
- * watch and update, in the sandbox namespace only.
- */
-export const DESIGN_SANDBOX_RULES: readonly Rule[] = [
-  { apiGroups: [""], resources: ["pods", "pods/exec", "pods/portforward", "services", "persistentvolumeclaims"], verbs: [...SANDBOX_VERBS] },
-  { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: [...SANDBOX_VERBS] },
-];
-
 /**
  * Pod Security of the sandbox namespace: `restricted` enforced. Our runtime's pods meet it
  * (numeric non-root user, seccomp RuntimeDefault, no privilege escalation, all capabilities

@@ -173,7 +173,7 @@ function platformImages(name: string, a: AgentPlatformArgs, parent: pulumi.Resou
       dir,
       inputs: p.inputs,
       devRepository: `localhost/openhands-${p.folder}`,
-      version: fs.existsSync(path.join(dir, "package.json")) ? folderVersion(dir) : "0.0.0",
+      version: folderVersion(dir),
       released: () => releasedServiceImage(dir),
     };
     const r = resolveImage(`${name}-${p.folder}-image`, b, a.kindCluster, { parent, dependsOn: [a.provider] });

@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Rule } from "./isolation";
-import { OPENHANDS_NAMESPACE, PORTS, RUNTIME_SERVICE_ACCOUNT, type OpenHandsSettings, type ResolvedSandbox } from "./settings";
+import { OPENHANDS_NAMESPACE, PORTS, type OpenHandsSettings, type ResolvedSandbox } from "./settings";
 
 /*
  * The agent platform's workloads as plain objects (pure, for tests; index.ts creates them):
@@ -312,4 +312,3 @@ export function gatewayVolumes(auth: OpenHandsSettings["gateway"]["auth"]): k8s.
   ];
 }
 
-export { RUNTIME_SERVICE_ACCOUNT };
