@@ -7,7 +7,8 @@ import { FLEET_LABEL, MANAGED_BY, owningFleet } from "./labels";
 import type { Logger } from "./log";
 import { OperatorMetrics } from "./metrics";
 import { reconcile, type ReconcileResult } from "./reconcile";
-import { fleetKey, GROUP, type OllamaFleet, PLURAL, VERSION, type Mesh } from "./types";
+import { GROUP, type OllamaFleet, PLURAL, VERSION } from "./api/v1alpha1";
+import { fleetKey, type Mesh } from "./types";
 import { WorkQueue } from "./workqueue";
 
 /*

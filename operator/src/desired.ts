@@ -1,7 +1,8 @@
 import type { V1Container, V1PodDisruptionBudget, V1Service, V1StatefulSet, V1Toleration } from "@kubernetes/client-node";
 import { childNames } from "./names";
 import { ACCELERATOR_LABEL, fleetLabels, ownerReference, selectorLabels } from "./labels";
-import { type OllamaFleet, withDefaults } from "./types";
+import { GPU_POOL_LABEL, OLLAMA_PORT, type OllamaFleet, PULL_CONTAINER } from "./api/v1alpha1";
+import { withDefaults } from "./types";
 import { desiredScaling, type ScalingObject } from "./scaling";
 
 export { desiredScaling, type ScalingObject };
@@ -21,13 +22,11 @@ export interface DesiredOptions {
   readonly prometheusUrl: string;
 }
 
-/** Ollama's API port. */
-export const OLLAMA_PORT = 11434;
 /** Name of the API port: the `http-` prefix makes Istio treat it as HTTP. */
 export const PORT_NAME = "http-ollama";
-/** Node label and taint of GPU node pools. */
-export const GPU_POOL_LABEL = "platform.openhands.ai/gpu-pool";
+/** Node label of a GPU's product (NVIDIA's GPU feature discovery), selected by `spec.resources.gpuType`. */
 export const GPU_PRODUCT_LABEL = "nvidia.com/gpu.product";
+/** NVIDIA GPUs' extended resource, and the key of the taint GPU nodes carry. */
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Where the model cache is mounted (Ollama's default OLLAMA_MODELS lives under it). */
 export const MODEL_DIR = "/root/.ollama";
@@ -94,10 +93,10 @@ export function desiredStatefulSet(fleet: OllamaFleet, _opts: DesiredOptions): V
     { name: "OLLAMA_KEEP_ALIVE", value: spec.keepAlive },
   ];
   const pull: V1Container = {
-    name: "pull",
+    name: PULL_CONTAINER,
     image: spec.image,
     command: ["/bin/sh", "-c", PULL_SCRIPT],
-    env: [{ name: "OLLAMA_HOST", value: "127.0.0.1:11434" }, { name: "OLLAMA_PULL_MODEL", value: spec.model }],
+    env: [{ name: "OLLAMA_HOST", value: `127.0.0.1:${OLLAMA_PORT}` }, { name: "OLLAMA_PULL_MODEL", value: spec.model }],
     // The pull needs little: the temporary server only writes blobs to the cache.
     resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
     securityContext: SECURITY_CONTEXT,

@@ -1,10 +1,11 @@
 import type { CoreV1Event, KubernetesObject, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import type { FleetApi, ObjectRef } from "./api";
+import { API_VERSION, GROUP, KIND, type OllamaFleet, type OllamaFleetStatus, PLURAL, VERSION } from "./api/v1alpha1";
+import type { FleetApi, ObjectRef } from "./port";
 import type { KubeClient } from "./client/http";
 import type { ObjectCache } from "./client/informer";
 import { ApiError, isNotFound } from "./errors";
 import type { LeaseApi, LeaseRecord } from "./leader";
-import { API_VERSION, FIELD_MANAGER, GROUP, KIND, type OllamaFleet, type OllamaFleetStatus, PLURAL, VERSION } from "./types";
+import { FIELD_MANAGER } from "./types";
 
 /*
  * The FleetApi and LeaseApi over the operator's small API client (client/): reads of fleets,

@@ -1,4 +1,4 @@
-import { API_VERSION, KIND, type OllamaFleet } from "./types";
+import { API_VERSION, KIND, type OllamaFleet } from "./api/v1alpha1";
 import type { V1OwnerReference } from "@kubernetes/client-node";
 
 /** Label every object the operator makes carries (the informers select on it). */

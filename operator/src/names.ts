@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { fleetEndpoint, fleetHost } from "./api/v1alpha1";
 
 /*
  * Names of fleets and of what the operator makes for them. A fleet's children share its
@@ -51,7 +52,7 @@ export function childNames(fleet: string, namespace: string) {
     httpScaledObject: fleet,
     /** The per-replica volume claim template (PVCs `models-<fleet>-<ordinal>`). */
     volumeClaimTemplate: "models",
-    host: `${fleet}.${namespace}.svc.cluster.local`,
-    endpoint: `http://${fleet}.${namespace}.svc.cluster.local:11434/v1`,
+    host: fleetHost(fleet, namespace),
+    endpoint: fleetEndpoint(fleet, namespace),
   } as const;
 }

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { FleetApi, FleetEvent } from "./api";
+import { type Condition, EventReason, type OllamaFleetStatus, Reason, RefusalReason } from "./api/v1alpha1";
 import { type AppliedChildren, digestOf } from "./applied";
 import { desiredPdb, desiredService, desiredStatefulSet, type DesiredOptions } from "./desired";
 import { isNotFound, statusCode, withRetry } from "./errors";
@@ -7,8 +7,10 @@ import { selectorLabels } from "./labels";
 import type { Logger } from "./log";
 import { desiredScaling, SCALING_KINDS } from "./scaling";
 import { canonical, computeStatus, conditionOf, type Observed } from "./status";
-import { type Condition, type OllamaFleetStatus, parseFleetKey } from "./types";
-import { type Problem, validateFleet } from "./validate";
+import type { FleetApi, FleetEvent } from "./port";
+import type { Problem, RefusalProblem } from "./problem";
+import { parseFleetKey } from "./types";
+import { validateFleet } from "./validate";
 
 /*
  * One reconcile pass for one fleet, in numbered steps:
@@ -54,15 +56,15 @@ export const PROGRESS_RESYNC_MS = 60_000;
 export const REFUSAL_RESYNC_MS = 300_000;
 
 /** A refusal of a child by the API server as a fleet problem; undefined when it is not one. */
-export function refusal(o: KubernetesObject, e: unknown): Problem | undefined {
+export function refusal(o: KubernetesObject, e: unknown): RefusalProblem | undefined {
   const code = statusCode(e);
   const what = `${o.kind} ${o.metadata?.name}`;
   const message = (e as Error).message;
   if (code === 404 && SCALING_KINDS.some((k) => k.kind === o.kind)) {
-    return { reason: "ScalingUnavailable", message: `${o.apiVersion} ${o.kind} is not served: install KEDA${o.kind === "HTTPScaledObject" ? " and its HTTP add-on" : ""}, or remove spec.scaling` };
+    return { kind: "refusal", reason: RefusalReason.ScalingUnavailable, message: `${o.apiVersion} ${o.kind} is not served: install KEDA${o.kind === "HTTPScaledObject" ? " and its HTTP add-on" : ""}, or remove spec.scaling` };
   }
-  if (code === 422) return { reason: "ApplyRejected", message: `${what} was rejected: ${message}` };
-  if (code === 400 || code === 403) return { reason: "AdmissionDenied", message: `${what} was refused: ${message}` };
+  if (code === 422) return { kind: "refusal", reason: RefusalReason.ApplyRejected, message: `${what} was rejected: ${message}` };
+  if (code === 400 || code === 403) return { kind: "refusal", reason: RefusalReason.AdmissionDenied, message: `${what} was refused: ${message}` };
   return undefined;
 }
 
@@ -71,16 +73,16 @@ function eventsFor(before: Condition[] | undefined, after: OllamaFleetStatus): F
   const out: FleetEvent[] = [];
   const pulled = conditionOf(after, "ModelPulled")!;
   if (pulled.status !== was("ModelPulled")?.status || pulled.reason !== was("ModelPulled")?.reason) {
-    if (pulled.status === "True") out.push({ type: "Normal", reason: "ModelPulled", message: pulled.message });
-    if (pulled.reason === "PullFailed") out.push({ type: "Warning", reason: "PullFailed", message: pulled.message });
+    if (pulled.status === "True") out.push({ type: "Normal", reason: EventReason.ModelPulled, message: pulled.message });
+    if (pulled.reason === Reason.PullFailed) out.push({ type: "Warning", reason: Reason.PullFailed, message: pulled.message });
   }
   const degraded = conditionOf(after, "Degraded")!;
   if (degraded.status === "True" && (was("Degraded")?.status !== "True" || was("Degraded")?.reason !== degraded.reason)) {
     out.push({ type: "Warning", reason: degraded.reason, message: degraded.message });
   }
-  if (degraded.status === "False" && was("Degraded")?.status === "True") out.push({ type: "Normal", reason: "Recovered", message: "no longer degraded" });
+  if (degraded.status === "False" && was("Degraded")?.status === "True") out.push({ type: "Normal", reason: EventReason.Recovered, message: "no longer degraded" });
   const ready = conditionOf(after, "Ready")!;
-  if (ready.status === "True" && was("Ready")?.status !== "True") out.push({ type: "Normal", reason: "Ready", message: ready.message });
+  if (ready.status === "True" && was("Ready")?.status !== "True") out.push({ type: "Normal", reason: EventReason.Ready, message: ready.message });
   return out;
 }
 
@@ -101,7 +103,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 
   // 2. Validate.
   const problems = validateFleet(fleet, { mesh: options.mesh });
-  let problem: Problem | undefined = problems.length > 0 ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
+  let problem: Problem | undefined = problems.length > 0 ? { kind: "spec", reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;
 
   if (problem) deps.applied?.forget(key);
   else {

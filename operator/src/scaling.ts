@@ -1,6 +1,7 @@
 import { childNames } from "./names";
 import { fleetLabels, ownerReference } from "./labels";
-import { type Mesh, type OllamaFleet, type ScalingMetric, withDefaults } from "./types";
+import { OLLAMA_PORT, type OllamaFleet, type ScalingMetric } from "./api/v1alpha1";
+import { type Mesh, withDefaults } from "./types";
 
 /*
  * KEDA objects for a fleet with `spec.scaling`. Ollama exports no request metrics, so the
@@ -72,7 +73,7 @@ export function desiredScaling(fleet: OllamaFleet, opts: { mesh: Mesh; prometheu
       spec: {
         hosts: [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, host],
         replicas: { min: scaling.minReplicas, max: scaling.maxReplicas },
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name, service: name, port: 11434 },
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name, service: name, port: OLLAMA_PORT },
         scaledownPeriod: scaling.cooldownSeconds,
         scalingMetric:
           request.type === "requestsPerSecond"

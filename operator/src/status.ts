@@ -1,8 +1,9 @@
 import type { CoreV1Event, V1ContainerStatus, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import { childNames } from "./names";
+import { type Condition, type ConditionStatus, type ConditionType, CONDITION_TYPES, type OllamaFleet, type OllamaFleetStatus, PULL_CONTAINER, Reason } from "./api/v1alpha1";
 import { selectorString } from "./labels";
-import type { Problem } from "./validate";
-import { type Condition, type ConditionStatus, type ConditionType, CONDITION_TYPES, type OllamaFleet, type OllamaFleetStatus, withDefaults } from "./types";
+import { childNames } from "./names";
+import type { Problem } from "./problem";
+import { withDefaults } from "./types";
 
 /*
  * Status is rebuilt from the world on every pass: the StatefulSet, its pods, recent events
@@ -18,10 +19,16 @@ export interface Observed {
   events?: CoreV1Event[];
 }
 
-/** Name of the init container that pulls the model. */
-export const PULL_CONTAINER = "pull";
+type Verdict = { status: ConditionStatus; reason: Reason; message: string };
 
-type Verdict = { status: ConditionStatus; reason: string; message: string };
+/** Reasons Kubernetes writes (pod conditions, container states, Events), which status reads: not the operator's own `Reason`s. */
+const KUBE = {
+  Unschedulable: "Unschedulable",
+  CrashLoopBackOff: "CrashLoopBackOff",
+  ImagePullBackOff: "ImagePullBackOff",
+  ErrImagePull: "ErrImagePull",
+  FailedCreate: "FailedCreate",
+} as const;
 
 const cut = (s: string, n = 1024) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -51,21 +58,23 @@ function pulling(pod: V1Pod): boolean {
 /** Why pods cannot be scheduled, when they cannot. */
 function unschedulable(pods: V1Pod[]): Verdict | undefined {
   for (const p of pods) {
-    const c = p.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False" && x.reason === "Unschedulable");
+    const c = p.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False" && x.reason === KUBE.Unschedulable);
     if (!c) continue;
     const msg = c.message ?? "";
-    if (/nvidia\.com\/gpu/.test(msg)) return { status: "True", reason: "GPUUnavailable", message: cut(`pod ${podName(p)} cannot be scheduled: ${msg}`) };
-    return { status: "True", reason: "Unschedulable", message: cut(`pod ${podName(p)} cannot be scheduled: ${msg}`) };
+    if (/nvidia\.com\/gpu/.test(msg)) return { status: "True", reason: Reason.GPUUnavailable, message: cut(`pod ${podName(p)} cannot be scheduled: ${msg}`) };
+    return { status: "True", reason: Reason.Unschedulable, message: cut(`pod ${podName(p)} cannot be scheduled: ${msg}`) };
   }
   return undefined;
 }
 
+const imagePull = (reason: string | undefined) => reason === KUBE.ImagePullBackOff || reason === KUBE.ErrImagePull;
+
 function crashing(pods: V1Pod[]): Verdict | undefined {
   for (const p of pods) {
-    const c = (p.status?.containerStatuses ?? []).find((s) => s.state?.waiting?.reason === "CrashLoopBackOff" || s.state?.waiting?.reason === "ImagePullBackOff" || s.state?.waiting?.reason === "ErrImagePull");
-    if (c) return { status: "True", reason: c.state!.waiting!.reason === "CrashLoopBackOff" ? "CrashLoop" : "ImagePullFailed", message: cut(`pod ${podName(p)} container ${c.name}: ${c.state!.waiting!.message ?? c.state!.waiting!.reason}`) };
-    const i = (p.status?.initContainerStatuses ?? []).find((s) => s.state?.waiting?.reason === "ImagePullBackOff" || s.state?.waiting?.reason === "ErrImagePull");
-    if (i) return { status: "True", reason: "ImagePullFailed", message: cut(`pod ${podName(p)} container ${i.name}: ${i.state!.waiting!.message ?? i.state!.waiting!.reason}`) };
+    const c = (p.status?.containerStatuses ?? []).find((s) => s.state?.waiting?.reason === KUBE.CrashLoopBackOff || imagePull(s.state?.waiting?.reason));
+    if (c) return { status: "True", reason: c.state!.waiting!.reason === KUBE.CrashLoopBackOff ? Reason.CrashLoop : Reason.ImagePullFailed, message: cut(`pod ${podName(p)} container ${c.name}: ${c.state!.waiting!.message ?? c.state!.waiting!.reason}`) };
+    const i = (p.status?.initContainerStatuses ?? []).find((s) => imagePull(s.state?.waiting?.reason));
+    if (i) return { status: "True", reason: Reason.ImagePullFailed, message: cut(`pod ${podName(p)} container ${i.name}: ${i.state!.waiting!.message ?? i.state!.waiting!.reason}`) };
   }
   return undefined;
 }
@@ -73,8 +82,8 @@ function crashing(pods: V1Pod[]): Verdict | undefined {
 /** The newest FailedCreate event about the StatefulSet (pods the cluster refused). */
 function failedCreate(events: CoreV1Event[]): Verdict | undefined {
   const time = (e: CoreV1Event) => new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime();
-  const e = events.filter((x) => x.reason === "FailedCreate" && x.type === "Warning").sort((a, b) => time(b) - time(a))[0];
-  return e ? { status: "True", reason: "PodCreationFailed", message: cut(e.message ?? "the StatefulSet controller could not create a pod") } : undefined;
+  const e = events.filter((x) => x.reason === KUBE.FailedCreate && x.type === "Warning").sort((a, b) => time(b) - time(a))[0];
+  return e ? { status: "True", reason: Reason.PodCreationFailed, message: cut(e.message ?? "the StatefulSet controller could not create a pod") } : undefined;
 }
 
 /** Pods of the StatefulSet's current revision (all pods while it has none). */
@@ -105,45 +114,45 @@ export function computeStatus(fleet: OllamaFleet, observed: Observed, now: Date,
   const updatedReplicas = sts?.status?.updatedReplicas ?? 0;
   const desiredReplicas = spec.scaling ? (sts?.spec?.replicas ?? spec.scaling.minReplicas) : spec.replicas;
 
-  const invalidSpec = problem?.reason.startsWith("Invalid") ?? false;
+  const invalidSpec = problem?.kind === "spec";
   const degraded: Verdict =
     (problem && { status: "True", reason: problem.reason, message: cut(problem.message) }) ??
     unschedulable(pods) ??
-    pods.map(pullFailure).flatMap((m, i) => (m ? [{ status: "True" as const, reason: "PullFailed", message: cut(`pod ${podName(pods[i])}: ${m}`) }] : []))[0] ??
+    pods.map(pullFailure).flatMap((m, i) => (m ? [{ status: "True" as const, reason: Reason.PullFailed, message: cut(`pod ${podName(pods[i])}: ${m}`) }] : []))[0] ??
     crashing(pods) ??
-    (replicas < desiredReplicas ? failedCreate(observed.events ?? []) : undefined) ?? { status: "False", reason: "AsExpected", message: "" };
+    (replicas < desiredReplicas ? failedCreate(observed.events ?? []) : undefined) ?? { status: "False", reason: Reason.AsExpected, message: "" };
 
   const failures = pods.map(pullFailure).filter((m): m is string => m !== undefined);
   const modelPulled: Verdict = pods.some(pulled)
-    ? { status: "True", reason: "Pulled", message: `${spec.model} is in the model cache` }
+    ? { status: "True", reason: Reason.Pulled, message: `${spec.model} is in the model cache` }
     : failures.length > 0
-      ? { status: "False", reason: "PullFailed", message: cut(failures[0]) }
+      ? { status: "False", reason: Reason.PullFailed, message: cut(failures[0]) }
       : pods.some(pulling)
-        ? { status: "False", reason: "Pulling", message: `pulling ${spec.model}` }
-        : { status: "Unknown", reason: "NoPods", message: "no pod has started yet" };
+        ? { status: "False", reason: Reason.Pulling, message: `pulling ${spec.model}` }
+        : { status: "Unknown", reason: Reason.NoPods, message: "no pod has started yet" };
 
   const stsCurrent = sts !== undefined && (sts.status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0);
   const progressing: Verdict = invalidSpec
-    ? { status: "False", reason: "InvalidSpec", message: "the spec must be fixed before the fleet can progress" }
+    ? { status: "False", reason: Reason.InvalidSpec, message: "the spec must be fixed before the fleet can progress" }
     : !sts
-      ? { status: "True", reason: "Creating", message: "creating the StatefulSet" }
+      ? { status: "True", reason: Reason.Creating, message: "creating the StatefulSet" }
       : !stsCurrent || updatedReplicas < replicas
-        ? { status: "True", reason: "RollingOut", message: `${updatedReplicas} of ${replicas} replicas updated` }
+        ? { status: "True", reason: Reason.RollingOut, message: `${updatedReplicas} of ${replicas} replicas updated` }
         : readyReplicas < desiredReplicas
-          ? { status: "True", reason: "ScalingUp", message: `${readyReplicas} of ${desiredReplicas} replicas ready` }
+          ? { status: "True", reason: Reason.ScalingUp, message: `${readyReplicas} of ${desiredReplicas} replicas ready` }
           : replicas > desiredReplicas
-            ? { status: "True", reason: "ScalingDown", message: `${replicas} replicas, ${desiredReplicas} wanted` }
-            : { status: "False", reason: "Stable", message: `${readyReplicas} of ${desiredReplicas} replicas ready` };
+            ? { status: "True", reason: Reason.ScalingDown, message: `${replicas} replicas, ${desiredReplicas} wanted` }
+            : { status: "False", reason: Reason.Stable, message: `${readyReplicas} of ${desiredReplicas} replicas ready` };
 
   const want = Math.max(desiredReplicas, 1);
   const ready: Verdict =
     degraded.status === "True"
       ? { status: "False", reason: degraded.reason, message: degraded.message }
       : readyReplicas >= want
-        ? { status: "True", reason: "ReplicasReady", message: `${readyReplicas} of ${desiredReplicas} replicas ready` }
+        ? { status: "True", reason: Reason.ReplicasReady, message: `${readyReplicas} of ${desiredReplicas} replicas ready` }
         : desiredReplicas === 0
-          ? { status: "False", reason: "ScaledToZero", message: "scaled to zero; load scales it up" }
-          : { status: "False", reason: "ReplicasNotReady", message: `${readyReplicas} of ${desiredReplicas} replicas ready` };
+          ? { status: "False", reason: Reason.ScaledToZero, message: "scaled to zero; load scales it up" }
+          : { status: "False", reason: Reason.ReplicasNotReady, message: `${readyReplicas} of ${desiredReplicas} replicas ready` };
 
   const verdicts: Record<ConditionType, Verdict> = { ModelPulled: modelPulled, Progressing: progressing, Degraded: degraded, Ready: ready };
   const previous = fleet.status?.conditions ?? [];

@@ -1,6 +1,8 @@
+import { type OllamaFleet, SpecReason } from "./api/v1alpha1";
 import { isValidFleetName, MAX_FLEET_NAME } from "./names";
+import type { SpecProblem } from "./problem";
 import { isPositiveQuantity, isQuantity } from "./quantity";
-import { type Mesh, type OllamaFleet, withDefaults } from "./types";
+import { type Mesh, withDefaults } from "./types";
 
 /*
  * Checks beyond what the CRD's schema and CEL rules can say (and again those that matter,
@@ -8,14 +10,6 @@ import { type Mesh, type OllamaFleet, withDefaults } from "./types";
  * it retry: the fleet goes Degraded with the problem's reason, its children are left as
  * they are, and the next spec change is reconciled.
  */
-
-/** Why a fleet cannot be reconciled as written. */
-export interface Problem {
-  /** CamelCase condition reason, e.g. `InvalidModel`. */
-  readonly reason: string;
-  /** What is wrong, naming the field, the value and what is allowed. */
-  readonly message: string;
-}
 
 /**
  * An Ollama model reference: `[registry[:port]/][namespace/]model[:tag]`, each path part
@@ -36,18 +30,19 @@ export function isPinnedImage(image: string): boolean {
 const REQUEST_METRICS = new Set(["requestsPerSecond", "concurrentRequests"]);
 
 /** Every problem with a fleet, in field order (empty when it can be reconciled). */
-export function validateFleet(fleet: OllamaFleet, opts: { mesh: Mesh }): Problem[] {
-  const problems: Problem[] = [];
+export function validateFleet(fleet: OllamaFleet, opts: { mesh: Mesh }): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const problem = (reason: SpecReason, message: string) => problems.push({ kind: "spec", reason, message });
   const name = fleet.metadata.name;
   if (!isValidFleetName(name)) {
-    problems.push({
-      reason: "InvalidName",
-      message: `metadata.name "${name}" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most ${MAX_FLEET_NAME} characters, so the StatefulSet's pods and the Service can carry it`,
-    });
+    problem(
+      SpecReason.InvalidName,
+      `metadata.name "${name}" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most ${MAX_FLEET_NAME} characters, so the StatefulSet's pods and the Service can carry it`,
+    );
   }
   const spec = fleet.spec;
   if (typeof spec.model !== "string" || !MODEL.test(spec.model)) {
-    problems.push({ reason: "InvalidModel", message: `spec.model "${String(spec.model)}" is not an Ollama model reference ([registry/][namespace/]model[:tag], e.g. qwen2.5-coder:0.5b)` });
+    problem(SpecReason.InvalidModel, `spec.model "${String(spec.model)}" is not an Ollama model reference ([registry/][namespace/]model[:tag], e.g. qwen2.5-coder:0.5b)`);
   }
   const quantities: [string, unknown][] = [
     ["spec.resources.memory", spec.resources?.memory],
@@ -56,26 +51,26 @@ export function validateFleet(fleet: OllamaFleet, opts: { mesh: Mesh }): Problem
   ];
   for (const [path, value] of quantities) {
     if (value !== undefined && !isPositiveQuantity(value)) {
-      problems.push({ reason: "InvalidQuantity", message: `${path} "${String(value)}" must be a positive Kubernetes quantity (e.g. 8Gi, 500m, 2)` });
+      problem(SpecReason.InvalidQuantity, `${path} "${String(value)}" must be a positive Kubernetes quantity (e.g. 8Gi, 500m, 2)`);
     }
   }
   if (spec.resources?.gpuType && !(spec.resources.gpu && spec.resources.gpu > 0)) {
-    problems.push({ reason: "InvalidResources", message: `spec.resources.gpuType "${spec.resources.gpuType}" needs spec.resources.gpu of at least 1` });
+    problem(SpecReason.InvalidResources, `spec.resources.gpuType "${spec.resources.gpuType}" needs spec.resources.gpu of at least 1`);
   }
   if (spec.image !== undefined && !isPinnedImage(spec.image)) {
-    problems.push({ reason: "InvalidImage", message: `spec.image "${spec.image}" must be pinned by a tag other than latest, or a digest` });
+    problem(SpecReason.InvalidImage, `spec.image "${spec.image}" must be pinned by a tag other than latest, or a digest`);
   }
   if (spec.keepAlive !== undefined && !KEEP_ALIVE.test(spec.keepAlive)) {
-    problems.push({ reason: "InvalidKeepAlive", message: `spec.keepAlive "${spec.keepAlive}" must be a Go duration (24h, 30m), a number of seconds, or -1` });
+    problem(SpecReason.InvalidKeepAlive, `spec.keepAlive "${spec.keepAlive}" must be a Go duration (24h, 30m), a number of seconds, or -1`);
   }
   if (spec.scaling) problems.push(...validateScaling(fleet, opts.mesh));
   return problems;
 }
 
-function validateScaling(fleet: OllamaFleet, mesh: Mesh): Problem[] {
-  const problems: Problem[] = [];
+function validateScaling(fleet: OllamaFleet, mesh: Mesh): SpecProblem[] {
+  const problems: SpecProblem[] = [];
   const scaling = withDefaults(fleet.spec).scaling!;
-  const bad = (message: string) => problems.push({ reason: "InvalidScaling", message });
+  const bad = (message: string) => problems.push({ kind: "spec", reason: SpecReason.InvalidScaling, message });
   if (scaling.minReplicas > scaling.maxReplicas) {
     bad(`spec.scaling.minReplicas (${scaling.minReplicas}) must be <= maxReplicas (${scaling.maxReplicas})`);
   }

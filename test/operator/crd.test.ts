@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { modelSlug } from "../../operator/src/names";
-import { DEFAULTS, withDefaults } from "../../operator/src/types";
+import { API_VERSION, DEFAULTS, GROUP, KIND, PLURAL, VERSION } from "../../operator/src/api/v1alpha1";
+import { withDefaults } from "../../operator/src/types";
 import { celProblems, crdSchema, loadCrd, VALID_FLEET, validateOllamaFleet, withCrdDefaults } from "../helpers/schemas/ollamafleet";
 
 /** VALID_FLEET with one change. */
@@ -32,6 +33,12 @@ describe("the OllamaFleet CRD", () => {
         ["Age", ".metadata.creationTimestamp", 0],
       ],
     );
+  });
+
+  it("serves the group, version, kind and plural the operator's API module names", () => {
+    assert.deepEqual([crd.spec.group, crd.spec.versions.map((v: any) => v.name), crd.spec.names.kind, crd.spec.names.plural], [GROUP, [VERSION], KIND, PLURAL]);
+    assert.equal(crd.metadata.name, `${PLURAL}.${GROUP}`);
+    assert.equal(API_VERSION, "openhands.ai/v1alpha1");
   });
 
   it("defaults exactly as the operator does", () => {

@@ -1,7 +1,7 @@
-import type { CoreV1Event, FleetApi, FleetEvent, KubernetesObject, ObjectRef, V1Pod, V1StatefulSet } from "../../operator/src/api";
+import type { OllamaFleet, OllamaFleetSpec, OllamaFleetStatus } from "../../operator/src/api/v1alpha1";
 import { ApiError } from "../../operator/src/errors";
 import type { LeaseApi, LeaseRecord } from "../../operator/src/leader";
-import type { OllamaFleet, OllamaFleetSpec, OllamaFleetStatus } from "../../operator/src/types";
+import type { CoreV1Event, FleetApi, FleetEvent, KubernetesObject, ObjectRef, V1Pod, V1StatefulSet } from "../../operator/src/port";
 
 /** A fleet as the API server returns it (defaults not applied unless given). */
 export function fleet(spec: Partial<OllamaFleetSpec> = {}, meta: Partial<OllamaFleet["metadata"]> = {}, status?: Partial<OllamaFleetStatus>): OllamaFleet {

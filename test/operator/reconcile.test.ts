@@ -5,7 +5,7 @@ import { sameButStatus } from "../../operator/src/controller";
 import { ApiError } from "../../operator/src/errors";
 import { silentLogger } from "../../operator/src/log";
 import { reconcile, type ReconcileDeps } from "../../operator/src/reconcile";
-import type { OllamaFleetSpec } from "../../operator/src/types";
+import type { OllamaFleetSpec } from "../../operator/src/api/v1alpha1";
 import { FakeApi, fleet, OPTS } from "./fixtures";
 
 const NOW = new Date("2026-05-01T12:00:00Z");

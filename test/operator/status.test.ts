@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { V1Pod } from "../../operator/src/api";
+import { type ConditionType, type OllamaFleetStatus, RefusalReason, SpecReason } from "../../operator/src/api/v1alpha1";
+import type { V1Pod } from "../../operator/src/port";
+import type { Problem } from "../../operator/src/problem";
 import { computeStatus, type Observed } from "../../operator/src/status";
-import type { ConditionType, OllamaFleetStatus } from "../../operator/src/types";
 import { fleet, pod, statefulSet } from "./fixtures";
 
 const NOW = new Date("2026-05-01T12:00:00.000Z");
@@ -38,7 +39,7 @@ const noGpu: V1Pod["status"] = {
 };
 
 const ready = statefulSet({ replicas: 1, readyReplicas: 1, updatedReplicas: 1, observedGeneration: 1 });
-const status = (observed: Observed, spec = {}, problem?: { reason: string; message: string }, previous?: Partial<OllamaFleetStatus>) => computeStatus(fleet(spec, {}, previous), observed, NOW, problem);
+const status = (observed: Observed, spec = {}, problem?: Problem, previous?: Partial<OllamaFleetStatus>) => computeStatus(fleet(spec, {}, previous), observed, NOW, problem);
 
 describe("fleet status", () => {
   it("is Ready, not Degraded, not Progressing, with the model pulled when every replica is ready", () => {
@@ -111,10 +112,21 @@ describe("fleet status", () => {
   });
 
   it("is Degraded with the validation reason and not Progressing for an invalid spec", () => {
-    const s = status({ pods: [] }, {}, { reason: "InvalidModel", message: 'spec.model "x y" is not an Ollama model reference' });
+    const s = status({ pods: [] }, {}, { kind: "spec", reason: "InvalidModel", message: 'spec.model "x y" is not an Ollama model reference' });
     assert.equal(brief(s, "Degraded"), "True/InvalidModel");
     assert.equal(brief(s, "Progressing"), "False/InvalidSpec");
     assert.equal(brief(s, "Ready"), "False/InvalidModel");
+  });
+
+  it("stops Progressing (InvalidSpec) for every spec problem, and for no refusal of a child", () => {
+    for (const reason of Object.values(SpecReason)) {
+      const s = status({ statefulSet: ready, pods: [pod("coder-0", running)] }, {}, { kind: "spec", reason, message: "bad" });
+      assert.deepEqual(["Progressing", "Degraded", "Ready"].map((t) => brief(s, t as ConditionType)), ["False/InvalidSpec", `True/${reason}`, `False/${reason}`], reason);
+    }
+    for (const reason of Object.values(RefusalReason)) {
+      const s = status({ statefulSet: ready, pods: [pod("coder-0", running)] }, {}, { kind: "refusal", reason, message: "refused" });
+      assert.deepEqual(["Progressing", "Degraded", "Ready"].map((t) => brief(s, t as ConditionType)), ["False/Stable", `True/${reason}`, `False/${reason}`], reason);
+    }
   });
 
   it("is Progressing while a rollout updates replicas, and while the StatefulSet has not seen its generation", () => {
@@ -136,7 +148,7 @@ describe("fleet status", () => {
     const old = { ...before, conditions: before.conditions.map((c) => ({ ...c, lastTransitionTime: "2026-04-01T00:00:00Z" })) };
     const again = status({ statefulSet: ready, pods: [pod("coder-0", running)] }, {}, undefined, old);
     assert.ok(again.conditions.every((c) => c.lastTransitionTime === "2026-04-01T00:00:00Z"));
-    const broken = status({ statefulSet: ready, pods: [pod("coder-0", running)] }, {}, { reason: "ApplyRejected", message: "no" }, old);
+    const broken = status({ statefulSet: ready, pods: [pod("coder-0", running)] }, {}, { kind: "refusal", reason: "ApplyRejected", message: "no" }, old);
     assert.equal(cond(broken, "Degraded").lastTransitionTime, "2026-05-01T12:00:00Z");
     assert.equal(cond(broken, "ModelPulled").lastTransitionTime, "2026-04-01T00:00:00Z");
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { OllamaFleetSpec } from "../../operator/src/types";
+import type { OllamaFleetSpec } from "../../operator/src/api/v1alpha1";
 import { validateFleet } from "../../operator/src/validate";
 import { fleet } from "./fixtures";
 
@@ -41,7 +41,7 @@ describe("fleet validation", () => {
     it(`reports ${what} as ${reason}`, () => {
       const p = problems(spec, mesh);
       assert.equal(p.length, 1, JSON.stringify(p));
-      assert.equal(p[0].reason, reason);
+      assert.deepEqual([p[0].kind, p[0].reason], ["spec", reason]);
       assert.match(p[0].message, message);
     });
   }

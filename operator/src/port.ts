@@ -1,5 +1,5 @@
 import type { CoreV1Event, KubernetesObject, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import type { OllamaFleet, OllamaFleetStatus } from "./types";
+import type { EventReason, OllamaFleet, OllamaFleetStatus, Reason } from "./api/v1alpha1";
 
 /** The Kubernetes types the port speaks, for its implementations (and tests). */
 export type { CoreV1Event, KubernetesObject, V1Pod, V1StatefulSet };
@@ -21,7 +21,8 @@ export interface ObjectRef {
 /** An Event to record about a fleet. */
 export interface FleetEvent {
   type: "Normal" | "Warning";
-  reason: string;
+  /** A condition reason (a Warning on becoming Degraded, PullFailed) or an Event-only one. */
+  reason: Reason | EventReason;
   message: string;
 }
 
