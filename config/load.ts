@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { mergeConfig, type Values } from "../lib/merge";
 import { PROFILE_DEFAULTS } from "./profiles";
-import { checkRules, configWarnings, SECRET_KEYS, type SecretKey, type SecretValues } from "./rules";
+import { checkRules, configWarnings, deriveSettings, SECRET_KEYS, type SecretKey, type SecretValues } from "./rules";
 import { platformSchema, type PlatformConfig } from "./schema";
 import { redact, secretLeaves } from "./secret-sections";
 
@@ -88,7 +88,8 @@ export function loadPlatformConfig(raw: Record<string, string>, secretKeys: Read
   }
   problems.push(...checkRules(parsed.data, secrets));
   if (problems.length > 0) throw fail();
-  return { config: parsed.data, secrets, warnings: configWarnings(parsed.data).map((w) => redact(w, leaves)), secretLeaves: leaves };
+  const config = deriveSettings(parsed.data);
+  return { config, secrets, warnings: configWarnings(config).map((w) => redact(w, leaves)), secretLeaves: leaves };
 }
 
 function splitKey(fullKey: string): [string, string] {

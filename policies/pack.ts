@@ -4,7 +4,7 @@ export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { evaluatePolicy, type Verdict } from "./engine/evaluate";
 import { renderValidatingPolicy, type Enforcement, type ValidatingPolicy } from "./engine/kyverno";
 import { isPatchType, toKubernetesObject } from "./engine/resources";
-import { DEFAULT_POLICY_SETTINGS, RULES, SETTING_SCHEMAS, type PolicySettings, type RuleModule } from "./rules";
+import { DEFAULT_POLICY_SETTINGS, ruleEnforcement, RULES, SETTING_SCHEMAS, type PolicySettings, type RuleModule } from "./rules";
 
 /** The pack's enforcement level for a Kyverno enforcement: Deny blocks, Audit warns. */
 export function enforcementLevel(enforcement: Enforcement): EnforcementLevel {
@@ -26,10 +26,13 @@ export function packPolicyObject(rule: RuleModule, config: Record<string, unknow
   return renderValidatingPolicy(rule.build(settingsFromPackConfig(rule, config)), "Deny");
 }
 
-/** The pack config for a stack (policies/config/<stack>.json): settings and level per rule. */
+/**
+ * The pack config for a stack (policies/config/<stack>.json): settings and level per rule. A
+ * rule with its own enforcement (RuleModule.enforcement) is mandatory whatever the stack's.
+ */
 export function renderPackConfig(settings: PolicySettings, enforcement: Enforcement): PolicyPackConfig {
   return Object.fromEntries(
-    RULES.map((r) => [r.name, { enforcementLevel: enforcementLevel(enforcement), ...Object.fromEntries(r.settings.map((k) => [k, settings[k]])) }]),
+    RULES.map((r) => [r.name, { enforcementLevel: enforcementLevel(ruleEnforcement(r, enforcement)), ...Object.fromEntries(r.settings.map((k) => [k, settings[k]])) }]),
   );
 }
 

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Values } from "../../lib/merge";
 import { renderValidatingPolicy, type Enforcement, type ValidatingPolicy } from "../../policies/engine/kyverno";
-import { buildRules, type PolicySettings } from "../../policies/rules";
+import { ruleEnforcement, RULES, type PolicySettings } from "../../policies/rules";
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
@@ -26,9 +26,12 @@ export interface PolicyArgs {
   settings: PolicyConfig;
 }
 
-/** The ValidatingPolicy objects for the settings: the rules in policies/rules, rendered. Pure. */
+/**
+ * The ValidatingPolicy objects for the settings: the rules in policies/rules, rendered, each
+ * with the stack's enforcement unless it has its own (RuleModule.enforcement). Pure.
+ */
 export function renderValidatingPolicies(settings: PolicyConfig): ValidatingPolicy[] {
-  return buildRules(settings).map((r) => renderValidatingPolicy(r, settings.enforcement));
+  return RULES.map((r) => renderValidatingPolicy(r.build(settings), ruleEnforcement(r, settings.enforcement)));
 }
 
 /**

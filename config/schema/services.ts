@@ -42,6 +42,12 @@ export const policy = z.strictObject({
   modelPodLabels: labels
     .refine((l) => Object.keys(l).length > 0, { message: "must name at least one label" })
     .default({ ...DEFAULT_POLICY_SETTINGS.modelPodLabels }),
+  /**
+   * The RuntimeClass every pod of a namespace must run with (policy require-runtime-class,
+   * Deny in every profile), e.g. `{ "agents": "kata" }`. The sandbox namespace gets
+   * openhands.sandbox.runtimeClass without being listed. Defaults to none.
+   */
+  runtimeClasses: z.record(dnsLabel, dnsLabel).default({}),
   /** Extra values for the Kyverno chart. */
   values: helmValues,
 });

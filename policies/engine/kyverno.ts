@@ -59,7 +59,10 @@ function resourceRules(refs: readonly ResourceRef[]): ResourceRule[] {
 
 function namespaceSelector(ns: RuleDefinition["match"]["namespaces"]): LabelSelector | undefined {
   const expressions: NonNullable<LabelSelector["matchExpressions"]> = [];
-  if (ns?.include) expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...ns.include] });
+  // An empty In is invalid too; including no namespace selects none (every namespace has the label).
+  if (ns?.include) {
+    expressions.push(ns.include.length > 0 ? { key: NAMESPACE_NAME_LABEL, operator: "In", values: [...ns.include] } : { key: NAMESPACE_NAME_LABEL, operator: "DoesNotExist" });
+  }
   // An empty NotIn is invalid in a selector; excluding nothing is no selector at all.
   if (ns?.exclude && ns.exclude.length > 0) expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ns.exclude] });
   return expressions.length > 0 ? { matchExpressions: expressions } : undefined;

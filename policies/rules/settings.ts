@@ -14,6 +14,12 @@ export interface PolicySettings {
   readonly workloadNamespaces: readonly string[];
   /** Labels that mark a model-serving pod (all must match). */
   readonly modelPodLabels: Readonly<Record<string, string>>;
+  /**
+   * The RuntimeClass every pod of a namespace must run with (`require-runtime-class`), by
+   * namespace. The config loader adds the sandbox namespace's (`openhands.sandbox.runtimeClass`).
+   * Defaults to none.
+   */
+  readonly runtimeClasses: Readonly<Record<string, string>>;
 }
 
 /** Name of a setting. */
@@ -40,6 +46,7 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   // Agent sandboxes too: the runtime sets their requests and limits, the LimitRange defaults them.
   workloadNamespaces: ["ollama", "openhands", "openhands-sandboxes"],
   modelPodLabels: { "app.kubernetes.io/component": "model-server" },
+  runtimeClasses: {},
 };
 
 /** JSON schema of each setting, for the pack's per-policy `configSchema`. */
@@ -49,4 +56,5 @@ export const SETTING_SCHEMAS: Record<SettingKey, object> = {
   systemNamespaces: { type: "array", items: { type: "string" }, description: "Namespaces exempt from Pod Security baseline: node agents with privileged containers." },
   workloadNamespaces: { type: "array", items: { type: "string" }, description: "Namespaces whose containers must set requests and limits." },
   modelPodLabels: { type: "object", additionalProperties: { type: "string" }, description: "Labels that mark a model-serving pod." },
+  runtimeClasses: { type: "object", additionalProperties: { type: "string" }, description: "The RuntimeClass every pod of a namespace must run with, by namespace." },
 };

@@ -58,5 +58,11 @@ export interface RuleModule {
    * (no GPU limit, no requests): the live object may well have it.
    */
   readonly checksPatches: boolean;
+  /**
+   * `Deny` whatever the stack's `policy.enforcement`: a rule that holds a trust boundary (as
+   * the sandbox namespace's Pod Security `restricted` is enforced in every profile) denies
+   * where the others only audit. Defaults to the stack's enforcement.
+   */
+  readonly enforcement?: "Deny";
   build(settings: PolicySettings): RuleDefinition;
 }

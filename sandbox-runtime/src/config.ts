@@ -66,7 +66,10 @@ export interface Config {
   imagePullPolicy: "Always" | "IfNotPresent" | "Never";
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
-  /** The runtime class every sandbox gets, and the others a request may ask for. */
+  /**
+   * The runtime class every sandbox gets (`default`: then the only one), or, without a
+   * default, the classes a request may ask for (`allowed`).
+   */
   runtimeClass: { default?: string; allowed: string[] };
   serviceAccountName?: string;
   defaultUser: number;
@@ -320,7 +323,15 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv, hostname: str
   if (c.ingress.enabled && c.domain === "") problems.push("ingress.enabled: true needs domain (the Ingress hosts are <session>.<domain>); set domain or ingress.enabled: false");
   if (c.apiKeys.length === 0) problems.push("SANDBOX_RUNTIME_API_KEY: required; set the key the app sends as X-API-Key (its SANDBOX_API_KEY); several may be given comma-separated in SANDBOX_RUNTIME_API_KEYS");
   for (const k of c.apiKeys) if (k.length < 16) problems.push("SANDBOX_RUNTIME_API_KEY: a key is shorter than 16 characters; use a random key of at least 16");
-  if (c.runtimeClass.default && !c.runtimeClass.allowed.includes(c.runtimeClass.default)) c.runtimeClass.allowed = [c.runtimeClass.default, ...c.runtimeClass.allowed];
+  // A default is the class the cluster enforces on the namespace (the platform's
+  // require-runtime-class policy): a request naming another would escape it, or be refused.
+  const others = c.runtimeClass.allowed.filter((n) => n !== c.runtimeClass.default);
+  if (c.runtimeClass.default && others.length > 0) {
+    problems.push(
+      `runtimeClass.allowed: ${JSON.stringify(others)} besides runtimeClass.default "${c.runtimeClass.default}"; with a default every sandbox runs with it, so list no other class (or unset default to let requests pick among allowed)`,
+    );
+  }
+  if (c.runtimeClass.default) c.runtimeClass.allowed = [c.runtimeClass.default];
   for (const p of c.secretEnvPatterns) if (p === "") problems.push("secretEnvPatterns: empty pattern");
   for (const k of Object.keys(c.environment)) {
     if (RESERVED_ENV.includes(k)) {

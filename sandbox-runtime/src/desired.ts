@@ -166,10 +166,14 @@ export function desiredIngress(c: Config, id: SandboxIdentity, anchor: KubeObjec
   };
 }
 
-/** The runtime class a spec gets: the request's when allowed, else the configured default. */
+/**
+ * The runtime class a spec gets: the configured default whenever there is one (the class the
+ * namespace enforces; a request cannot pick another), else the request's when allowed.
+ */
 export function runtimeClassFor(c: Config, spec: SandboxSpec): string | undefined {
+  if (c.runtimeClass.default) return c.runtimeClass.default;
   if (spec.runtime_class && c.runtimeClass.allowed.includes(spec.runtime_class)) return spec.runtime_class;
-  return c.runtimeClass.default;
+  return undefined;
 }
 
 /** The container's command and args: a list keeps the image ENTRYPOINT, a string runs in bash. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readSpec, type Config, type SandboxSpec } from "./config";
-import { desiredIngress, desiredPod, desiredPvc, desiredSecret, desiredServices, overrideParts, sandboxHosts, type SandboxIdentity } from "./desired";
+import { desiredIngress, desiredPod, desiredPvc, desiredSecret, desiredServices, overrideParts, runtimeClassFor, sandboxHosts, type SandboxIdentity } from "./desired";
 import { recordEvent, type EventReason } from "./events";
 import { KubeError, type KubeClient, type KubeObject, type Kind, type LabelSelector } from "./kube";
 import { A, MANAGED_BY, MANAGER, POOL, ROLE, RUNTIME, SESSION, SPEC_HASH } from "./labels";
@@ -328,7 +328,7 @@ export class Sandboxes {
     const existing = await this.findBySession(sid);
     if (existing) return this.restartExisting(existing);
 
-    if (spec.runtime_class && !this.config.runtimeClass.allowed.includes(spec.runtime_class)) {
+    if (spec.runtime_class && runtimeClassFor(this.config, spec) !== spec.runtime_class) {
       this.log.warn("runtime class not allowed; using the configured default", { session: sid, asked: spec.runtime_class, used: this.config.runtimeClass.default ?? null });
     }
     const adopted = adopt ? await adopt(spec, sid) : undefined;

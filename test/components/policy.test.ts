@@ -44,9 +44,12 @@ describe("ValidatingPolicy rendering", () => {
     }
   });
 
-  it("denies in prod and audits in dev", () => {
+  it("denies in prod and audits in dev, except require-runtime-class, which denies in both", () => {
     for (const p of renderValidatingPolicies(settings("Deny"))) assert.deepEqual([p.spec.validationActions, p.spec.failurePolicy], [["Deny"], "Fail"]);
-    for (const p of renderValidatingPolicies(settings("Audit"))) assert.deepEqual([p.spec.validationActions, p.spec.failurePolicy], [["Audit"], "Ignore"]);
+    for (const p of renderValidatingPolicies(settings("Audit"))) {
+      const own = p.metadata.name === "require-runtime-class";
+      assert.deepEqual([p.spec.validationActions, p.spec.failurePolicy], own ? [["Deny"], "Fail"] : [["Audit"], "Ignore"], p.metadata.name);
+    }
   });
 
   it("scopes the GPU rule to model pods by a match condition on the pod's labels, and privileged/resources rules by namespace", () => {
@@ -120,7 +123,7 @@ describe("Policy component", () => {
         for (const field of ["matchConstraints", "matchConditions", "autogen", "variables", "validations"] as const) {
           assert.deepEqual(deployed[field], evaluated[field] as unknown, `${v.name}.spec.${field}`);
         }
-        assert.deepEqual(deployed.validationActions, [stack === "prod" ? "Deny" : "Audit"]);
+        assert.deepEqual(deployed.validationActions, [stack === "prod" || v.inputs.metadata.name === "require-runtime-class" ? "Deny" : "Audit"]);
       }
     });
   }

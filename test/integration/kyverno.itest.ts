@@ -18,8 +18,9 @@ import { caseKey, kyvernoVerdicts, kyvernoVersion, loadCorpus, type Outcome } fr
  */
 
 const CORPUS = loadCorpus(path.join(ROOT, "test", "policies", "corpus"));
-// test/policies/corpus.test.ts's settings: the defaults, plus a 500Gi exception for bulk-data.
-const CORPUS_SETTINGS: PolicyConfig = { ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { "bulk-data": "500Gi" }, enforcement: "Deny" };
+// test/policies/corpus.test.ts's settings: the defaults, plus a 500Gi exception for bulk-data
+// and RuntimeClass gvisor required in openhands-sandboxes (corpus/runtime-class.yaml).
+const CORPUS_SETTINGS: PolicyConfig = { ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { "bulk-data": "500Gi" }, runtimeClasses: { "openhands-sandboxes": "gvisor" }, enforcement: "Deny" };
 // The policy settings of the dev and prod stacks, as their stack files configure them.
 const profile = (stack: "dev" | "prod"): PolicyConfig => {
   const secrets = stack === "prod" ? Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) : {};

@@ -19,7 +19,7 @@ import { packViolations, pulumiType } from "./helpers";
  * manifest's kind's.
  */
 
-const SETTINGS: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { "bulk-data": "500Gi" } };
+const SETTINGS: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { "bulk-data": "500Gi" }, runtimeClasses: { "openhands-sandboxes": "gvisor" } };
 const PACK_CONFIG = renderPackConfig(SETTINGS, "Deny") as Record<string, Record<string, unknown>>;
 const KYVERNO = new Map(renderValidatingPolicies({ ...SETTINGS, enforcement: "Deny" }).map((p) => [p.metadata.name, p]));
 const VERDICTS = ["pass", "skip", "deny", "error"] as const;

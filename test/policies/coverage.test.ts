@@ -5,7 +5,8 @@ import { LINKERD_CNI } from "../../components/mesh/cni";
 import { NODE_EXPORTER_NAMESPACE } from "../../components/observability/settings";
 import { renderValidatingPolicies } from "../../components/policy";
 import { autogenSpecs, canAutogen } from "../../policies/engine/autogen";
-import { evaluatePolicy } from "../../policies/engine/evaluate";
+import { evaluatePolicy, selectsNamespace } from "../../policies/engine/evaluate";
+import type { ValidatingPolicy } from "../../policies/engine/kyverno";
 import { isPatchType, kindOfPulumiType, toKubernetesObject } from "../../policies/engine/resources";
 import { evaluateResource } from "../../policies/pack";
 import { BASELINE_CAPABILITIES, HOST_ACCESS_EXCEPTIONS } from "../../policies/rules/disallow-privileged";
@@ -23,10 +24,11 @@ const POLICIES = new Map(renderValidatingPolicies({ ...DEFAULT_POLICY_SETTINGS, 
 const policy = (name: string) => POLICIES.get(name)!;
 const matched = (name: string) => policy(name).spec.matchConstraints.resourceRules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0]}/${r.apiVersions[0]}/${res}`));
 const ref = (k: { group: string; version: string; resource: string }) => `${k.group}/${k.version}/${k.resource}`;
+const selectedBy = (p: ValidatingPolicy, namespaces: string[]) => namespaces.filter((n) => selectsNamespace(p.spec.matchConstraints.namespaceSelector, n));
 
 describe("what the Kyverno policies match", () => {
   it("matches every pod kind, Knative's and KEDA's custom resources included, in every pod rule", () => {
-    for (const name of ["require-gpu-limits", "pvc-storage-quota", "disallow-latest-tag", "disallow-privileged", "require-requests-limits"]) {
+    for (const name of ["require-gpu-limits", "pvc-storage-quota", "disallow-latest-tag", "disallow-privileged", "require-requests-limits", "require-runtime-class"]) {
       for (const k of POD_KINDS) assert.ok(matched(name).includes(ref(k)), `${name} does not match ${k.kind} (${ref(k)})`);
     }
     assert.ok(matched("pvc-storage-quota").includes(ref(PVCS)));
@@ -44,6 +46,14 @@ describe("what the Kyverno policies match", () => {
       operations: ["CREATE", "UPDATE"],
       resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers"],
     });
+  });
+
+  it("sends require-runtime-class only the namespaces that require a class, and none when none does", () => {
+    assert.deepEqual(policy("require-runtime-class").spec.matchConstraints.namespaceSelector, { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "DoesNotExist" }] });
+    const scoped = renderValidatingPolicies({ ...DEFAULT_POLICY_SETTINGS, runtimeClasses: { "openhands-sandboxes": "gvisor", agents: "kata" }, enforcement: "Audit" }).find((p) => p.metadata.name === "require-runtime-class")!;
+    assert.deepEqual(scoped.spec.matchConstraints.namespaceSelector, { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["agents", "openhands-sandboxes"] }] });
+    assert.deepEqual(selectedBy(policy("require-runtime-class"), ["default", "openhands-sandboxes"]), []);
+    assert.deepEqual(selectedBy(scoped, ["default", "openhands-sandboxes"]), ["openhands-sandboxes"]);
   });
 
   it("gets no Kyverno autogen (it would cover only six controllers), so every kind is checked by the policy's own expressions", () => {
@@ -105,7 +115,7 @@ describe("the Pulumi types the pack evaluates", () => {
   it("skips patches only in the rules that an absent field violates", () => {
     assert.deepEqual(
       RULES.filter((r) => !r.checksPatches).map((r) => r.name),
-      ["require-gpu-limits", "require-requests-limits"],
+      ["require-gpu-limits", "require-requests-limits", "require-runtime-class"],
     );
     const patch = { metadata: { name: "model", namespace: "ollama" }, spec: { template: { metadata: { labels: { "app.kubernetes.io/component": "model-server" } }, spec: { containers: [{ name: "server" }] } } } };
     for (const r of RULES.filter((x) => !x.checksPatches)) assert.equal(evaluateResource(r, {}, "kubernetes:apps/v1:DeploymentPatch", patch)?.outcome, "skip", r.name);

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CHARTS } from "../../components/catalog";
+import { renderValidatingPolicies } from "../../components/policy";
 import { ConfigError } from "../../config/load";
 import { checkCel } from "../../policies/cel/env";
 import { packPolicies, renderPackConfig } from "../../policies/pack";
@@ -67,9 +68,20 @@ describe("per-stack pack config", () => {
       const c = stackConfig(stack).policy;
       const expected = renderPackConfig(c, c.enforcement);
       assert.deepEqual(packConfig(stack), expected, `regenerate policies/config/${stack}.json as:\n${JSON.stringify(expected, null, 2)}`);
-      for (const r of RULES) assert.equal((packConfig(stack)[r.name] as { enforcementLevel: string }).enforcementLevel, level);
+      for (const r of RULES) assert.equal((packConfig(stack)[r.name] as { enforcementLevel: string }).enforcementLevel, r.enforcement === "Deny" ? "mandatory" : level, r.name);
     });
   }
+
+  it("makes require-runtime-class mandatory and Deny even where the stack audits, and only that rule", () => {
+    assert.deepEqual(RULES.filter((r) => r.enforcement === "Deny").map((r) => r.name), ["require-runtime-class"]);
+    const audit = { ...DEFAULT_POLICY_SETTINGS, runtimeClasses: { "openhands-sandboxes": "gvisor" } };
+    const levels = renderPackConfig(audit, "Audit") as Record<string, { enforcementLevel: string }>;
+    assert.equal(levels["require-runtime-class"].enforcementLevel, "mandatory");
+    assert.equal(levels["disallow-privileged"].enforcementLevel, "advisory");
+    const policies = new Map(renderValidatingPolicies({ ...audit, enforcement: "Audit" }).map((p) => [p.metadata.name, p.spec]));
+    assert.deepEqual([policies.get("require-runtime-class")!.validationActions, policies.get("require-runtime-class")!.failurePolicy], [["Deny"], "Fail"]);
+    assert.deepEqual([policies.get("disallow-privileged")!.validationActions, policies.get("disallow-privileged")!.failurePolicy], [["Audit"], "Ignore"]);
+  });
 });
 
 describe("self-consistency checker", () => {

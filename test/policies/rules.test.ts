@@ -7,7 +7,7 @@ import { packViolations, manifestViolations, MODEL_LABELS, patchType, podManifes
  * test changes one field of it and asserts the exact message.
  */
 
-const ALL_RULES = ["require-gpu-limits", "pvc-storage-quota", "disallow-latest-tag", "disallow-privileged", "require-requests-limits"];
+const ALL_RULES = ["require-gpu-limits", "pvc-storage-quota", "disallow-latest-tag", "disallow-privileged", "require-requests-limits", "require-runtime-class"];
 
 /** disallow-privileged's message for these findings. */
 const baseline = (findings: string, namespace = "ollama") =>
@@ -157,6 +157,29 @@ for (const kind of POD_KINDS) {
     });
   });
 }
+
+describe("require-runtime-class", () => {
+  const config = { runtimeClasses: { "openhands-sandboxes": "gvisor" } };
+  const sandbox = (kind: (typeof POD_KINDS)[number], runtimeClassName?: string, namespace = "openhands-sandboxes") =>
+    podManifest(kind, { ...podSpec(), ...(runtimeClassName === undefined ? {} : { runtimeClassName }) }, { namespace });
+  const refusal = (found: string) =>
+    `pods in namespace openhands-sandboxes must run with RuntimeClass gvisor, not ${found} (platform:policy.runtimeClasses; openhands.sandbox.runtimeClass sets the sandbox namespace)`;
+
+  for (const kind of POD_KINDS) {
+    it(`admits a ${kind} with the namespace's RuntimeClass`, () => assert.deepEqual(manifestViolations("require-runtime-class", sandbox(kind, "gvisor"), config), []));
+    it(`rejects a ${kind} without a runtimeClassName`, () => assert.deepEqual(manifestViolations("require-runtime-class", sandbox(kind), config), [refusal("the node default (no runtimeClassName)")]));
+    it(`rejects a ${kind} with another RuntimeClass`, () => assert.deepEqual(manifestViolations("require-runtime-class", sandbox(kind, "runc"), config), [refusal("runc")]));
+  }
+
+  it("leaves other namespaces alone, and every namespace when none requires a class", () => {
+    assert.deepEqual(manifestViolations("require-runtime-class", sandbox("Pod", undefined, "ollama"), config), []);
+    assert.deepEqual(manifestViolations("require-runtime-class", sandbox("Pod"), {}), []);
+  });
+
+  it("leaves a patch to Kyverno: the live object keeps the runtimeClassName a patch leaves out", () => {
+    assert.deepEqual(packViolations("require-runtime-class", patchType(sandbox("Deployment")), sandbox("Deployment", "runc"), config), []);
+  });
+});
 
 describe("pvc-storage-quota", () => {
   const pvc = (storage: unknown, namespace = "ollama") => ({

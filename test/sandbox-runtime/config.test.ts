@@ -63,6 +63,12 @@ describe("sandbox-runtime configuration", () => {
     ["a pool without an image", { domain: "d.example.com", warmPools: [{ name: "p", size: 1, template: {} }] }, env, 'warmPools[0].template.image: required; use an image reference such as "ghcr.io/openhands/agent-server:1.34.0-python"'],
     ["two pools with one name", { domain: "d.example.com", warmPools: [{ name: "p", size: 1, template: { image: "i" } }, { name: "p", size: 1, template: { image: "j" } }] }, env, 'warmPools[1].name: "p" is used by another pool; names must be unique'],
     ["a pool too large", { domain: "d.example.com", warmPools: [{ name: "p", size: 1000, template: { image: "i" } }] }, env, "warmPools[0].size: 1000 is not allowed; use an integer from 0 to 100"],
+    [
+      "another runtime class besides the default",
+      { domain: "d.example.com", runtimeClass: { default: "gvisor", allowed: ["gvisor", "sysbox-runc"] } },
+      env,
+      'runtimeClass.allowed: ["sysbox-runc"] besides runtimeClass.default "gvisor"; with a default every sandbox runs with it, so list no other class (or unset default to let requests pick among allowed)',
+    ],
     ["a resource factor over the maximum in a pool", { domain: "d.example.com", warmPools: [{ name: "p", size: 1, template: { image: "i", resource_factor: 9 } }] }, env, "warmPools[0].template.resource_factor: 9 is not allowed; use a number from 0.1 to 4"],
   ];
   for (const [what, file, e, message] of bad) {

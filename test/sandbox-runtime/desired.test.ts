@@ -149,13 +149,22 @@ describe("desired objects of a session sandbox", () => {
     assert.deepEqual(commandFor(spec({ command: undefined })), {});
   });
 
-  it("uses the requested runtime class only when the config allows it", () => {
-    const c = testConfig({ runtimeClass: { default: "gvisor", allowed: ["sysbox-runc"] } });
+  it("uses the requested runtime class only when the config allows it and sets no default", () => {
+    const c = testConfig({ runtimeClass: { allowed: ["sysbox-runc"] } });
     assert.equal(runtimeClassFor(c, spec({ runtime_class: "sysbox-runc" })), "sysbox-runc");
-    assert.equal(runtimeClassFor(c, spec({ runtime_class: "runc" })), "gvisor");
-    assert.equal(runtimeClassFor(c, spec()), "gvisor");
+    assert.equal(runtimeClassFor(c, spec({ runtime_class: "runc" })), undefined);
+    assert.equal(runtimeClassFor(c, spec()), undefined);
     assert.equal(runtimeClassFor(testConfig(), spec({ runtime_class: "sysbox-runc" })), undefined);
     assert.equal(pod(spec({ runtime_class: "sysbox-runc" }), c).spec.runtimeClassName, "sysbox-runc");
+  });
+
+  it("gives every pod the configured default runtime class, whatever the request names and allowed lists", () => {
+    assert.deepEqual(testConfig({ runtimeClass: { default: "gvisor" } }).runtimeClass, { default: "gvisor", allowed: ["gvisor"] });
+    // A Config made in code, past parseConfig's check that allowed lists nothing else.
+    const c = { ...testConfig(), runtimeClass: { default: "gvisor", allowed: ["gvisor", "sysbox-runc"] } };
+    for (const asked of ["sysbox-runc", "runc", "gvisor", undefined]) {
+      assert.equal(pod(spec(asked === undefined ? {} : { runtime_class: asked }), c).spec.runtimeClassName, "gvisor", String(asked));
+    }
   });
 
   it("places the pod with the configured pull secrets, node selector and tolerations", () => {
