@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import * as path from "node:path";
 import { readPlatformConfig } from "./config";
 import { PreviewAccess } from "./components/access";
-import { OIDC_PROXY, OidcProxy } from "./components/auth";
+import { OIDC_PROXY, OidcProxy, type UPSTREAM_IDENTITY_HEADERS } from "./components/auth";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
@@ -15,7 +15,7 @@ import { ISTIO_INGRESS_GATEWAY_LABELS, Mesh } from "./components/mesh";
 import { HubbleUiIngress, Networking, replacesKubeProxy } from "./components/networking";
 
 import { ObjectStorage } from "./components/object-storage";
-import { Observability } from "./components/observability";
+import { ENDPOINTS, GRAFANA_POD_LABELS, MONITORING_NAMESPACE, Observability } from "./components/observability";
 import { Ollama } from "./components/ollama";
 import { OpenHands, SERVICES } from "./components/openhands";
 import { Policy } from "./components/policy";
@@ -98,6 +98,9 @@ const observability = new Observability("observability", {
   clusterMode,
   kubeProxyReplaced: replacesKubeProxy(config.networking.cilium),
   adminPassword: secrets.grafanaAdminPassword,
+  // With OIDC configured, Grafana signs people in through the same provider (its proxy below).
+  // (config checked the header is one oauth2-proxy sets: UPSTREAM_IDENTITY_HEADERS).
+  grafanaSignIn: config.openhands.oidc ? { kind: "proxy", header: config.openhands.oidc.identityHeader.toLowerCase() as keyof typeof UPSTREAM_IDENTITY_HEADERS } : { kind: "login" },
   protectData,
 });
 
@@ -184,6 +187,30 @@ const oidc =
         host: `openhands.${config.domain}`,
       })
     : undefined;
+// The same sign-in in front of Grafana (redirect URI https://grafana.<domain>/oauth2/callback):
+// Grafana trusts the proxy's identity header ([auth.proxy]) and only the proxy reaches it.
+const grafanaOidc =
+  oidcSettings && observability.grafanaUrl && observability.namespace
+    ? new OidcProxy("grafana-oidc", {
+        cluster,
+        network,
+        ingress,
+        certificates,
+        namespace: MONITORING_NAMESPACE,
+        dependsOn: [observability.namespace],
+        settings: oidcSettings,
+        clientSecret: secrets.openhandsOidcClientSecret!,
+        cookieSecret: key("grafana-oidc-cookie-secret", 32),
+        upstream: {
+          service: ENDPOINTS.grafana.service,
+          port: ENDPOINTS.grafana.port,
+          pods: { labels: { ...GRAFANA_POD_LABELS }, port: ENDPOINTS.grafana.port },
+        },
+        host: `grafana.${config.domain}`,
+        ingressName: "grafana-oidc",
+        cookieName: "__Host-grafana-oidc",
+      })
+    : undefined;
 const workspace =
   openhands && config.openhands.workspace.enabled
     ? new Workspace("workspace", { cluster, network, namespace: openhands.namespaceResource.metadata.name, image: config.openhands.workspace.image })
@@ -228,7 +255,7 @@ export const openHands = pulumi.output(
 /** Where people and agents reach the platform's services. */
 export const urls = pulumi.output(
   defined({
-    grafana: observability.grafanaUrl,
+    grafana: grafanaOidc?.url ?? observability.grafanaUrl,
     hubble: hubbleUi?.url,
     prometheus: observability.prometheusUrl,
     jaeger: observability.jaegerUrl,

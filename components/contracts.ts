@@ -25,6 +25,40 @@ export interface MeshLayer {
   readonly kind: "istio" | "linkerd" | "none";
   /** How a namespace joins the mesh; undefined without a mesh. */
   readonly injection?: MeshInjection;
+  /**
+   * Requests and limits of the proxy injected into meshed pods, where the mesh's values set
+   * them (Istio: `mesh.istio.proxy`); undefined otherwise (Linkerd's chart sets none: a
+   * namespace gives its own by annotation, as the fleet namespace does).
+   */
+  readonly proxyResources?: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory: string } };
+  /**
+   * The sidecar injector: istiod (after Istio's CNI agent and base) or Linkerd's control
+   * plane (after linkerd2-cni and its CRDs). What meshed workloads wait for: their pods get
+   * their proxy from it, and need neither the gateways nor the Telemetry resource (tracing
+   * configuration reaches running proxies over xDS). Empty without a mesh.
+   */
+  readonly injector: pulumi.Resource[];
+  /**
+   * istiod and Istio's ingress gateway: what routes through the mesh's ingress waits for
+   * (Knative's net-istio selects the gateway's pods). Empty without Istio.
+   */
+  readonly ingressGateway: pulumi.Resource[];
+  /** Everything the mesh installs (injector, gateways, Telemetry); no layer needs all of it. */
+  readonly ready: pulumi.Resource[];
+}
+
+/** KEDA and, when enabled, its HTTP add-on. */
+export interface AutoscalingLayer {
+  /** Whether the HTTP add-on (HTTPScaledObject) is installed. */
+  readonly httpAddon: boolean;
+  /**
+   * KEDA itself (operator, metrics server, admission webhook and the ScaledObject CRDs):
+   * what a ScaledObject waits for.
+   */
+  readonly scaledObjects: pulumi.Resource[];
+  /** KEDA and the HTTP add-on (the HTTPScaledObject CRD, interceptor, scaler); empty without the add-on. */
+  readonly httpScaledObjects: pulumi.Resource[];
+  /** KEDA and the add-on, when installed. */
   readonly ready: pulumi.Resource[];
 }
 

@@ -6,6 +6,19 @@ import { compareQuantities } from "../lib/quantity";
 import { modelSlug } from "../operator/src/names";
 import type { PlatformConfig } from "./schema";
 
+/**
+ * Settings that follow from others, filled in after validation: the sandbox namespace must
+ * run every pod with openhands.sandbox.runtimeClass (policy.runtimeClasses, enforced by
+ * require-runtime-class), so a configured gVisor or Kata is not only the runtime's default.
+ * Pure: returns a new config.
+ */
+export function deriveSettings(c: PlatformConfig): PlatformConfig {
+  const s = c.openhands.sandbox;
+  if (!c.openhands.enabled || s.runtimeClass === undefined) return c;
+  const runtimeClasses = Object.fromEntries(Object.entries({ ...c.policy.runtimeClasses, [s.namespace]: s.runtimeClass }).sort(([a], [b]) => a.localeCompare(b)));
+  return { ...c, policy: { ...c.policy, runtimeClasses } };
+}
+
 /** Names of the secret config keys, in the `platform` namespace. */
 export const SECRET_KEYS = ["kubeconfig", "awsCredentials", "gcpCredentials", "azureCredentials", "grafanaAdminPassword", "openhandsOidcClientSecret"] as const;
 /** A secret config key. */
@@ -138,6 +151,13 @@ export function checkNetworking(c: PlatformConfig): string[] {
   const cilium = c.networking.cilium;
   if (!cilium.enabled) return [];
   const at = `platform:networking.cilium`;
+  if (c.cluster.mode !== "kind" && cilium.hubble.enabled && cilium.hubble.ui && cilium.hubble.uiIngress) {
+    // Hubble UI has no login: every flow of the cluster would be public. kind binds it to 127.0.0.1.
+    return [
+      `${at}.hubble.uiIngress: true on cluster.mode "${c.cluster.mode}", but Hubble UI has no login and shows every flow of the cluster; it gets no public route there. Set uiIngress false and open it with: kubectl -n ${CHARTS.cilium.namespace} port-forward svc/hubble-ui 12000:80`,
+      ...checkNetworking({ ...c, networking: { ...c.networking, cilium: { ...cilium, hubble: { ...cilium.hubble, uiIngress: false } } } }),
+    ];
+  }
   if (c.cluster.mode === "kind") {
     return cilium.mode === "cni" ? [] : [`${at}.mode: "${cilium.mode}" is for EKS; on kind Cilium is the only CNI: use "cni"`];
   }
@@ -360,7 +380,12 @@ function checkOpenHands(c: PlatformConfig): string[] {
   }
   if (c.certificates.issuer === "acme" && s.tlsSecret === undefined) {
     errors.push(
-      `${at}.sandbox.tlsSecret: missing; sandboxes are served at *.${s.domain ?? sandboxDomainDefault(c.domain)} and ACME HTTP-01 cannot issue wildcard certificates. Create a Secret with a wildcard certificate (e.g. from DNS-01) in namespace ${s.namespace} and name it here`,
+      `${at}.sandbox.tlsSecret: missing; sandboxes are served at *.${s.domain ?? sandboxDomainDefault(c.domain)} and ACME HTTP-01 cannot issue wildcard certificates. Create a Secret with a wildcard certificate (e.g. from DNS-01) in namespace ${OPENHANDS_NAMESPACE} (never in the sandbox namespace) and name it here`,
+    );
+  }
+  if (c.ingress.ingressNginx.enabled && c.ingress.ingressNginx.default) {
+    errors.push(
+      `platform:ingress.ingressNginx.default: true, but sandbox Ingresses use the default IngressClass and only Contour serves them the wildcard certificate from namespace ${OPENHANDS_NAMESPACE} (TLS certificate delegation; ingress-nginx would need the key in the sandbox namespace, where untrusted code runs); make contour the default`,
     );
   }
   if (s.domain !== undefined && (s.domain === c.domain || c.domain.endsWith(`.${s.domain}`))) {
@@ -370,6 +395,12 @@ function checkOpenHands(c: PlatformConfig): string[] {
   }
   if (s.privileged && !c.policy.systemNamespaces.includes(s.namespace)) {
     errors.push(`${at}.sandbox.privileged: true, but "${s.namespace}" is not in policy.systemNamespaces, whose policy rejects privileged containers; add it there too, knowing sandboxes run untrusted code`);
+  }
+  const required = c.policy.runtimeClasses[s.namespace];
+  if (required !== undefined && required !== s.runtimeClass) {
+    errors.push(
+      `platform:policy.runtimeClasses.${s.namespace}: "${required}", but ${at}.sandbox.runtimeClass is ${s.runtimeClass === undefined ? "unset" : `"${s.runtimeClass}"`}; sandbox pods would be refused. Set openhands.sandbox.runtimeClass to "${required}" and leave the sandbox namespace out of policy.runtimeClasses (it follows openhands.sandbox.runtimeClass)`,
+    );
   }
   if (!c.policy.workloadNamespaces.includes(s.namespace)) {
     errors.push(`${at}.sandbox.namespace: "${s.namespace}" is not in policy.workloadNamespaces (${c.policy.workloadNamespaces.join(", ")}); sandboxes must run where requests and limits are enforced`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { layerEdges, layers, releaseEdges, shortName } from "../scripts/lib/graph";
+import { layerEdges, layerOf, layers, releaseEdges, shortName } from "../scripts/lib/graph";
 import { PROD_SECRETS, runProgram, type ProgramRun } from "./helpers/program";
 
 /*
@@ -13,6 +13,16 @@ const named = (edges: [string, string][]) => edges.map(([a, b]) => `${shortName(
 
 function hardEdges(run: ProgramRun, pairs: [string, string][]): void {
   for (const [from, to] of pairs) assert.ok(run.waitsFor(from, to), `${from} does not wait for ${to}`);
+}
+
+/** What `from` waits for directly in other layers (`layer/name`), sorted: the readiness handles it uses. */
+function waitsIn(run: ProgramRun, from: string, layerNames: string[]): string[] {
+  return run
+    .directWaits(from)
+    .map((d) => [shortName(layerOf(run, d)), d] as const)
+    .filter(([l]) => layerNames.includes(l))
+    .map(([l, d]) => `${l}/${shortName(d)}`)
+    .sort();
 }
 
 describe("the prod dependency graph", () => {
@@ -31,7 +41,6 @@ describe("the prod dependency graph", () => {
         "certificates <- ingress", // ACME HTTP-01 solves through the ingress controller
         "object-storage <- storage", // Ceph's object gateway runs in the Rook cluster
         "observability <- certificates",
-        "observability <- ingress",
         "observability <- storage",
         "serverless <- mesh", // Knative on Istio
         "gpu <- crossplane", // pools are Crossplane composites
@@ -46,6 +55,7 @@ describe("the prod dependency graph", () => {
         "database <- network", // the CloudNativePG operator's pods
         "database <- observability", // the Prometheus Operator's CRDs, for the operator's PodMonitor
         "openhands <- database", // the sandbox server's Postgres cluster
+        "openhands <- ingress", // Contour's TLSCertificateDelegation CRD: the sandbox certificate stays in openhands
         "openhands <- network", // the agent platform's pods
         "openhands <- storage", // the sandbox server's volume
         "openhands <- openhands-app-session-key", // the generated keys (index.ts) the workloads' Secrets hold
@@ -56,6 +66,12 @@ describe("the prod dependency graph", () => {
         "openhands-oidc <- network", // the proxy's pods
         "openhands-oidc <- openhands", // in the openhands namespace, in front of the gateway
         "openhands-oidc <- openhands-oidc-cookie-secret", // its generated cookie secret
+        // Grafana behind the same sign-in: the proxy's Ingress at grafana.<domain> (Grafana has none of its own).
+        "grafana-oidc <- certificates",
+        "grafana-oidc <- grafana-oidc-cookie-secret",
+        "grafana-oidc <- ingress",
+        "grafana-oidc <- network",
+        "grafana-oidc <- observability", // in the monitoring namespace, in front of Grafana
       ].sort(),
     );
   });
@@ -110,6 +126,29 @@ describe("the prod dependency graph", () => {
       assert.ok(!run.waitsFor(c, `${REL}::observability-kube-prometheus-stack`), `${c} waits for kube-prometheus-stack`);
       assert.ok(!run.waitsFor(c, `${REL}::storage-rook-cluster`), `${c} waits for Ceph`);
     }
+  });
+
+  it("makes each consumer wait for the part of a layer it uses, not the whole layer", () => {
+    const fleets = run.ofType("kubernetes:openhands.ai/v1alpha1:OllamaFleet");
+    assert.equal(fleets.length, 2);
+    for (const f of fleets) {
+      // Sidecars from istiod; both fleets scale on Istio's request metrics through a ScaledObject (KEDA's own CRD).
+      assert.deepEqual(waitsIn(run, `${f.type}::${f.name}`, ["mesh", "autoscaling"]), ["autoscaling/autoscaling-keda", "mesh/mesh-istiod"], f.name);
+      for (const not of [`${REL}::mesh-istio-ingress`, `${REL}::mesh-istio-egress`, "kubernetes:telemetry.istio.io/v1:Telemetry::mesh-istio-telemetry", `${REL}::autoscaling-http-addon`]) {
+        assert.ok(!run.waitsFor(`${f.type}::${f.name}`, not), `${f.name} waits for ${not}`);
+      }
+    }
+    // Knative's net-istio: istiod and the ingress gateway its Gateways select; not egress or Telemetry.
+    const serving = "kubernetes:operator.knative.dev/v1beta1:KnativeServing::serverless-serving";
+    assert.deepEqual(waitsIn(run, serving, ["mesh"]), ["mesh/mesh-istio-ingress", "mesh/mesh-istiod"]);
+    assert.ok(!run.waitsFor(serving, `${REL}::mesh-istio-egress`));
+    assert.ok(!run.waitsFor(serving, "kubernetes:telemetry.istio.io/v1:Telemetry::mesh-istio-telemetry"));
+    // The XRD and Composition need Crossplane alone; the IAM provider its family; the pool everything.
+    const XP = "kubernetes:pkg.crossplane.io/v1:Provider";
+    assert.deepEqual(waitsIn(run, "kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition::gpu-xrd", ["crossplane"]), ["crossplane/crossplane-crossplane"]);
+    assert.deepEqual(waitsIn(run, "kubernetes:apiextensions.crossplane.io/v1:Composition::gpu-composition-aws", ["crossplane"]), ["crossplane/crossplane-crossplane"]);
+    assert.deepEqual(waitsIn(run, `${XP}::gpu-crossplane-contrib-provider-aws-iam`, ["crossplane"]), ["crossplane/crossplane-crossplane-contrib-provider-family-aws"]);
+    assert.ok(run.waitsFor("kubernetes:platform.openhands.ai/v1alpha1:GPUNodePool::gpu-pool-gpu-l4", "kubernetes:aws.m.upbound.io/v1beta1:ClusterProviderConfig::crossplane-aws-provider-config"));
   });
 
   it("tears Kyverno down without leaving webhooks behind", () => {
@@ -173,7 +212,7 @@ describe("the dev dependency graph", () => {
         "ollama <- network", // the operator's pods
         "ollama <- observability", // the Prometheus Operator's CRDs, for the operator's ServiceMonitor
         "openhands <- certificates", // the sandbox wildcard certificate from the platform CA
-        "openhands <- ingress", // the gateway's Ingress
+        "openhands <- ingress", // the gateway's Ingress; Contour's TLSCertificateDelegation CRD
         "openhands <- network", // the agent platform's pods
         "openhands <- openhands-app-session-key", // the generated keys (index.ts) the workloads' Secrets hold
         "openhands <- openhands-gateway-token",
@@ -187,6 +226,11 @@ describe("the dev dependency graph", () => {
   it("starts the fleet operator after the Prometheus Operator's CRDs, not after Prometheus", () => {
     assert.ok(run.waitsFor(`${REL}::ollama-operator`, `${REL}::observability-prometheus-operator-crds`));
     assert.ok(!run.waitsFor(`${REL}::ollama-operator`, `${REL}::observability-kube-prometheus-stack`));
+  });
+
+  it("makes the fleet wait for Linkerd's control plane (its injector) alone of the mesh", () => {
+    const [fleet] = run.ofType("kubernetes:openhands.ai/v1alpha1:OllamaFleet");
+    assert.deepEqual(waitsIn(run, `${fleet.type}::${fleet.name}`, ["mesh", "autoscaling"]), ["mesh/mesh-linkerd-control-plane"]);
   });
 
   it("installs the Gateway API CRDs before Linkerd's", () => {

@@ -68,6 +68,29 @@ describe("the prod stack", () => {
     for (const url of Object.values(endpoints)) assert.match(url, /^http:\/\/[a-z][a-z0-9-]*\.ollama\.svc\.cluster\.local:11434\/v1$/);
   });
 
+  it("signs people in to Grafana through the OIDC proxy: Grafana has no Ingress, trusts the proxy's header, and admits only the proxy", async () => {
+    const ingresses = run.ofType("kubernetes:networking.k8s.io/v1:Ingress");
+    const grafanaHost = ingresses.filter((i) => i.inputs.spec.rules.some((r: { host: string }) => r.host === "grafana.agents.example.com"));
+    assert.deepEqual(grafanaHost.map((i) => [i.inputs.metadata.namespace, i.inputs.metadata.name, i.inputs.spec.rules[0].http.paths[0].backend.service.name]), [["monitoring", "grafana-oidc", "oauth2-proxy"]]);
+    assert.ok(!ingresses.some((i) => i.inputs.spec.rules.some((r: any) => r.http.paths.some((p: any) => p.backend.service.name === "grafana-service"))), "an Ingress routes around the proxy to Grafana");
+    const grafana = run.get("kubernetes:grafana.integreatly.org/v1beta1:Grafana", "observability-grafana").inputs.spec.config;
+    assert.deepEqual(grafana["auth.proxy"], { enabled: "true", header_name: "x-forwarded-email", header_property: "email", auto_sign_up: "true", enable_login_token: "false" });
+    assert.equal(grafana["auth.anonymous"].enabled, "false");
+    // oauth2-proxy sets (and strips from the client) the header Grafana trusts.
+    const proxy = run.get("kubernetes:helm.sh/v3:Release", "grafana-oidc-oauth2-proxy").inputs;
+    assert.equal(proxy.namespace, "monitoring");
+    assert.equal(proxy.values.extraArgs["pass-user-headers"], true);
+    assert.equal(proxy.values.extraArgs["skip-auth-strip-headers"], true);
+    assert.equal(proxy.values.extraArgs["redirect-url"], "https://grafana.agents.example.com/oauth2/callback");
+    assert.equal(proxy.values.config.cookieName, "__Host-grafana-oidc");
+    assert.notEqual(run.get("kubernetes:helm.sh/v3:Release", "openhands-oidc-oauth2-proxy").inputs.values.config.cookieName, proxy.values.config.cookieName);
+    const policy = run.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "grafana-service-from-oidc-proxy")!;
+    assert.equal(policy.inputs.metadata.namespace, "monitoring");
+    assert.deepEqual(policy.inputs.spec.podSelector, { matchLabels: { app: "grafana" } });
+    assert.deepEqual(policy.inputs.spec.ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "oauth2-proxy", "app.kubernetes.io/instance": "oauth2-proxy" } } }], ports: [{ protocol: "TCP", port: 3000 }] }]);
+    assert.equal((await resolveOutput<Record<string, string>>(run.exports.urls)).value.grafana, "https://grafana.agents.example.com");
+  });
+
   it("registers identical inputs on a second run (a second `pulumi up` is a no-op)", async () => {
     for (const k of Object.keys(require.cache)) {
       if (!k.includes("node_modules")) delete require.cache[k];

@@ -81,7 +81,7 @@ export const OIDC_PROXY = {
   podLabels: { "app.kubernetes.io/name": "oauth2-proxy", "app.kubernetes.io/instance": "oauth2-proxy" },
   /** The Secret the component creates (`config.existingSecret`), with the keys the chart's env reads. */
   secret: { name: "oauth2-proxy-credentials", keys: { clientId: "client-id", clientSecret: "client-secret", cookieSecret: "cookie-secret" } },
-  /** The Ingress in front of it (and its certificate's Secret, `<name>-tls`). */
+  /** The Ingress in front of it (and its certificate's Secret, `<name>-tls`), unless {@link OidcProxyArgs.ingressName} names another. */
   ingressName: "openhands-oidc",
   /** Replicas (cookie sessions: any replica serves any user), with a PodDisruptionBudget of minAvailable 1. */
   replicas: 2,
@@ -89,7 +89,7 @@ export const OIDC_PROXY = {
   resources: { requests: { cpu: "25m", memory: "48Mi" }, limits: { memory: "128Mi" } },
   /** Session lifetime: the gateway's own session cookie lasts 12h too (GATEWAY_SESSION_SECONDS). */
   cookieExpire: "12h",
-  /** `__Host-`: the browser keeps it Secure, host-only and on path `/` (oauth2-proxy sets no Domain by default). */
+  /** `__Host-`: the browser keeps it Secure, host-only and on path `/` (oauth2-proxy sets no Domain by default); unless {@link OidcProxyArgs.cookieName} names another. */
   cookieName: "__Host-openhands-oidc",
 } as const;
 
@@ -129,6 +129,10 @@ export interface OidcProxyArgs {
   upstream: OidcUpstream;
   /** Public host of the proxy (`openhands.<domain>`). */
   host: string;
+  /** Name of the proxy's Ingress, when another proxy than the agent UI's: defaults to {@link OIDC_PROXY}.ingressName. */
+  ingressName?: string;
+  /** Session cookie name (`__Host-<name>`): defaults to {@link OIDC_PROXY}.cookieName. */
+  cookieName?: string;
 }
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -213,6 +217,8 @@ export interface OidcProxyValuesInput {
   host: string;
   /** Namespace of the ingress controller's pods: the only ones let in. */
   ingressNamespace: string;
+  /** Session cookie name; defaults to {@link OIDC_PROXY}.cookieName. */
+  cookieName?: string;
 }
 
 /**
@@ -240,7 +246,7 @@ export function renderOidcProxyValues(i: OidcProxyValuesInput): Values {
       existingSecret: OIDC_PROXY.secret.name,
       emailDomains: [...s.emailDomains],
       upstreams: [i.upstream],
-      cookieName: OIDC_PROXY.cookieName,
+      cookieName: i.cookieName ?? OIDC_PROXY.cookieName,
     },
     extraArgs: {
       provider: "oidc",
@@ -336,6 +342,7 @@ export class OidcProxy extends pulumi.ComponentResource {
     super("platform:auth:OidcProxy", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const problems = oidcProblems(args.settings);
     if (!DNS_NAME.test(args.host)) problems.push(`OidcProxy host: ${JSON.stringify(args.host)} is not a DNS name (expected openhands.<domain>)`);
+    if (args.cookieName !== undefined && !/^__Host-[A-Za-z0-9_-]{1,64}$/.test(args.cookieName)) problems.push(`OidcProxy cookieName: ${JSON.stringify(args.cookieName)} must be __Host- and 1 to 64 letters, digits, _ or - (a host-only, Secure cookie)`);
     if (problems.length > 0) throw new pulumi.ResourceError(problems.join("\n"), this);
 
     const pin = CHARTS.oauth2Proxy;
@@ -360,7 +367,7 @@ export class OidcProxy extends pulumi.ComponentResource {
     );
 
     const namespace = pulumi.output(args.namespace);
-    const values = namespace.apply((ns) => renderOidcProxyValues({ settings: args.settings, upstream: upstreamUrl(ns, args.upstream), host: args.host, ingressNamespace: args.ingress.namespace }));
+    const values = namespace.apply((ns) => renderOidcProxyValues({ settings: args.settings, upstream: upstreamUrl(ns, args.upstream), host: args.host, ingressNamespace: args.ingress.namespace, cookieName: args.cookieName }));
     this.release = platformRelease(
       `${name}-oauth2-proxy`,
       { pin, releaseName: OIDC_PROXY.releaseName, namespace: args.namespace, values, dependsOn: [...args.network.ready, ...args.dependsOn, secret] },
@@ -371,7 +378,7 @@ export class OidcProxy extends pulumi.ComponentResource {
       `${name}-ingress`,
       {
         namespace: args.namespace,
-        name: OIDC_PROXY.ingressName,
+        name: args.ingressName ?? OIDC_PROXY.ingressName,
         host: args.host,
         service: { name: OIDC_PROXY.service.name, port: OIDC_PROXY.service.port },
         // Agent Canvas uses WebSockets; oauth2-proxy proxies them (--proxy-websockets, default true).

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Values } from "../../lib/merge";
 import { CHARTS } from "../catalog";
-import type { ClusterLayer, NetworkLayer } from "../contracts";
+import type { AutoscalingLayer, ClusterLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 
 /** KEDA settings, as validated config gives them (`platform:autoscaling.keda`). */
@@ -50,10 +50,14 @@ export interface AutoscalingArgs {
  * add-on (request-based scaling with scale to zero, beta). The add-on's operator creates
  * ScaledObjects, so it installs after KEDA's CRDs exist.
  */
-export class Autoscaling extends pulumi.ComponentResource {
+export class Autoscaling extends pulumi.ComponentResource implements AutoscalingLayer {
   /** Whether the HTTP add-on (HTTPScaledObject) is installed. */
   public readonly httpAddon: boolean;
-  /** KEDA (and the add-on) serving: ScaledObjects can be created after these. */
+  /** KEDA serving (its CRDs, operator and webhook): ScaledObjects can be created after these. */
+  public readonly scaledObjects: pulumi.Resource[];
+  /** KEDA and the HTTP add-on serving: HTTPScaledObjects can be created after these; empty without the add-on. */
+  public readonly httpScaledObjects: pulumi.Resource[];
+  /** KEDA and, when installed, the add-on. */
   public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: AutoscalingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -69,6 +73,8 @@ export class Autoscaling extends pulumi.ComponentResource {
     );
     this.httpAddon = args.settings.httpAddon;
     this.ready = [keda];
+    this.scaledObjects = [keda];
+    this.httpScaledObjects = [];
     if (this.httpAddon) {
       const addon = platformRelease(
         `${name}-http-addon`,
@@ -77,6 +83,7 @@ export class Autoscaling extends pulumi.ComponentResource {
         { parent: this },
       );
       this.ready.push(addon);
+      this.httpScaledObjects = [keda, addon];
     }
     this.registerOutputs({ httpAddon: this.httpAddon });
   }

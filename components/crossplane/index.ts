@@ -60,6 +60,10 @@ export class Crossplane extends pulumi.ComponentResource {
   public readonly providerConfigs: Partial<Record<Cloud, string>>;
   /** Crossplane, the function and every provider config ready. */
   public readonly ready: pulumi.Resource[];
+  /** The Crossplane release alone: what XRDs and Compositions wait for. */
+  public readonly core: pulumi.Resource[];
+  /** The family Provider per enabled cloud. */
+  public readonly families: Partial<Record<Cloud, pulumi.Resource>> = {};
 
   constructor(name: string, args: CrossplaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:crossplane:Crossplane", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
@@ -88,6 +92,7 @@ export class Crossplane extends pulumi.ComponentResource {
     const fn = pkg("Function", PATCH_AND_TRANSFORM, [release]);
     this.providerConfigs = {};
     this.ready = [release, fn];
+    this.core = [release];
 
     for (const cloud of CLOUDS) {
       const s = args.settings.providers[cloud];
@@ -101,6 +106,7 @@ export class Crossplane extends pulumi.ComponentResource {
       }
       const packages = CLOUD_PACKAGES[cloud];
       const family = pkg("Provider", packages.family, [release]);
+      this.families[cloud] = family;
       // Installed after the family so Crossplane's resolver finds it instead of adding its own.
       const services = packages.services.map((p) => pkg("Provider", p, [family]));
       const secret = new k8s.core.v1.Secret(

@@ -15,6 +15,14 @@ export * from "./pools";
 export interface CrossplaneLayer {
   /** Crossplane, function-patch-and-transform and every provider config ready. */
   readonly ready: pulumi.Resource[];
+  /**
+   * Crossplane itself (its release: the CompositeResourceDefinition and Composition CRDs and
+   * the webhook that validates them): what an XRD and a Composition wait for. They need no
+   * provider or function: those act only when a composite is composed.
+   */
+  readonly core: pulumi.Resource[];
+  /** The family Provider (Healthy) per enabled cloud: more service Providers of that family install after it. */
+  readonly families: Partial<Record<Cloud, pulumi.Resource>>;
   /** ClusterProviderConfig name per enabled cloud. */
   readonly providerConfigs: Partial<Record<Cloud, string>>;
 }
@@ -93,7 +101,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
     const poolsNs = platformNamespace(`${name}-pools-ns`, { name: POOLS_NAMESPACE, podSecurity: "restricted" }, this);
     const xrd = new k8s.apiextensions.CustomResource(`${name}-xrd`, renderXrd() as k8s.apiextensions.CustomResourceArgs, {
       parent: this,
-      dependsOn: args.crossplane.ready,
+      dependsOn: args.crossplane.core,
     });
 
     const clouds = CLOUDS.filter((c) => s.pools.some((p) => p.cloud === c));
@@ -117,13 +125,13 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
               metadata: { name: packageObjectName(iam), annotations: { "pulumi.com/waitFor": "condition=Healthy" } },
               spec: renderPackageSpec(iam),
             },
-            { parent: this, dependsOn: args.crossplane.ready, customTimeouts: { create: "15m", update: "15m" } },
+            { parent: this, dependsOn: [args.crossplane.families.aws!], customTimeouts: { create: "15m", update: "15m" } },
           ),
         );
       }
       const composition = new k8s.apiextensions.CustomResource(`${name}-composition-${cloud}`, renderComposition(cloud) as k8s.apiextensions.CustomResourceArgs, {
         parent: this,
-        dependsOn: [xrd, ...args.crossplane.ready],
+        dependsOn: [xrd, ...args.crossplane.core],
       });
       perCloud.set(cloud, [composition, ...extra]);
     }
@@ -143,7 +151,8 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
             },
             spec: renderPoolSpec(p, args.crossplane.providerConfigs[p.cloud]!, compositionName(p.cloud)),
           },
-          { parent: this, dependsOn: [xrd, ...(perCloud.get(p.cloud) ?? [])], customTimeouts: POOL_TIMEOUTS },
+          // Composing needs the pipeline's function and the provider configs the managed resources name.
+          { parent: this, dependsOn: [xrd, ...(perCloud.get(p.cloud) ?? []), ...args.crossplane.ready], customTimeouts: POOL_TIMEOUTS },
         ),
     );
 

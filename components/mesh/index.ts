@@ -59,12 +59,18 @@ export class Mesh extends pulumi.ComponentResource implements MeshLayer {
   public readonly kind: MeshLayer["kind"];
   /** Labels/annotations that put a namespace into the mesh; undefined without a mesh. */
   public readonly injection?: MeshInjection;
+  /** Istio's sidecar resources (`mesh.istio.proxy`, its values' `global.proxy.resources`); undefined otherwise. */
+  public readonly proxyResources?: MeshLayer["proxyResources"];
   /**
    * The least Pod Security level that admits meshed pods: injected pods carry no NET_ADMIN
    * init container, because the mesh's CNI plugin redirects their traffic. Defaults to baseline.
    */
   public readonly meshedPodSecurity: PodSecurityLevel = MESHED_POD_SECURITY;
-  /** Control plane (and gateways) ready; empty without a mesh. */
+  /** The sidecar injector (istiod, Linkerd's control plane); empty without a mesh. */
+  public readonly injector: pulumi.Resource[];
+  /** istiod and the ingress gateway; empty without Istio. */
+  public readonly ingressGateway: pulumi.Resource[];
+  /** Control plane, gateways and Telemetry ready; empty without a mesh. */
   public readonly ready: pulumi.Resource[];
   /** Istio's releases, when Istio is the mesh. */
   public readonly istio?: IstioResources;
@@ -83,14 +89,21 @@ export class Mesh extends pulumi.ComponentResource implements MeshLayer {
       this.istio = installIstio(name, args.settings.istio, args.clusterMode, args.network.ready, this);
       const { istiod, ingressGateway, egressGateway, telemetry } = this.istio;
       this.ready = [istiod, ingressGateway, ...(egressGateway ? [egressGateway] : []), telemetry];
+      this.injector = [istiod];
+      this.ingressGateway = [istiod, ingressGateway];
       this.injection = MESH_INJECTION.istio;
+      this.proxyResources = structuredClone(args.settings.istio.proxy);
     } else if (this.kind === "linkerd") {
       this.linkerd = installLinkerd(name, args.settings.linkerd, args.network.ready, this);
       this.ready = [this.linkerd.controlPlane];
+      this.injector = [this.linkerd.controlPlane];
+      this.ingressGateway = [];
       this.injection = MESH_INJECTION.linkerd;
       this.trustAnchorPem = this.linkerd.identity.trustAnchorPem;
     } else {
       this.ready = [];
+      this.injector = [];
+      this.ingressGateway = [];
     }
     this.registerOutputs({ kind: this.kind, trustAnchorPem: this.trustAnchorPem });
   }

@@ -1,4 +1,5 @@
 import type { Values } from "../../lib/merge";
+import type { UPSTREAM_IDENTITY_HEADERS } from "../auth";
 import { DATASOURCE_UIDS } from "./dashboards";
 import { ENDPOINTS, resources, serviceUrl, SIZING } from "./settings";
 
@@ -13,6 +14,27 @@ export const ADMIN_SECRET = "grafana-admin";
 /** The folder every platform dashboard goes into. */
 export const FOLDER = { name: "platform", uid: "platform", title: "Platform" } as const;
 
+/** The Grafana pods' labels (grafana-operator 5.24 deployment reconciler: `app: <CR name>`). */
+export const GRAFANA_POD_LABELS = { app: GRAFANA_NAME } as const;
+
+/**
+ * How people sign in to Grafana: its own login form (the admin user), or an authenticating
+ * proxy in front of it that sets `header` on every request (oauth2-proxy's
+ * X-Forwarded-Email, X-Forwarded-User or X-Forwarded-Preferred-Username). Grafana then
+ * trusts that header: only the proxy's pods may reach Grafana's port (the proxy's
+ * NetworkPolicy), and Grafana has no Ingress of its own.
+ */
+export type GrafanaSignIn = { kind: "login" } | { kind: "proxy"; header: keyof typeof UPSTREAM_IDENTITY_HEADERS };
+
+/**
+ * Grafana's `[auth.proxy]` (Grafana 12, pkg/setting/setting.go readAuthProxySettings): the
+ * header and whether it holds an email or a login name, users created on first sign-in
+ * (as Viewers: `users.auto_assign_org_role` defaults to Viewer), no login tokens. Pure.
+ */
+export function authProxyConfig(header: Extract<GrafanaSignIn, { kind: "proxy" }>["header"]): Record<string, string> {
+  return { enabled: "true", header_name: header, header_property: header === "x-forwarded-email" ? "email" : "username", auto_sign_up: "true", enable_login_token: "false" };
+}
+
 /** Values for the grafana-operator chart 5.24.0. */
 export function renderGrafanaOperatorValues(profile: "dev" | "prod"): Values {
   return { resources: resources(SIZING[profile].grafanaOperator) };
@@ -24,7 +46,7 @@ export function renderGrafanaOperatorValues(profile: "dev" | "prod"): Values {
  * env vars to log in and reconcile datasources and dashboards (grafana-operator
  * examples/grafana/credential_secret). No persistence: everything in it is declared by CRs.
  */
-export function grafanaSpec(host: string, profile: "dev" | "prod"): Values {
+export function grafanaSpec(host: string, profile: "dev" | "prod", signIn: GrafanaSignIn = { kind: "login" }): Values {
   const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: ADMIN_SECRET, key } } });
   return {
     disableDefaultAdminSecret: true,
@@ -33,6 +55,8 @@ export function grafanaSpec(host: string, profile: "dev" | "prod"): Values {
       log: { mode: "console" },
       analytics: { reporting_enabled: "false", check_for_updates: "false" },
       users: { allow_sign_up: "false" },
+      "auth.anonymous": { enabled: "false" },
+      ...(signIn.kind === "proxy" ? { "auth.proxy": authProxyConfig(signIn.header) } : {}),
     },
     deployment: {
       spec: {

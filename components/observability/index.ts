@@ -7,7 +7,7 @@ import type { Values } from "../../lib/merge";
 import { platformNamespace, platformRelease } from "../helm";
 import { tlsIngress } from "../ingress/tls-ingress";
 import { modelServingDashboard, platformDashboard } from "./dashboards";
-import { ADMIN_SECRET, dashboardSpec, datasourceSpecs, folderSpec, FOLDER, GRAFANA_API, GRAFANA_NAME, grafanaSpec, INSTANCE_LABELS, renderGrafanaOperatorValues } from "./grafana";
+import { ADMIN_SECRET, dashboardSpec, datasourceSpecs, folderSpec, FOLDER, GRAFANA_API, GRAFANA_NAME, grafanaSpec, INSTANCE_LABELS, type GrafanaSignIn, renderGrafanaOperatorValues } from "./grafana";
 import { badgerClaim, renderJaegerValues } from "./jaeger";
 import { renderLokiValues } from "./loki";
 import { renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
@@ -15,12 +15,12 @@ import { collectorServiceMonitor, renderKubePrometheusStackValues, renderPrometh
 import { ENDPOINTS, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, serviceUrl, type ObservabilitySettings } from "./settings";
 
 export { modelServingDashboard, platformDashboard } from "./dashboards";
-export { datasourceSpecs } from "./grafana";
+export { datasourceSpecs, GRAFANA_POD_LABELS, type GrafanaSignIn } from "./grafana";
 export { renderJaegerValues } from "./jaeger";
 export { renderLokiValues } from "./loki";
 export { EXPORTERS, renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
 export { renderKubePrometheusStackValues, renderPrometheusOperatorCrdsValues } from "./prometheus";
-export { observabilityRequests, SIZING, type ObservabilitySettings, type ReleaseRequests } from "./settings";
+export { ENDPOINTS, MONITORING_NAMESPACE, observabilityRequests, SIZING, type ObservabilitySettings, type ReleaseRequests } from "./settings";
 
 /** Arguments of {@link Observability}. */
 export interface ObservabilityArgs {
@@ -43,6 +43,12 @@ export interface ObservabilityArgs {
   kubeProxyReplaced: boolean;
   /** `platform:grafanaAdminPassword` (secret); a random one is generated when absent. */
   adminPassword?: pulumi.Output<string>;
+  /**
+   * How people sign in to Grafana ({@link GrafanaSignIn}). Defaults to its own login form,
+   * with an Ingress at `grafana.<domain>`; with a proxy, the caller puts the proxy (and its
+   * Ingress at that host) in front of {@link ENDPOINTS}.grafana and this layer adds no Ingress.
+   */
+  grafanaSignIn?: GrafanaSignIn;
   /**
    * Keep the data (prod). Defaults to false (dev: a destroy removes everything). When set:
    * the Prometheus and Loki releases and Jaeger's badger PVC are `protect`ed, their
@@ -77,6 +83,8 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
   public readonly jaegerUrl?: string;
   /** OTLP/gRPC endpoint of the collector, when OpenTelemetry is enabled. */
   public readonly otlpEndpoint?: string;
+  /** The `monitoring` namespace, when any backend is enabled (a sign-in proxy for Grafana goes there). */
+  public readonly namespace?: k8s.core.v1.Namespace;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:observability:Observability", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
@@ -92,6 +100,7 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
     const ns = anyBackend
       ? platformNamespace(`${name}-namespace`, { name: MONITORING_NAMESPACE, podSecurity: "baseline" }, this, { retainOnDelete: protect })
       : undefined;
+    this.namespace = ns;
 
     let crds: k8s.helm.v3.Release | undefined;
     if (s.prometheus.enabled) {
@@ -219,20 +228,23 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
           { apiVersion: GRAFANA_API, kind, metadata: { name: crName, namespace: MONITORING_NAMESPACE, labels }, spec },
           { parent: this, dependsOn: deps },
         );
-      cr("grafana", "Grafana", GRAFANA_NAME, grafanaSpec(host, args.profile), [operator, secret], { ...INSTANCE_LABELS });
+      cr("grafana", "Grafana", GRAFANA_NAME, grafanaSpec(host, args.profile, args.grafanaSignIn), [operator, secret], { ...INSTANCE_LABELS });
       for (const ds of datasourceSpecs({ prometheus: s.prometheus.enabled, loki: s.loki.enabled, jaeger: s.jaeger.enabled })) {
         cr(`datasource-${ds.role}`, "GrafanaDatasource", ds.role, ds.spec, [operator]);
       }
       cr("folder", "GrafanaFolder", FOLDER.name, folderSpec(), [operator]);
       cr("dashboard-platform", "GrafanaDashboard", "platform", dashboardSpec(platformDashboard(args.ingress.className)), [operator]);
       cr("dashboard-model-serving", "GrafanaDashboard", "model-serving", dashboardSpec(modelServingDashboard(args.mesh.kind)), [operator]);
-      tlsIngress(
-        `${name}-grafana-ingress`,
-        { namespace: MONITORING_NAMESPACE, name: "grafana", host, service: { name: ENDPOINTS.grafana.service, port: ENDPOINTS.grafana.port } },
-        args.certificates,
-        args.ingress,
-        this,
-      );
+      // Behind a sign-in proxy, the proxy's Ingress serves the host and Grafana has none of its own.
+      if ((args.grafanaSignIn?.kind ?? "login") === "login") {
+        tlsIngress(
+          `${name}-grafana-ingress`,
+          { namespace: MONITORING_NAMESPACE, name: "grafana", host, service: { name: ENDPOINTS.grafana.service, port: ENDPOINTS.grafana.port } },
+          args.certificates,
+          args.ingress,
+          this,
+        );
+      }
       this.grafanaUrl = `https://${host}`;
     }
 

@@ -57,6 +57,17 @@ export function renderFleetSpec(f: FleetSettings): Values {
   return mergeValues(spec);
 }
 
+/**
+ * The KEDA object the operator creates for a fleet (operator/src/scaling.ts `desiredScaling`),
+ * or undefined without `scaling`: an HTTPScaledObject (the HTTP add-on's) only without a mesh
+ * and with a request metric, else a ScaledObject (KEDA's own). What the fleet waits for.
+ */
+export function fleetScaler(f: Pick<FleetSettings, "scaling">, mesh: "istio" | "linkerd" | "none"): "ScaledObject" | "HTTPScaledObject" | undefined {
+  if (!f.scaling) return undefined;
+  const request = f.scaling.metrics.some((m) => m.type === "requestsPerSecond" || m.type === "concurrentRequests");
+  return mesh === "none" && request ? "HTTPScaledObject" : "ScaledObject";
+}
+
 /** The whole OllamaFleet object of a fleet. */
 export function renderFleet(f: FleetSettings, namespace: string): Values {
   const name = fleetName(f);

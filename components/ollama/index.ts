@@ -2,18 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { CHARTS } from "../catalog";
-import type { ClusterLayer, MeshLayer, ModelServingLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { AutoscalingLayer, ClusterLayer, MeshLayer, ModelServingLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
 import type { GpuCapacityLayer } from "../gpu";
 import { platformNamespace, platformRelease } from "../helm";
-import { fleetEndpoints, fleetName, renderFleet, type FleetEndpoint } from "./fleet";
+import { fleetEndpoints, fleetName, fleetScaler, renderFleet, type FleetEndpoint } from "./fleet";
 import { resolveImage } from "../images";
 import { BUILD_INPUTS, DEV_REPOSITORY, OPERATOR_VERSION, releasedImage } from "./image";
 import { renderOperatorValues } from "./values";
 import { fleetNetworkPolicies } from "./netpol";
+import { fleetQuota, LINKERD_FLEET_PROXY, linkerdProxyAnnotations } from "./quota";
 
 export * from "./fleet";
 export * from "./image";
 export * from "./values";
+export * from "./quota";
 
 /** Ollama settings, as validated config gives them (`platform:ollama`). */
 export type OllamaSettings = PlatformConfig["ollama"];
@@ -23,14 +25,17 @@ export interface OllamaArgs {
   cluster: ClusterLayer;
   /** The operator's and the model servers' pods wait for the CNI. */
   network: NetworkLayer;
-  /** Fleets join the mesh (its request metrics drive scaling): pods wait for its injector. */
+  /** Fleets join the mesh (its request metrics drive scaling): pods wait for its injector, not its gateways. */
   mesh: MeshLayer;
   /** Each replica's model cache is a PVC of the default StorageClass. */
   storage: StorageLayer;
   /** Prometheus (its URL for scaling queries; its CRDs for the operator's ServiceMonitor). */
   monitoring: MonitoringCrdsLayer & { readonly prometheusUrl?: string };
-  /** KEDA, which scaled fleets need; undefined when disabled (config then allows no scaling). */
-  autoscaling: { readonly ready: pulumi.Resource[] } | undefined;
+  /**
+   * KEDA, which scaled fleets need (a ScaledObject; the HTTP add-on only for an HTTPScaledObject,
+   * see {@link fleetScaler}); undefined when disabled (config then allows no scaling).
+   */
+  autoscaling: Pick<AutoscalingLayer, "scaledObjects" | "httpScaledObjects"> | undefined;
   /** GPU capacity GPU fleets wait for ({@link NO_GPU_CAPACITY} without pools). */
   gpu: GpuCapacityLayer;
   settings: OllamaSettings;
@@ -113,10 +118,20 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       {
         name: s.namespace,
         podSecurity: "baseline",
-        mesh: injection ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? LINKERD_NATIVE_SIDECAR : {}) } } : undefined,
+        mesh: injection
+          ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? { ...LINKERD_NATIVE_SIDECAR, ...linkerdProxyAnnotations(LINKERD_FLEET_PROXY) } : {}) } }
+          : undefined,
       },
       this,
       { retainOnDelete: args.protectData ?? false },
+    );
+
+    // The configured fleets at their most replicas, and no more (quota.ts).
+    const proxy = args.mesh.kind === "linkerd" ? LINKERD_FLEET_PROXY : args.mesh.kind === "istio" ? args.mesh.proxyResources : undefined;
+    const quota = new k8s.core.v1.ResourceQuota(
+      `${name}-fleets-quota`,
+      { metadata: { name: "fleets", namespace: fleetNs.metadata.name }, spec: { hard: fleetQuota({ fleets: s.fleets, namespace: s.namespace, proxy }) } },
+      { parent: this },
     );
 
     // Default deny in the fleet namespace, then DNS, model pulls, the mesh and the sandboxes.
@@ -177,15 +192,21 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       // The fleet itself is not protected: a model change renames it (its name is the model's
       // slug), and a protected fleet would block that. Its caches outlive it instead.
       const retainPolicy = args.protectData === undefined ? f.storage.retainPolicy : args.protectData ? "Retain" : "Delete";
+      const scaler = fleetScaler(f, args.mesh.kind);
+      const scalerReady = scaler === undefined ? [] : scaler === "HTTPScaledObject" ? args.autoscaling!.httpScaledObjects : args.autoscaling!.scaledObjects;
+      if (scaler === "HTTPScaledObject" && scalerReady.length === 0) {
+        throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).scaling: request metrics without a mesh need the KEDA HTTP add-on (autoscaling.keda.httpAddon: true)`, this);
+      }
       const cr = new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet({ ...f, storage: { ...f.storage, retainPolicy } }, s.namespace) as k8s.apiextensions.CustomResourceArgs, {
         parent: this,
         dependsOn: [
           release,
           fleetNs,
+          quota,
           ...fleetPolicies,
-          ...args.mesh.ready,
+          ...args.mesh.injector,
           ...args.storage.ready,
-          ...(f.scaling ? args.autoscaling!.ready : []),
+          ...scalerReady,
           ...(f.resources.gpu > 0 ? args.gpu.capacityReady : []),
         ],
         customTimeouts: FLEET_TIMEOUTS,

@@ -14,6 +14,7 @@ import {
   sandboxNetworkPolicies,
   sandboxPodSecurity,
   sandboxQuota,
+  sandboxTlsDelegation,
   type Rule,
 } from "./isolation";
 import {
@@ -121,7 +122,7 @@ export class OpenHands extends pulumi.ComponentResource {
     const sandbox = resolveSandbox(s.sandbox, { domain: args.domain, ingressClass: args.ingress.className, defaultStorageClass: args.storage.defaultStorageClass });
     if (sandbox.issueWildcard && args.issuer !== "selfSigned") {
       throw fail(
-        `platform:openhands.sandbox.tlsSecret: missing; with the "${args.issuer}" issuer the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.namespace}`,
+        `platform:openhands.sandbox.tlsSecret: missing; with the "${args.issuer}" issuer the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.tlsSecretNamespace}`,
       );
     }
     this.sandboxDomain = sandbox.domain;
@@ -199,15 +200,17 @@ export class OpenHands extends pulumi.ComponentResource {
       new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, { metadata: { name: sandbox.runtimeClass }, handler }, { parent: this });
     }
 
-    // TLS for `<session>.<domain>`: a wildcard certificate from the platform CA (selfSigned),
-    // or the Secret config names.
+    // TLS for `<session>.<domain>`: the wildcard certificate's Secret stays in `openhands`
+    // (its key serves every session's host; nothing in the sandbox namespace may hold it).
+    // Contour serves it to the sandboxes' Ingresses through a delegation to that namespace
+    // only, which the runtime's Ingresses name with CONTOUR_TLS_CERT_NAMESPACE.
     if (sandbox.issueWildcard) {
       const wildcard = new k8s.apiextensions.CustomResource(
         `${name}-sandbox-wildcard`,
         {
           apiVersion: "cert-manager.io/v1",
           kind: "Certificate",
-          metadata: { name: "sandbox-wildcard", namespace: sandboxNsName, annotations: WAIT_READY },
+          metadata: { name: "sandbox-wildcard", namespace: ns.metadata.name, annotations: WAIT_READY },
           spec: {
             secretName: sandbox.tlsSecret,
             dnsNames: [`*.${sandbox.domain}`],
@@ -218,6 +221,13 @@ export class OpenHands extends pulumi.ComponentResource {
       );
       contract.push(wildcard);
     }
+    contract.push(
+      new k8s.apiextensions.CustomResource(
+        `${name}-sandbox-tls-delegation`,
+        { apiVersion: "projectcontour.io/v1", kind: "TLSCertificateDelegation", metadata: { name: "sandbox-tls", namespace: ns.metadata.name }, spec: sandboxTlsDelegation(sandbox) },
+        { parent: this, dependsOn: args.ingress.ready },
+      ),
+    );
 
     // The contract as the runtime reads it, for runtimes installed outside this program too.
     new k8s.core.v1.ConfigMap(
@@ -227,6 +237,7 @@ export class OpenHands extends pulumi.ComponentResource {
         data: {
           ...this.runtimeEnv,
           RUNTIME_SERVICE_ACCOUNT: RUNTIME_SERVICE_ACCOUNT,
+          RUNTIME_CERT_NAMESPACE: sandbox.tlsSecretNamespace,
           RUNTIME_URL_PATTERN: runtimeUrlPattern(sandbox),
           LLM_BASE_URL: llm.endpoint,
           LLM_MODEL: `openai/${llm.model}`,

@@ -233,3 +233,13 @@ export function sandboxLimitRange(s: ResolvedSandbox): { type: string; default?:
 
 /** Handlers of the RuntimeClasses the platform creates; other names must exist already. */
 export const RUNTIME_CLASS_HANDLERS: Readonly<Record<string, string>> = { gvisor: "runsc", kata: "kata" };
+
+/**
+ * The Contour TLSCertificateDelegation (projectcontour.io/v1, Contour 1.33) that lets the
+ * sandbox namespace's Ingresses, and only them, use the wildcard certificate's Secret kept
+ * in {@link ResolvedSandbox.tlsSecretNamespace}. Contour reads a delegated Secret for an
+ * Ingress v1 whose `projectcontour.io/tls-cert-namespace` annotation names that namespace.
+ */
+export function sandboxTlsDelegation(s: ResolvedSandbox): { delegations: { secretName: string; targetNamespaces: string[] }[] } {
+  return { delegations: [{ secretName: s.tlsSecret, targetNamespaces: [s.namespace] }] };
+}

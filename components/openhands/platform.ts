@@ -7,7 +7,7 @@ import { imageString, RELEASE_REGISTRY, resolveImage, type BuiltImage, type Imag
 import { HTTPS_REDIRECT, tlsIngress } from "../ingress/tls-ingress";
 import { INGRESS_CLASS } from "../ingress/values";
 import type { CertificatesLayer, IngressLayer, NetworkLayer, StorageLayer } from "../contracts";
-import { OPENHANDS_NAMESPACE, RUNTIME_SERVICE_ACCOUNT, type OpenHandsSettings, type ResolvedSandbox } from "./settings";
+import { CONTOUR_TLS_CERT_NAMESPACE, OPENHANDS_NAMESPACE, RUNTIME_SERVICE_ACCOUNT, type OpenHandsSettings, type ResolvedSandbox } from "./settings";
 import {
   gatewayContainer,
   gatewayVolumes,
@@ -107,7 +107,7 @@ export function agentPlatform(name: string, a: AgentPlatformArgs, parent: pulumi
             webUrl: publicUrl(a.domain),
             ingressAnnotations: {
               ...(HTTPS_REDIRECT[a.sandbox.ingressClass] ?? {}),
-              ...(a.sandbox.ingressClass === INGRESS_CLASS.contour ? { "projectcontour.io/websocket-routes": "/" } : {}),
+              ...(a.sandbox.ingressClass === INGRESS_CLASS.contour ? { "projectcontour.io/websocket-routes": "/", [CONTOUR_TLS_CERT_NAMESPACE]: a.sandbox.tlsSecretNamespace } : {}),
             },
           }),
           null,

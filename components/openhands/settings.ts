@@ -12,6 +12,12 @@ export const OPENHANDS_NAMESPACE = "openhands";
 export const RUNTIME_SERVICE_ACCOUNT = "openhands-sandbox-runtime";
 /** Secret the platform issues the sandbox wildcard certificate into (selfSigned issuer). */
 export const SANDBOX_WILDCARD_SECRET = "sandbox-wildcard-tls";
+/**
+ * The Ingress annotation with which Contour (1.21 and later) reads an Ingress's TLS Secrets
+ * from another namespace, where a TLSCertificateDelegation there lets the Ingress's
+ * namespace reference them (Ingress v1's `tls.secretName` cannot hold `namespace/name`).
+ */
+export const CONTOUR_TLS_CERT_NAMESPACE = "projectcontour.io/tls-cert-namespace";
 /** Smallest context window an OpenHands agent works with, in tokens. */
 export const MIN_CONTEXT_LENGTH = 32768;
 
@@ -28,8 +34,14 @@ export interface ResolvedSandbox {
   namespace: string;
   /** Sessions are served at `<session>.<domain>`. */
   domain: string;
-  /** TLS Secret (in the sandbox namespace) of the `*.<domain>` certificate. */
+  /**
+   * TLS Secret of the `*.<domain>` certificate, in {@link tlsSecretNamespace}: never in the
+   * sandbox namespace (the key also serves every other session's host). Contour reads it
+   * there for the sandboxes' Ingresses through a TLSCertificateDelegation.
+   */
   tlsSecret: string;
+  /** Namespace of {@link tlsSecret}: the OpenHands namespace. */
+  tlsSecretNamespace: string;
   /** Whether the platform issues that certificate (false: the Secret exists already). */
   issueWildcard: boolean;
   ingressClass: string;
@@ -64,6 +76,7 @@ export function resolveSandbox(s: SandboxSettings, p: SandboxPlatform): Resolved
     // platform's hosts (openhands., grafana., hubble.).
     domain: s.domain ?? sandboxDomainDefault(p.domain),
     tlsSecret: s.tlsSecret ?? SANDBOX_WILDCARD_SECRET,
+    tlsSecretNamespace: OPENHANDS_NAMESPACE,
     issueWildcard: s.tlsSecret === undefined,
     ingressClass: p.ingressClass,
     pvcSize: s.pvcSize,

@@ -15,7 +15,7 @@ export interface ServerlessArgs {
   cluster: ClusterLayer;
   /** The operator and Serving are pods: they wait for the CNI. */
   network: NetworkLayer;
-  /** With networking `istio`, Serving waits for Istio; otherwise unused. */
+  /** With networking `istio`, Serving waits for istiod and Istio's ingress gateway; otherwise unused. */
   mesh: MeshLayer;
   settings: ServerlessSettings;
   /** Platform base domain (`platform:domain`): the default domain of Knative Services. */
@@ -68,8 +68,10 @@ export class Serverless extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        // The CRD comes with the operator chart; net-istio needs Istio's CRDs and istiod.
-        dependsOn: [operator, servingNs, ...(s.networking === "istio" ? args.mesh.ready : [])],
+        // The CRD comes with the operator chart; net-istio needs Istio's CRDs, istiod (its
+        // webhook validates the Gateways net-istio creates) and the ingress gateway its
+        // Gateways select. Not the egress gateway or the mesh's Telemetry: Knative uses neither.
+        dependsOn: [operator, servingNs, ...(s.networking === "istio" ? args.mesh.ingressGateway : [])],
         customTimeouts: { create: "15m", update: "15m" },
       },
     );

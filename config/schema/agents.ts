@@ -31,7 +31,7 @@ export const openhandsSandbox = z.strictObject({
    */
   domain: domainName.optional(),
   /**
-   * Existing TLS Secret in the sandbox namespace holding a wildcard certificate for
+   * Existing TLS Secret in the `openhands` namespace (never the sandbox namespace) holding a wildcard certificate for
    * `*.<domain>`. Required with the acme issuer (HTTP-01 cannot issue wildcards); with the
    * selfSigned issuer the platform issues one. Defaults to the issued one.
    */

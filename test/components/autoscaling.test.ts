@@ -49,12 +49,16 @@ describe("Autoscaling component", () => {
     assert.ok(run.dependsOn(`${RELEASE}::autoscaling-http-addon`, `${RELEASE}::autoscaling-keda`));
     assert.equal(layer.ready.length, 2);
     assert.equal(layer.httpAddon, true);
+    // A ScaledObject needs KEDA alone; an HTTPScaledObject KEDA and the add-on.
+    assert.deepEqual(layer.scaledObjects, [layer.ready[0]]);
+    assert.deepEqual(layer.httpScaledObjects, layer.ready);
   });
 
   it("leaves the add-on out when disabled", async () => {
     const { run, layer } = await build({ ...DEV.autoscaling.keda, httpAddon: false });
     assert.deepEqual(run.ofType(RELEASE).map((r) => r.name), ["autoscaling-keda"]);
     assert.equal(layer.ready.length, 1);
+    assert.deepEqual([layer.scaledObjects, layer.httpScaledObjects], [layer.ready, []]);
   });
 
   it("merges the stack's values into the KEDA release", async () => {

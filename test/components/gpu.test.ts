@@ -42,13 +42,16 @@ async function build(s: GpuSettings, prometheus = true): Promise<{ run: ProgramR
   const run = await recordResources(async () => {
     const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
     const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
+    // Crossplane's release, each cloud's family Provider, and everything (function, provider configs).
+    const core = new pulumi.ComponentResource("test:crossplane:Core", "core");
+    const family = (cloud: string) => new pulumi.ComponentResource("test:crossplane:Family", `family-${cloud}`);
     const xp = new pulumi.ComponentResource("test:crossplane:Crossplane", "xp");
     const kps = new pulumi.ComponentResource("test:observability:Kps", "kps");
     try {
       layer = new Gpu("gpu", {
         cluster: { provider, apiServer: { host: "auto", port: 443 } },
         network: { ready: [cni] },
-        crossplane: { ready: [xp], providerConfigs: { aws: "default", gcp: "default", azure: "default" } },
+        crossplane: { ready: [core, xp], core: [core], families: { aws: family("aws"), gcp: family("gcp"), azure: family("azure") }, providerConfigs: { aws: "default", gcp: "default", azure: "default" } },
         monitoring: { ready: prometheus ? [kps] : [], prometheusUrl: prometheus ? "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" : undefined },
         settings: s,
       });
@@ -186,7 +189,11 @@ describe("GPU layer under mocks", () => {
 
   it("creates the XRD after Crossplane, a Composition per cloud in use and a composite per pool that Pulumi waits on", async () => {
     const { run, layer } = await build({ pools: [AWS, GCP], values: {} });
-    assert.ok(run.dependsOn(`${XRD}::gpu-xrd`, "test:crossplane:Crossplane::xp"));
+    // The XRD and Compositions need Crossplane alone, not its providers, function or provider configs.
+    assert.deepEqual(run.directWaits(`${XRD}::gpu-xrd`).filter((d) => d.startsWith("test:")), ["test:crossplane:Core::core"]);
+    for (const c of run.ofType(COMPOSITION)) {
+      assert.deepEqual(run.directWaits(`${COMPOSITION}::${c.name}`).filter((d) => d.startsWith("test:")), ["test:crossplane:Core::core"], c.name);
+    }
     assert.deepEqual(run.ofType(COMPOSITION).map((c) => c.inputs.metadata.name).sort(), ["gpunodepools-aws", "gpunodepools-gcp"]);
     for (const p of [AWS, GCP]) {
       const xr = run.get(POOL, `gpu-pool-${p.name}`);
@@ -194,6 +201,8 @@ describe("GPU layer under mocks", () => {
       assert.equal(xr.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
       assert.ok(run.dependsOn(`${POOL}::gpu-pool-${p.name}`, `${COMPOSITION}::gpu-composition-${p.cloud}`));
       assert.ok(run.dependsOn(`${POOL}::gpu-pool-${p.name}`, `${XRD}::gpu-xrd`));
+      // Composing runs the function and names the provider config.
+      assert.ok(run.dependsOn(`${POOL}::gpu-pool-${p.name}`, "test:crossplane:Crossplane::xp"), p.name);
     }
     assert.deepEqual(layer!.pools, ["gpu-l4", "gpu-gke"]);
     // GPU fleets wait for both pools' composites and the operator.
@@ -207,6 +216,8 @@ describe("GPU layer under mocks", () => {
     assert.equal(iam.inputs.spec.package, "xpkg.crossplane.io/crossplane-contrib/provider-aws-iam:v2.6.0");
     assert.equal(iam.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Healthy");
     assert.ok(aws.run.dependsOn(`${POOL}::gpu-pool-gpu-l4`, `${PROVIDER}::gpu-crossplane-contrib-provider-aws-iam`));
+    // After its family (Crossplane's resolver then finds it), not after the provider configs.
+    assert.deepEqual(aws.run.directWaits(`${PROVIDER}::gpu-crossplane-contrib-provider-aws-iam`).filter((d) => d.startsWith("test:")), ["test:crossplane:Family::family-aws"]);
     const azure = await build({ pools: [AZURE], values: {} });
     assert.equal(azure.run.ofType(PROVIDER).length, 0);
   });

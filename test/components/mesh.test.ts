@@ -198,6 +198,9 @@ describe("Mesh component: Istio", () => {
     assert.equal(mesh!.meshedPodSecurity, "baseline");
     assert.ok(mesh!.istio?.cni instanceof k8s.helm.v3.Release, "the CNI release is exposed");
     assert.equal(mesh!.ready.length, 4);
+    // Meshed workloads wait for the injector; Knative's net-istio for istiod and the ingress gateway.
+    assert.deepEqual(mesh!.injector, [mesh!.istio!.istiod]);
+    assert.deepEqual(mesh!.ingressGateway, [mesh!.istio!.istiod, mesh!.istio!.ingressGateway]);
     assert.equal(run.ofType(CONFIGFILE).length, 0, "Istio does not install Gateway API CRDs");
     assert.deepEqual(await validateAll(run.resources), [], "the Telemetry and namespaces match their schemas");
   });
@@ -288,6 +291,8 @@ describe("Mesh component: Linkerd", () => {
     assert.deepEqual(mesh!.injection, MESH_INJECTION.linkerd);
     assert.equal(mesh!.meshedPodSecurity, "baseline");
     assert.equal(mesh!.ready.length, 1);
+    assert.deepEqual(mesh!.injector, [mesh!.linkerd!.controlPlane]);
+    assert.deepEqual(mesh!.ingressGateway, []);
   });
 
   it("keeps the generated issuer key secret", async () => {
@@ -311,5 +316,6 @@ describe("Mesh component: Linkerd", () => {
     assert.equal(mesh!.kind, "none");
     assert.equal(mesh!.injection, undefined);
     assert.deepEqual(mesh!.ready, []);
+    assert.deepEqual([mesh!.injector, mesh!.ingressGateway], [[], []]);
   });
 });

@@ -45,7 +45,7 @@ async function build(profile: "dev" | "prod", s: ObservabilitySettings, extra: {
     obs = new Observability("obs", {
       cluster: { provider, apiServer: { host: "auto", port: 443 } },
       network: { ready: layer("network") },
-      mesh: { kind: extra.mesh ?? "linkerd", ready: layer("mesh") },
+      mesh: { kind: extra.mesh ?? "linkerd", injector: [], ingressGateway: [], ready: layer("mesh") },
       ingress: { className: "contour", namespace: "projectcontour", ready: layer("ingress") },
       certificates: { clusterIssuer: "platform-ca", ready: layer("certificates"), webhookReady: layer("cert-manager") },
       storage: { defaultStorageClass: "standard", ready: layer("storage") },

@@ -12,6 +12,7 @@ import {
   DEV_REPOSITORY,
   devTag,
   fleetEndpoints,
+  fleetScaler,
   Ollama,
   operatorSourceHash,
   renderFleet,
@@ -58,11 +59,18 @@ interface Options {
   settings: OllamaSettings;
   mesh?: "istio" | "linkerd" | "none";
   prometheus?: boolean;
-  keda?: boolean;
+  /** false: no KEDA; "keda": KEDA without its HTTP add-on. Defaults to KEDA and the add-on. */
+  keda?: false | "keda";
   gpu?: boolean;
   devBuild?: { kindCluster: string; operatorDir: string };
   /** The operator folder outside dev builds. Defaults to the repository's operator/. */
   operatorDir?: string;
+}
+
+/** KEDA as the autoscaling layer exposes it, with or without the HTTP add-on. */
+function kedaLayer(c: (t: string, n: string) => pulumi.Resource, httpAddon: boolean) {
+  const keda = c("test:autoscaling:Keda", "keda");
+  return { scaledObjects: [keda], httpScaledObjects: httpAddon ? [keda, c("test:autoscaling:HttpAddon", "http-addon")] : [] };
 }
 
 async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; error?: unknown }> {
@@ -80,11 +88,14 @@ async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; err
         mesh: {
           kind: mesh,
           injection: mesh === "istio" ? { labels: { "istio-injection": "enabled" }, annotations: {} } : mesh === "linkerd" ? { labels: {}, annotations: { "linkerd.io/inject": "enabled" } } : undefined,
+          // The whole mesh (gateways, Telemetry) apart from its injector: fleets must not wait for it.
+          injector: [c("test:mesh:Injector", "injector")],
+          ingressGateway: [c("test:mesh:IngressGateway", "ingress-gateway")],
           ready: [c("test:mesh:Mesh", "mesh")],
         },
         storage: { defaultStorageClass: "standard", ready: [c("test:storage:Storage", "storage")] },
         monitoring: o.prometheus === false ? { ready: [] } : { ready: [c("test:observability:Kps", "kps")], prometheusUrl: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" },
-        autoscaling: o.keda === false ? undefined : { ready: [c("test:autoscaling:Keda", "keda")] },
+        autoscaling: o.keda === false ? undefined : kedaLayer(c, o.keda !== "keda"),
         gpu,
         settings: o.settings,
         operatorDir: o.devBuild?.operatorDir ?? o.operatorDir ?? path.join(ROOT, "operator"),
@@ -256,7 +267,7 @@ describe("the Ollama layer under mocks", () => {
     const key = `${FLEET}::ollama-fleet-${name}`;
     assert.equal(run.get(FLEET, `ollama-fleet-${name}`).inputs.metadata.name, name);
     assert.ok(run.dependsOn(key, `${RELEASE}::ollama-operator`));
-    assert.ok(run.dependsOn(key, "test:mesh:Mesh::mesh"));
+    assert.ok(run.dependsOn(key, "test:mesh:Injector::injector"));
     assert.ok(run.dependsOn(key, "test:storage:Storage::storage"));
     assert.ok(!run.dependsOn(key, "test:autoscaling:Keda::keda"));
     assert.ok(!run.dependsOn(key, "test:gpu:Pool::pool"));
@@ -268,6 +279,37 @@ describe("the Ollama layer under mocks", () => {
     assert.ok(run.dependsOn(key, "test:autoscaling:Keda::keda"));
     assert.ok(run.dependsOn(key, "test:gpu:Pool::pool"));
     assert.ok(run.dependsOn(key, `${RELEASE}::ollama-operator`));
+  });
+
+  for (const mesh of ["istio", "linkerd", "none"] as const) {
+    it(`makes ${mesh === "none" ? "unmeshed" : `${mesh}-meshed`} fleets wait for the mesh's injector only, never the whole mesh`, async () => {
+      const { run } = await build({ settings: settings([CPU, { ...GPU_SCALED, placement: undefined }], "r.example.com/op:0.1.0"), mesh });
+      for (const f of run.ofType(FLEET)) {
+        const key = `${FLEET}::${f.name}`;
+        assert.equal(run.dependsOn(key, "test:mesh:Injector::injector"), true, f.name);
+        assert.equal(run.dependsOn(key, "test:mesh:Mesh::mesh"), false, `${f.name} waits for the whole mesh`);
+        assert.equal(run.dependsOn(key, "test:mesh:IngressGateway::ingress-gateway"), false, `${f.name} waits for the ingress gateway`);
+      }
+    });
+  }
+
+  it("makes a meshed request-scaled fleet wait for KEDA's ScaledObject CRDs, not the HTTP add-on", async () => {
+    assert.equal(fleetScaler(GPU_SCALED, "istio"), "ScaledObject");
+    const { run } = await build({ settings: settings([{ ...GPU_SCALED, placement: undefined }], "r.example.com/op:0.1.0") });
+    const key = `${FLEET}::ollama-fleet-${modelSlug(GPU_SCALED.model)}`;
+    assert.deepEqual(run.directWaits(key).filter((d) => d.startsWith("test:autoscaling:")), ["test:autoscaling:Keda::keda"]);
+  });
+
+  it("makes an unmeshed request-scaled fleet wait for the HTTP add-on (its HTTPScaledObject), and a cpu-scaled one for KEDA alone", async () => {
+    const cpuScaled: FleetSettings = { ...CPU, name: "cpu-scaled", scaling: { minReplicas: 1, maxReplicas: 2, metrics: [{ type: "cpu", target: "80" }], cooldownSeconds: 300 } };
+    const requestScaled: FleetSettings = { ...CPU, name: "request-scaled", scaling: { minReplicas: 0, maxReplicas: 2, metrics: [{ type: "requestsPerSecond", target: "1" }], cooldownSeconds: 300 } };
+    assert.deepEqual([fleetScaler(cpuScaled, "none"), fleetScaler(requestScaled, "none"), fleetScaler(CPU, "none")], ["ScaledObject", "HTTPScaledObject", undefined]);
+    const { run } = await build({ settings: settings([cpuScaled, requestScaled], "r.example.com/op:0.1.0"), mesh: "none" });
+    const waits = (fleet: string) => run.directWaits(`${FLEET}::ollama-fleet-${fleet}`).filter((d) => d.startsWith("test:autoscaling:"));
+    assert.deepEqual(waits("cpu-scaled"), ["test:autoscaling:Keda::keda"]);
+    assert.deepEqual(waits("request-scaled").sort(), ["test:autoscaling:HttpAddon::http-addon", "test:autoscaling:Keda::keda"]);
+    const noAddon = await build({ settings: settings([requestScaled], "r.example.com/op:0.1.0"), mesh: "none", keda: "keda" });
+    assert.match(String(noAddon.error), /request-scaled\)\.scaling: request metrics without a mesh need the KEDA HTTP add-on/);
   });
 
   it("rejects a fleet on a pool the GPU layer does not have, and scaling without KEDA", async () => {

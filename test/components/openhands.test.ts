@@ -10,6 +10,8 @@ import { OpenHands, RUNTIME_SERVICE_ACCOUNT, type OpenHandsArgs, type OpenHandsS
 import { evaluateFlow, type NetworkPolicy } from "../../lib/netpol";
 import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
+import { parseConfig } from "../../sandbox-runtime/src/config";
+import { desiredIngress } from "../../sandbox-runtime/src/desired";
 
 const REL = "kubernetes:helm.sh/v3:Release";
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
@@ -100,6 +102,44 @@ describe("the OpenHands layer", () => {
     const cert = "kubernetes:cert-manager.io/v1:Certificate::openhands-sandbox-wildcard";
     assert.ok(run.dependsOn(cert, "test:layer:Marker::issuer"));
     assert.deepEqual(run.get("kubernetes:cert-manager.io/v1:Certificate", "openhands-sandbox-wildcard").inputs.spec.dnsNames, ["*.sandboxes.localhost"]);
+  });
+
+  it("keeps the wildcard key out of the sandbox namespace: Contour serves it to that namespace's Ingresses only, through a delegation", async () => {
+    const { run } = await build(settings());
+    const sandboxNs = "openhands-sandboxes";
+    // Nothing that holds or issues a key lands in the sandbox namespace.
+    for (const r of run.resources) {
+      if (["kubernetes:core/v1:Secret", "kubernetes:cert-manager.io/v1:Certificate"].includes(r.type)) assert.notEqual(r.inputs.metadata?.namespace, sandboxNs, `${r.type} ${r.name}`);
+    }
+    // A sandbox Ingress as the runtime renders it from the config.json this layer emits.
+    const file = JSON.parse(run.get("kubernetes:core/v1:ConfigMap", "openhands-runtime-config").inputs.data["config.json"]);
+    const config = parseConfig(file, { SANDBOX_RUNTIME_API_KEY: "k".repeat(32), POD_NAME: "openhands-sandbox-runtime-0" }, "openhands-sandbox-runtime-0");
+    const id = { base: "openhands-runtime-abcdefghijklmnopqrstuv", session: { id: "AbCdEfGhIjKlMnOpQrStUv", part: "abcdefghijklmnopqrstuv" }, specHash: "h" };
+    const ingress = desiredIngress(config, id, { apiVersion: "v1", kind: "Secret", metadata: { name: "anchor", namespace: sandboxNs, uid: "u" } })!;
+    assert.equal(ingress.metadata.namespace, sandboxNs);
+    // Contour's lookup (internal/ingress: TLSCertNamespace): the Secret is <annotation>/<secretName>,
+    // and a TLSCertificateDelegation in that namespace must name the Ingress's namespace.
+    const secretNs = ingress.metadata.annotations?.["projectcontour.io/tls-cert-namespace"];
+    assert.equal(secretNs, "openhands");
+    const [tls] = ingress.spec.tls;
+    const delegations = run.ofType("kubernetes:projectcontour.io/v1:TLSCertificateDelegation");
+    assert.equal(delegations.length, 1);
+    assert.equal(delegations[0].inputs.metadata.namespace, secretNs);
+    assert.deepEqual(delegations[0].inputs.spec, { delegations: [{ secretName: tls.secretName, targetNamespaces: [sandboxNs] }] });
+    assert.ok(run.dependsOn(`kubernetes:projectcontour.io/v1:TLSCertificateDelegation::${delegations[0].name}`, "test:layer:Marker::controller"), "the delegation waits for Contour's CRDs");
+    // The Secret is the issued wildcard, in that namespace, covering every host of the Ingress.
+    const cert = run.get("kubernetes:cert-manager.io/v1:Certificate", "openhands-sandbox-wildcard").inputs;
+    assert.equal(cert.metadata.namespace, secretNs);
+    assert.equal(cert.spec.secretName, tls.secretName);
+    for (const host of tls.hosts as string[]) assert.ok(cert.spec.dnsNames.some((d: string) => d.startsWith("*.") && host.endsWith(d.slice(1)) && !host.slice(0, -d.length + 1).includes(".")), host);
+  });
+
+  it("with a configured Secret, issues nothing and still delegates that Secret of the OpenHands namespace", async () => {
+    const { run } = await build(settings({ sandbox: { tlsSecret: "wildcard-dns01" } }), { issuer: "acme" });
+    assert.equal(run.ofType("kubernetes:cert-manager.io/v1:Certificate").length, 0);
+    const [d] = run.ofType("kubernetes:projectcontour.io/v1:TLSCertificateDelegation");
+    assert.equal(d.inputs.metadata.namespace, "openhands");
+    assert.deepEqual(d.inputs.spec.delegations, [{ secretName: "wildcard-dns01", targetNamespaces: ["openhands-sandboxes"] }]);
   });
 
   it("emits only schema-valid Kubernetes objects", async () => {

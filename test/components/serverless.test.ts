@@ -20,11 +20,14 @@ async function build(settings: ServerlessSettings, meshKind: MeshLayer["kind"]):
     const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
     const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
     const istiod = new pulumi.ComponentResource("test:mesh:Istiod", "istiod");
+    const gateway = new pulumi.ComponentResource("test:mesh:IngressGateway", "ingress-gateway");
+    // The rest of the mesh (egress gateway, Telemetry): Knative uses none of it.
+    const rest = new pulumi.ComponentResource("test:mesh:Rest", "rest");
     try {
       layer = new Serverless("serverless", {
         cluster: { provider, apiServer: { host: "auto", port: 443 } },
         network: { ready: [cni] },
-        mesh: { kind: meshKind, ready: [istiod] },
+        mesh: { kind: meshKind, injector: [istiod], ingressGateway: [istiod, gateway], ready: [istiod, gateway, rest] },
         settings,
         domain: "agents.example.org",
       });
@@ -93,6 +96,13 @@ describe("Serverless component", () => {
     const withIstio = await build(istio, "istio");
     assert.ok(withIstio.run.dependsOn(`${SERVING}::serverless-serving`, "test:mesh:Istiod::istiod"));
     assert.equal(withIstio.run.dependsOn(`${RELEASE}::serverless-operator`, "test:mesh:Istiod::istiod"), false);
+  });
+
+  it("makes Serving on Istio wait for istiod and the ingress gateway, not the rest of the mesh", async () => {
+    const { run } = await build(istio, "istio");
+    const mesh = run.directWaits(`${SERVING}::serverless-serving`).filter((d) => d.startsWith("test:mesh:"));
+    assert.deepEqual(mesh.sort(), ["test:mesh:IngressGateway::ingress-gateway", "test:mesh:Istiod::istiod"]);
+    assert.equal(run.dependsOn(`${SERVING}::serverless-serving`, "test:mesh:Rest::rest"), false);
   });
 
   it("labels both namespaces baseline", async () => {

@@ -110,6 +110,8 @@ const BAD: { name: string; base?: "prod"; change: Record<string, unknown>; secre
   { name: "unknown distribution", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:cluster": { mode: "existing", existing: { context: "x", distribution: "openshift" } } }, expect: 'platform:cluster.existing.distribution: "openshift" is not allowed; allowed: "kubeadm", "eks", "gke", "aks"' },
   { name: "sandbox egress to everything, cloud metadata included", change: { "platform:openhands": { enabled: true, sandbox: { egress: { cidrs: [{ cidr: "0.0.0.0/0", ports: [443] }] } } } }, expect: 'platform:openhands.sandbox.egress.cidrs[0].cidr: "0.0.0.0/0" includes the link-local range (cloud metadata at 169.254.169.254, which hands out the node\'s credentials); add "169.254.0.0/16" to its except list or use a narrower CIDR' },
   { name: "sandboxes on the platform domain", change: { "platform:openhands": { enabled: true, sandbox: { domain: "localhost" } } }, expect: 'platform:openhands.sandbox.domain: "localhost" would put sandboxes beside the platform\'s own hosts (a wildcard certificate for *.localhost also covers openhands.localhost, grafana.localhost); use a domain of their own such as sandboxes.localhost' },
+  { name: "sandboxes behind ingress-nginx (no certificate delegation: the key would sit in the sandbox namespace)", change: { "platform:openhands": { enabled: true }, "platform:ingress": { contour: { enabled: true, default: false }, ingressNginx: { enabled: true, default: true } } }, expect: "platform:ingress.ingressNginx.default: true, but sandbox Ingresses use the default IngressClass and only Contour serves them the wildcard certificate from namespace openhands (TLS certificate delegation; ingress-nginx would need the key in the sandbox namespace, where untrusted code runs); make contour the default" },
+  { name: "Hubble UI on a public route of a shared cluster (it has no login)", base: "prod", secrets: PROD_SECRET_KEYS, change: { "platform:networking": { cilium: { enabled: true, mode: "chained", hubble: { uiIngress: true } } } }, expect: 'platform:networking.cilium.hubble.uiIngress: true on cluster.mode "existing", but Hubble UI has no login and shows every flow of the cluster; it gets no public route there. Set uiIngress false and open it with: kubectl -n kube-system port-forward svc/hubble-ui 12000:80' },
   { name: "a fleet tolerating the control plane", change: { "platform:ollama": { fleets: [{ model: "qwen2.5-coder:0.5b", resources: { cpu: "1", memory: "2Gi" }, placement: { tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] } }] } }, expect: 'platform:ollama.fleets[0].placement.tolerations[0]: tolerates "node-role.kubernetes.io/control-plane", which would schedule model servers onto control-plane nodes; tolerate only the taints of the nodes meant for them (a GPU pool\'s is added by gpuPool)' },
   { name: "prod without OIDC sign-in", base: "prod", secrets: ["platform:awsCredentials"], change: { "platform:openhands": { sandbox: { tlsSecret: "wildcard-tls" } } }, expect: 'platform:openhands.oidc: missing; in prod the agent UI and the sandbox server are reachable only through OIDC sign-in: set issuerUrl, clientId and emailDomains, gateway.auth "oidc-header", and the secret platform:openhandsOidcClientSecret' },
   { name: "OIDC with the gateway's own tokens", change: { "platform:openhands": { enabled: true, oidc: { issuerUrl: "https://login.example.org", clientId: "openhands", emailDomains: ["example.org"] } }, "platform:openhandsOidcClientSecret": "s3cret-client" }, secrets: ["platform:openhandsOidcClientSecret"], expect: 'platform:openhands.gateway.auth: "bearer" with platform:openhands.oidc set; the gateway must trust the proxy\'s header: use "oidc-header"' },
@@ -117,6 +119,11 @@ const BAD: { name: string; base?: "prod"; change: Record<string, unknown>; secre
   { name: "two sandbox server replicas", change: { "platform:openhands": { enabled: true, server: { replicas: 2 } } }, expect: "platform:openhands.server.replicas: 2 is not allowed; the sandbox server keeps its settings, keys and conversation events on one ReadWriteOnce volume (and SQLite allows one writer), so it runs 1 replica" },
   { name: "gateway request above its limit", change: { "platform:openhands": { enabled: true, gateway: { resources: { requests: { memory: "1Gi" } } } } }, expect: 'platform:openhands.gateway.resources.requests.memory: "1Gi" is above limits.memory "192Mi"; a request must not exceed its limit' },
   { name: "unknown gateway auth", change: { "platform:openhands": { enabled: true, gateway: { auth: "basic" } } }, expect: 'platform:openhands.gateway.auth: "basic" is not allowed; allowed: "bearer", "oidc-header"' },
+  {
+    name: "a RuntimeClass for the sandbox namespace that is not the sandboxes'",
+    change: { "platform:openhands": { enabled: true, sandbox: { runtimeClass: "gvisor" } }, "platform:policy": { enforcement: "Audit", runtimeClasses: { "openhands-sandboxes": "kata" } } },
+    expect: 'platform:policy.runtimeClasses.openhands-sandboxes: "kata", but platform:openhands.sandbox.runtimeClass is "gvisor"; sandbox pods would be refused. Set openhands.sandbox.runtimeClass to "kata" and leave the sandbox namespace out of policy.runtimeClasses (it follows openhands.sandbox.runtimeClass)',
+  },
   { name: "Postgres instances with SQLite", change: { "platform:openhands": { enabled: true, server: { database: { instances: 3 } } } }, expect: "platform:openhands.server.database.instances: 3 applies to postgres only; with kind sqlite remove it" },
 ];
 
@@ -146,6 +153,26 @@ describe("networking modes per distribution", () => {
   });
 });
 
+describe("policy settings that follow from the sandbox contract", () => {
+  const policyOf = (changes: Record<string, unknown>) => {
+    const raw = { ...DEV, ...Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, JSON.stringify(v)])) };
+    return loadPlatformConfig(raw, new Set()).config.policy;
+  };
+
+  it("requires openhands.sandbox.runtimeClass of every pod in the sandbox namespace", () => {
+    assert.deepEqual(policyOf({ "platform:openhands": { enabled: true, sandbox: { runtimeClass: "gvisor" } } }).runtimeClasses, { "openhands-sandboxes": "gvisor" });
+    assert.deepEqual(
+      policyOf({ "platform:openhands": { enabled: true, sandbox: { namespace: "agents", runtimeClass: "kata" } }, "platform:policy": { enforcement: "Audit", workloadNamespaces: ["ollama", "openhands", "agents"], runtimeClasses: { batch: "gvisor" } } }).runtimeClasses,
+      { agents: "kata", batch: "gvisor" },
+    );
+  });
+
+  it("requires none without a sandbox RuntimeClass or without OpenHands", () => {
+    assert.deepEqual(policyOf({ "platform:openhands": { enabled: true } }).runtimeClasses, {});
+    assert.deepEqual(policyOf({ "platform:openhands": { enabled: false, sandbox: { runtimeClass: "gvisor" } } }).runtimeClasses, {});
+  });
+});
+
 describe("bad config is rejected with the key path, the value and what is allowed", () => {
   it("covers at least 20 distinct mistakes", () => assert.ok(BAD.length >= 20));
   for (const row of BAD) {
@@ -159,7 +186,8 @@ describe("bad config is rejected with the key path, the value and what is allowe
 
   it("reports every problem at once, not only the first", () => {
     const got = problems(DEV, { "platform:mesh": { istio: { enabled: true } }, "platform:ingress": { ingressNginx: { enabled: true, default: true } } });
-    assert.equal(got.length, 2);
+    // Istio beside Linkerd, two default IngressClasses, and dev's sandboxes behind ingress-nginx.
+    assert.deepEqual(got.map((m) => m.slice(0, m.indexOf(": "))).sort(), ["platform:ingress", "platform:ingress.ingressNginx.default", "platform:mesh"]);
   });
 
   it("never prints a secret's value", () => {

@@ -6,7 +6,7 @@ import { dashboardSpec, datasourceSpecs, folderSpec, grafanaSpec, INSTANCE_LABEL
 import { compositionName, renderComposition, renderPoolSpec, renderXrd } from "../../components/gpu";
 import { renderBucketClaimSpec, renderRgwUserSpec } from "../../components/object-storage/values";
 import { fleetNetworkPolicies } from "../../components/ollama/netpol";
-import { resolveSandbox, sandboxCiliumNetworkPolicies } from "../../components/openhands";
+import { resolveSandbox, sandboxCiliumNetworkPolicies, sandboxTlsDelegation } from "../../components/openhands";
 import { API_SERVER_PORTS, platformNetworkPolicies } from "../../components/openhands/netpol-platform";
 import { platformSchema } from "../../config/schema";
 import { renderValidatingPolicy } from "../../policies/engine/kyverno";
@@ -86,6 +86,14 @@ const gpuPool = {
     compositionName("aws"),
   ),
 };
+/** The sandbox certificate's delegation (components/openhands, sandboxTlsDelegation). */
+const delegation = {
+  apiVersion: "projectcontour.io/v1",
+  kind: "TLSCertificateDelegation",
+  metadata: { name: "sandbox-tls", namespace: "openhands" },
+  spec: sandboxTlsDelegation(resolveSandbox(platformSchema.shape.openhands.parse({ enabled: true }).sandbox, { domain: "localhost", ingressClass: "contour", defaultStorageClass: "standard" })),
+};
+
 const VALID: Record<string, any>[] = [
   renderXrd(),
   renderComposition("aws"),
@@ -112,6 +120,7 @@ const VALID: Record<string, any>[] = [
   }),
   ...fleetNetworkPolicies({ namespace: "ollama", mesh: "istio", cilium: true, sandboxes: { namespace: "openhands-sandboxes", fleet: "coder" } }).ciliumNetworkPolicies,
   ...platformNetworkPolicies({ namespace: "openhands", ingressNamespace: "projectcontour", sandboxNamespace: "openhands-sandboxes", apiServer: { ports: API_SERVER_PORTS }, cilium: true, postgres: { cluster: "openhands-db", operatorNamespace: "cnpg-system" } }).ciliumNetworkPolicies,
+  delegation,
 ];
 
 describe("custom resource schemas", () => {
@@ -129,6 +138,12 @@ describe("custom resource schemas", () => {
   });
 
   const cases: { name: string; object: Record<string, any>; problem: string }[] = [
+    // Contour
+    {
+      name: "a delegation without targetNamespaces (Contour would ignore it)",
+      object: mutate(delegation, (c) => delete c.spec.delegations[0].targetNamespaces),
+      problem: "projectcontour.io/v1/TLSCertificateDelegation sandbox-tls: data/spec/delegations/0 must have required property targetNamespaces",
+    },
     // Grafana Operator
     {
       name: "a Grafana config value that is not a string (grafana.ini sections are string maps)",

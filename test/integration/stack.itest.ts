@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ROOT } from "../helpers/program";
-import { kyvernoPolicyCrdFile, ownCrdFiles } from "./helpers/crds";
+import { contourCrdFile, kyvernoPolicyCrdFile, ownCrdFiles } from "./helpers/crds";
 import { api, KUBECONFIG, kubectlItems, readManifests, waitUntil } from "./helpers/kube";
 import { tail, TestStack } from "./helpers/pulumi";
 
@@ -16,6 +16,8 @@ import { tail, TestStack } from "./helpers/pulumi";
 const NAMESPACES = ["itest-apps", "ollama-system", "ollama", "openhands", "openhands-sandboxes"];
 const POLICY_ARGS = ["--policy-pack", path.join(ROOT, "policies"), "--policy-pack-config", path.join(ROOT, "policies", "config", "prod.json")];
 const kyvernoCrd = kyvernoPolicyCrdFile() ?? "";
+// Contour's CRDs from its Go module (the proxy serves it): the sandbox certificate's delegation needs one.
+const contourCrd = contourCrdFile();
 const timings: string[] = [];
 
 const notFound = async (p: string) => (await api("GET", p)).status === 404;
@@ -26,16 +28,17 @@ describe("the integration stack on the local cluster", () => {
   let destroyed = false;
 
   before(async () => {
+    assert.ok(contourCrd, "github.com/projectcontour/contour (CONTOUR_VERSION in tools/versions.env) could not be downloaded through the Go module proxy");
     // Objects of an earlier run (or of the dry-run tests) must be gone first.
     for (const ns of NAMESPACES) await waitUntil(`namespace ${ns} from an earlier run to be gone`, 120_000, () => notFound(`/api/v1/namespaces/${ns}`));
-    stack = new TestStack({ kubeconfig: KUBECONFIG, kyvernoCrd, violation: false });
+    stack = new TestStack({ kubeconfig: KUBECONFIG, kyvernoCrd, contourCrd: contourCrd!, violation: false });
     await stack.init();
     if (kyvernoCrd === "") console.log("no Kyverno Go module in the module cache: the stack deploys no ValidatingPolicies (build-tools.sh kyverno downloads it)");
   });
 
   after(async () => {
     if (!destroyed && stack) {
-      stack.configure({ kubeconfig: KUBECONFIG, kyvernoCrd, violation: false });
+      stack.configure({ kubeconfig: KUBECONFIG, kyvernoCrd, contourCrd: contourCrd!, violation: false });
       await stack.run(["destroy", "--yes", "--skip-preview"]);
     }
     // Helm never deletes the CRDs of a chart's crds/ directory (by design): remove ours.
@@ -97,6 +100,18 @@ describe("the integration stack on the local cluster", () => {
     assert.equal(cm.length, 1, "sandbox contract ConfigMap missing");
   });
 
+  it("keeps the sandbox wildcard key out of the sandbox namespace: a TLSCertificateDelegation the API server accepts, to that namespace only", async () => {
+    const d = await api("GET", "/apis/projectcontour.io/v1/namespaces/openhands/tlscertificatedelegations/sandbox-tls");
+    assert.equal(d.status, 200, JSON.stringify(d.body));
+    assert.deepEqual(d.body.spec.delegations, [{ secretName: "sandbox-wildcard-tls", targetNamespaces: ["openhands-sandboxes"] }]);
+    const secrets = await kubectlItems("secrets", "-n", "openhands-sandboxes");
+    assert.deepEqual(secrets.map((x) => x.metadata.name), [], "the sandbox namespace holds Secrets before any session");
+    const runtime = await kubectlItems("configmaps", "-n", "openhands", "--field-selector", "metadata.name=openhands-sandbox-runtime");
+    const file = JSON.parse(runtime[0].data["config.json"]);
+    assert.equal(file.ingress.annotations["projectcontour.io/tls-cert-namespace"], "openhands");
+    assert.equal(file.ingress.tlsSecretName, "sandbox-wildcard-tls");
+  });
+
   it("runs the agent platform: its three Deployments Available under Pod Security restricted, the gateway's Ingress at openhands.<domain>", async () => {
     const ns = await api("GET", "/api/v1/namespaces/openhands");
     assert.equal(ns.body.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
@@ -119,7 +134,7 @@ describe("the integration stack on the local cluster", () => {
   it("creates the platform's ValidatingPolicies on Kyverno's CRD (when its module is present)", async (t) => {
     if (kyvernoCrd === "") return t.skip("Kyverno's Go module is not in the module cache");
     const policies = await kubectlItems("validatingpolicies.policies.kyverno.io");
-    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ["disallow-latest-tag", "disallow-privileged", "pvc-storage-quota", "require-gpu-limits", "require-requests-limits"]);
+    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ["disallow-latest-tag", "disallow-privileged", "pvc-storage-quota", "require-gpu-limits", "require-requests-limits", "require-runtime-class"]);
   });
 
   it("reports no changes on a second pulumi up", async () => {
@@ -135,7 +150,7 @@ describe("the integration stack on the local cluster", () => {
   });
 
   it("fails the policy pack at preview with a :latest image, naming disallow-latest-tag", async () => {
-    stack.configure({ kubeconfig: KUBECONFIG, kyvernoCrd, violation: true });
+    stack.configure({ kubeconfig: KUBECONFIG, kyvernoCrd, contourCrd: contourCrd!, violation: true });
     try {
       const r = await stack.run(["preview", ...POLICY_ARGS]);
       timings.push(`violating preview ${r.seconds.toFixed(1)}s`);
@@ -144,7 +159,7 @@ describe("the integration stack on the local cluster", () => {
       assert.match(out, /\[mandatory\]\s+disallow-latest-tag\s+\(kubernetes:core\/v1:Pod: itest-latest-tag\)/, tail(r));
       assert.match(out, /unpinned image: web uses nginxinc\/nginx-unprivileged:latest/, tail(r));
     } finally {
-      stack.configure({ kubeconfig: KUBECONFIG, kyvernoCrd, violation: false });
+      stack.configure({ kubeconfig: KUBECONFIG, kyvernoCrd, contourCrd: contourCrd!, violation: false });
     }
   });
 

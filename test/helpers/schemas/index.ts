@@ -1,5 +1,6 @@
 import { CILIUM_KINDS } from "./cilium";
 import { CNPG_VALIDATORS } from "./cnpg";
+import { CONTOUR_KINDS } from "./contour";
 import { CROSSPLANE_KINDS } from "./crossplane";
 import { GPU_POOL_KINDS } from "./gpu-pools";
 import { GRAFANA_KINDS } from "./grafana";
@@ -14,7 +15,7 @@ import { ROOK_KINDS } from "./rook";
  */
 
 /** Every kind with a schema here. */
-export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS, ...GPU_POOL_KINDS, ...CILIUM_KINDS];
+export const KINDS: readonly KindSchema[] = [...GRAFANA_KINDS, ...CROSSPLANE_KINDS, ...ROOK_KINDS, ...KYVERNO_KINDS, ...GPU_POOL_KINDS, ...CILIUM_KINDS, ...CONTOUR_KINDS];
 
 /** Validators by `<apiVersion>/<kind>`, for `EXTRA_SCHEMAS`. */
 export const SCHEMAS: ReadonlyMap<string, Validator> = new Map([...KINDS.map((k): [string, Validator] => [`${k.apiVersion}/${k.kind}`, validatorFor(k)]), ...OLLAMAFLEET_VALIDATORS, ...CNPG_VALIDATORS]);

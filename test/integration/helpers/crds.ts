@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CHARTS, type ChartPin } from "../../../components/catalog";
 import { ROOT } from "../../helpers/program";
@@ -90,4 +91,21 @@ export function kyvernoPolicyCrdFile(): string | undefined {
   }
   const f = path.join(modCache, "github.com", "kyverno", `kyverno@${version}`, "config", "crds", "policies.kyverno.io", "policies.kyverno.io_validatingpolicies.yaml");
   return fs.existsSync(f) ? f : undefined;
+}
+
+/**
+ * Contour's CRD manifest (examples/contour/01-crds.yaml of github.com/projectcontour/contour at
+ * CONTOUR_VERSION, the CRDs chart contour ships), downloaded through the Go module proxy into
+ * the module cache when missing; undefined when Go or the proxy is unreachable.
+ */
+export function contourCrdFile(): string | undefined {
+  const version = toolVersion("CONTOUR_VERSION");
+  if (!version) return undefined;
+  try {
+    const out = execFileSync("go", ["mod", "download", "-json", `github.com/projectcontour/contour@${version}`], { encoding: "utf8", timeout: 300_000, cwd: os.tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
+    const f = path.join((JSON.parse(out) as { Dir: string }).Dir, "examples", "contour", "01-crds.yaml");
+    return fs.existsSync(f) ? f : undefined;
+  } catch {
+    return undefined;
+  }
 }

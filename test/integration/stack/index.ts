@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { CHARTS } from "../../../components/catalog";
 import type { ClusterLayer } from "../../../components/contracts";
 import { platformNamespace, platformRelease } from "../../../components/helm";
@@ -19,7 +19,8 @@ import { loadPlatformConfig } from "../../../config/load";
  * - the OllamaFleet operator chart from its local path (operator/chart) with its CRD and the
  *   values the Ollama component renders, through platformRelease;
  * - the OpenHands component without its chart (license not accepted): the sandbox contract,
- *   its RBAC, NetworkPolicies, quota and limits;
+ *   its RBAC, NetworkPolicies, quota and limits, and the sandbox certificate's Contour
+ *   TLSCertificateDelegation (Contour's CRD from its Go module, `contourCrd`);
  * - Kyverno's ValidatingPolicy CRD (from the Kyverno Go module) and the rendered policies,
  *   when `kyvernoCrd` names it;
  * - with `violation`, a Pod using a `:latest` image, which the policy pack must reject.
@@ -74,6 +75,11 @@ const operator = platformRelease(
 // OpenHands without its chart: the sandbox contract. Its upstream layers are stand-ins
 // (nothing to wait for); the model layer is the dev profile's fleets, by their endpoints.
 const none: pulumi.Resource[] = [];
+// Contour's TLSCertificateDelegation CRD (what chart contour installs), for the sandbox certificate's delegation.
+const contourCrds = parseAllDocuments(fs.readFileSync(config.require("contourCrd"), "utf8")).map((d) => d.toJS() as Record<string, any>);
+const delegationCrd = contourCrds.find((d) => d?.metadata?.name === "tlscertificatedelegations.projectcontour.io");
+if (!delegationCrd) throw new Error(`${config.require("contourCrd")} holds no tlscertificatedelegations.projectcontour.io CRD`);
+const contourCrd = new k8s.apiextensions.v1.CustomResourceDefinition("itest-contour-tlscertificatedelegations-crd", { metadata: { name: delegationCrd.metadata.name }, spec: delegationCrd.spec }, { parent: root });
 const fleets = fleetEndpoints(platform.ollama.fleets, platform.ollama.namespace);
 // The local cluster has no storage provisioner: the sandbox server's volume is a PV made for
 // its claim (claimRef), which the PV controller binds on its next sync.
@@ -97,7 +103,7 @@ const openhands = new OpenHands(
   {
     cluster,
     network: { ready: none },
-    ingress: { className: "nginx", namespace: "ingress-nginx", ready: none },
+    ingress: { className: "contour", namespace: "projectcontour", ready: [contourCrd] },
     certificates: { clusterIssuer: "platform-ca", ready: none, webhookReady: none },
     storage: { defaultStorageClass: "standard", ready: none },
     models: {
