@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import * as path from "node:path";
 import { readPlatformConfig } from "./config";
 import { PreviewAccess } from "./components/access";
-import { OIDC_PROXY, OidcProxy, type UPSTREAM_IDENTITY_HEADERS } from "./components/auth";
+import { OIDC_PROXY, OidcProxy, type OidcProxyArgs, type UPSTREAM_IDENTITY_HEADERS } from "./components/auth";
 import { Autoscaling } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
@@ -167,46 +167,46 @@ const openhands =
     : undefined;
 // Sign-in in front of the agent UI (prod): oauth2-proxy serves openhands.<domain>, the gateway behind it.
 const oidcSettings = config.openhands.oidc;
+/**
+ * An OIDC proxy of the configured provider in front of one UI at `<sub>.<domain>` (its own
+ * cookie and cookie secret, redirect URI `https://<sub>.<domain>/oauth2/callback`).
+ */
+const signInProxy = (sub: string, p: Pick<OidcProxyArgs, "namespace" | "dependsOn" | "upstream" | "ingressName" | "cookieName">) =>
+  new OidcProxy(`${sub}-oidc`, {
+    ...p,
+    cluster,
+    network,
+    ingress,
+    certificates,
+    settings: oidcSettings!,
+    clientSecret: secrets.openhandsOidcClientSecret!,
+    cookieSecret: key(`${sub}-oidc-cookie-secret`, 32),
+    host: `${sub}.${config.domain}`,
+  });
 const oidc =
   openhands && oidcSettings
-    ? new OidcProxy("openhands-oidc", {
-        cluster,
-        network,
-        ingress,
-        certificates,
+    ? signInProxy("openhands", {
         namespace: openhands.namespaceResource.metadata.name,
         dependsOn: [openhands.namespaceResource],
-        settings: oidcSettings,
-        clientSecret: secrets.openhandsOidcClientSecret!,
-        cookieSecret: key("openhands-oidc-cookie-secret", 32),
         upstream: {
           service: SERVICES.gateway.name,
           port: SERVICES.gateway.port,
           pods: { labels: { "app.kubernetes.io/name": SERVICES.gateway.name }, port: SERVICES.gateway.port },
         },
-        host: `openhands.${config.domain}`,
       })
     : undefined;
-// The same sign-in in front of Grafana (redirect URI https://grafana.<domain>/oauth2/callback):
-// Grafana trusts the proxy's identity header ([auth.proxy]) and only the proxy reaches it.
+// The same sign-in in front of Grafana: Grafana trusts the proxy's identity header
+// ([auth.proxy]) and only the proxy reaches it.
 const grafanaOidc =
   oidcSettings && observability.grafanaUrl && observability.namespace
-    ? new OidcProxy("grafana-oidc", {
-        cluster,
-        network,
-        ingress,
-        certificates,
+    ? signInProxy("grafana", {
         namespace: MONITORING_NAMESPACE,
         dependsOn: [observability.namespace],
-        settings: oidcSettings,
-        clientSecret: secrets.openhandsOidcClientSecret!,
-        cookieSecret: key("grafana-oidc-cookie-secret", 32),
         upstream: {
           service: ENDPOINTS.grafana.service,
           port: ENDPOINTS.grafana.port,
           pods: { labels: { ...GRAFANA_POD_LABELS }, port: ENDPOINTS.grafana.port },
         },
-        host: `grafana.${config.domain}`,
         ingressName: "grafana-oidc",
         cookieName: "__Host-grafana-oidc",
       })

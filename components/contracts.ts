@@ -30,7 +30,7 @@ export interface MeshLayer {
    * them (Istio: `mesh.istio.proxy`); undefined otherwise (Linkerd's chart sets none: a
    * namespace gives its own by annotation, as the fleet namespace does).
    */
-  readonly proxyResources?: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory: string } };
+  readonly proxyResources?: ProxyResources;
   /**
    * The sidecar injector: istiod (after Istio's CNI agent and base) or Linkerd's control
    * plane (after linkerd2-cni and its CRDs). What meshed workloads wait for: their pods get
@@ -45,6 +45,12 @@ export interface MeshLayer {
   readonly ingressGateway: pulumi.Resource[];
   /** Everything the mesh installs (injector, gateways, Telemetry); no layer needs all of it. */
   readonly ready: pulumi.Resource[];
+}
+
+/** Requests and limits of a mesh's injected proxy. */
+export interface ProxyResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu?: string; memory: string };
 }
 
 /** KEDA and, when enabled, its HTTP add-on. */

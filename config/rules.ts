@@ -3,6 +3,7 @@ import { OPENHANDS_NAMESPACE, sandboxDomainDefault } from "../components/openhan
 import { oidcProblems } from "../components/auth";
 import { cidrContains } from "../lib/netpol";
 import { compareQuantities } from "../lib/quantity";
+import { isRequestMetric } from "../operator/src/api/v1alpha1";
 import { modelSlug } from "../operator/src/names";
 import type { PlatformConfig } from "./schema";
 
@@ -49,7 +50,7 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
     err(`platform:cluster.kind.hostPorts: http and https are both ${c.cluster.kind.hostPorts.http}; they must differ`);
   }
 
-  errors.push(...checkNetworking(c));
+  errors.push(...checkNetworking(c), ...checkHubbleUi(c));
   errors.push(...checkAgentSignIn(c, secrets));
 
   // Mesh: exactly one or none.
@@ -143,6 +144,15 @@ export function checkRules(c: PlatformConfig, secrets: SecretValues): string[] {
   return errors;
 }
 
+/** Hubble UI has no login: a public route only on kind, whose host ports are bound to 127.0.0.1. */
+export function checkHubbleUi(c: PlatformConfig): string[] {
+  const h = c.networking.cilium.hubble;
+  if (!c.networking.cilium.enabled || c.cluster.mode === "kind" || !(h.enabled && h.ui && h.uiIngress)) return [];
+  return [
+    `platform:networking.cilium.hubble.uiIngress: true on cluster.mode "${c.cluster.mode}", but Hubble UI has no login and shows every flow of the cluster; it gets no public route there. Set uiIngress false and open it with: kubectl -n ${CHARTS.cilium.namespace} port-forward svc/hubble-ui 12000:80`,
+  ];
+}
+
 /**
  * The CNI against what the cluster already runs: a second primary CNI breaks pod networking,
  * so each distribution allows only the Cilium modes that join its network.
@@ -151,13 +161,6 @@ export function checkNetworking(c: PlatformConfig): string[] {
   const cilium = c.networking.cilium;
   if (!cilium.enabled) return [];
   const at = `platform:networking.cilium`;
-  if (c.cluster.mode !== "kind" && cilium.hubble.enabled && cilium.hubble.ui && cilium.hubble.uiIngress) {
-    // Hubble UI has no login: every flow of the cluster would be public. kind binds it to 127.0.0.1.
-    return [
-      `${at}.hubble.uiIngress: true on cluster.mode "${c.cluster.mode}", but Hubble UI has no login and shows every flow of the cluster; it gets no public route there. Set uiIngress false and open it with: kubectl -n ${CHARTS.cilium.namespace} port-forward svc/hubble-ui 12000:80`,
-      ...checkNetworking({ ...c, networking: { ...c.networking, cilium: { ...cilium, hubble: { ...cilium.hubble, uiIngress: false } } } }),
-    ];
-  }
   if (c.cluster.mode === "kind") {
     return cilium.mode === "cni" ? [] : [`${at}.mode: "${cilium.mode}" is for EKS; on kind Cilium is the only CNI: use "cni"`];
   }
@@ -305,7 +308,7 @@ function checkFleets(c: PlatformConfig): string[] {
         if (m.type === "prometheus" && m.query === undefined) errors.push(`${at}.scaling.metrics[${j}].query: missing; type "prometheus" needs a PromQL query`);
         if (m.type !== "prometheus" && m.query !== undefined) errors.push(`${at}.scaling.metrics[${j}].query: set, but only type "prometheus" reads a query`);
       });
-      const requestMetric = s.metrics.some((m) => m.type === "requestsPerSecond" || m.type === "concurrentRequests");
+      const requestMetric = s.metrics.some((m) => isRequestMetric(m.type));
       const meshed = c.mesh.istio.enabled || c.mesh.linkerd.enabled;
       if (requestMetric && meshed && !c.observability.prometheus.enabled) {
         errors.push(`${at}.scaling.metrics: request metrics come from the mesh through Prometheus; enable observability.prometheus`);

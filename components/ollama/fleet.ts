@@ -2,6 +2,7 @@ import type { PlatformConfig } from "../../config/schema";
 import { fleetName } from "../../config/rules";
 import type { Values } from "../../lib/merge";
 import { mergeValues } from "../../lib/merge";
+import { scalerKind } from "../../operator/src/scaling";
 
 /*
  * OllamaFleet objects (openhands.ai/v1alpha1, the fleet contract) from the stack's fleets.
@@ -58,14 +59,13 @@ export function renderFleetSpec(f: FleetSettings): Values {
 }
 
 /**
- * The KEDA object the operator creates for a fleet (operator/src/scaling.ts `desiredScaling`),
- * or undefined without `scaling`: an HTTPScaledObject (the HTTP add-on's) only without a mesh
- * and with a request metric, else a ScaledObject (KEDA's own). What the fleet waits for.
+ * The KEDA object the operator creates for a fleet (operator/src/scaling.ts `scalerKind`, which
+ * its `desiredScaling` follows), or undefined without `scaling`: an HTTPScaledObject (the HTTP
+ * add-on's) only without a mesh and with a request metric, else a ScaledObject (KEDA's own).
+ * What the fleet waits for.
  */
 export function fleetScaler(f: Pick<FleetSettings, "scaling">, mesh: "istio" | "linkerd" | "none"): "ScaledObject" | "HTTPScaledObject" | undefined {
-  if (!f.scaling) return undefined;
-  const request = f.scaling.metrics.some((m) => m.type === "requestsPerSecond" || m.type === "concurrentRequests");
-  return mesh === "none" && request ? "HTTPScaledObject" : "ScaledObject";
+  return scalerKind(f.scaling, mesh);
 }
 
 /** The whole OllamaFleet object of a fleet. */

@@ -11,6 +11,7 @@ import { BUILD_INPUTS, DEV_REPOSITORY, OPERATOR_VERSION, releasedImage } from ".
 import { renderOperatorValues } from "./values";
 import { fleetNetworkPolicies } from "./netpol";
 import { fleetQuota, LINKERD_FLEET_PROXY, linkerdProxyAnnotations } from "./quota";
+import { isRequestMetric } from "../../operator/src/api/v1alpha1";
 
 export * from "./fleet";
 export * from "./image";
@@ -135,7 +136,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
     );
 
     // Default deny in the fleet namespace, then DNS, model pulls, the mesh and the sandboxes.
-    const requestScaled = s.fleets.some((f) => f.scaling?.metrics.some((m) => m.type === "requestsPerSecond" || m.type === "concurrentRequests"));
+    const requestScaled = s.fleets.some((f) => f.scaling?.metrics.some((m) => isRequestMetric(m.type)));
     const fleetNet = fleetNetworkPolicies({
       namespace: s.namespace,
       mesh: args.mesh.kind,

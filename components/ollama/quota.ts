@@ -1,6 +1,7 @@
 import { parseQuantity, quantityToNumber } from "../../lib/quantity";
 import { desiredStatefulSet, GPU_RESOURCE } from "../../operator/src/desired";
 import type { OllamaFleet } from "../../operator/src/types";
+import type { ProxyResources } from "../contracts";
 import { renderFleet, type FleetSettings } from "./fleet";
 
 /*
@@ -14,11 +15,7 @@ import { renderFleet, type FleetSettings } from "./fleet";
 export type FleetPodSpec = NonNullable<NonNullable<ReturnType<typeof desiredStatefulSet>["spec"]>["template"]["spec"]>;
 type Container = FleetPodSpec["containers"][number];
 
-/** Requests and limits of the proxy the mesh injects into each fleet pod. */
-export interface ProxyResources {
-  requests: { cpu: string; memory: string };
-  limits: { cpu?: string; memory: string };
-}
+export type { ProxyResources };
 
 /**
  * The Linkerd proxy's resources in the fleet namespace, set there by the

@@ -1,6 +1,6 @@
 import { childNames } from "./names";
 import { fleetLabels, ownerReference } from "./labels";
-import { OLLAMA_PORT, type OllamaFleet, type ScalingMetric } from "./api/v1alpha1";
+import { isRequestMetric, OLLAMA_PORT, type OllamaFleet, type RequestMetricType, type ScalingMetric } from "./api/v1alpha1";
 import { type Mesh, withDefaults } from "./types";
 
 /*
@@ -26,10 +26,17 @@ export const SCALING_KINDS = [
   { apiVersion: "http.keda.sh/v1alpha1", kind: "HTTPScaledObject" },
 ] as const;
 
-const REQUEST_METRICS = new Set(["requestsPerSecond", "concurrentRequests"]);
+/**
+ * The kind of scaler a fleet's scaling gets, or undefined without scaling: a ScaledObject,
+ * except without a mesh and with a request metric, where it is an HTTPScaledObject.
+ */
+export function scalerKind(scaling: { metrics: readonly { type: string }[] } | undefined, mesh: Mesh): ScalingObject["kind"] | undefined {
+  if (!scaling) return undefined;
+  return mesh === "none" && scaling.metrics.some((m) => isRequestMetric(m.type)) ? "HTTPScaledObject" : "ScaledObject";
+}
 
 /** PromQL for a request metric of a fleet behind a mesh. */
-export function requestQuery(mesh: Exclude<Mesh, "none">, type: "requestsPerSecond" | "concurrentRequests", name: string, namespace: string): string {
+export function requestQuery(mesh: Exclude<Mesh, "none">, type: RequestMetricType, name: string, namespace: string): string {
   if (mesh === "istio") {
     const sel = `destination_service_name="${name}",destination_service_namespace="${namespace}",reporter="destination"`;
     return type === "requestsPerSecond" ? `sum(rate(istio_requests_total{${sel}}[1m]))` : `sum(rate(istio_request_duration_milliseconds_sum{${sel}}[1m])) / 1000`;
@@ -63,8 +70,8 @@ export function desiredScaling(fleet: OllamaFleet, opts: { mesh: Mesh; prometheu
   const { name, namespace } = fleet.metadata;
   const metadata = { name: childNames(name, namespace).scaledObject, namespace, labels: fleetLabels(name), ownerReferences: [ownerReference(fleet)] };
   const scaling = spec.scaling;
-  const request = scaling.metrics.find((m) => REQUEST_METRICS.has(m.type));
-  if (opts.mesh === "none" && request) {
+  const request = scaling.metrics.find((m) => isRequestMetric(m.type));
+  if (scalerKind(scaling, opts.mesh) === "HTTPScaledObject" && request) {
     const host = childNames(name, namespace).host;
     return {
       apiVersion: "http.keda.sh/v1alpha1",

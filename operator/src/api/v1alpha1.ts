@@ -69,6 +69,12 @@ export interface FleetStorage {
 
 export type MetricType = "requestsPerSecond" | "concurrentRequests" | "cpu" | "memory" | "prometheus";
 export const METRIC_TYPES: readonly MetricType[] = ["requestsPerSecond", "concurrentRequests", "cpu", "memory", "prometheus"];
+/** The request metrics: from the mesh's proxies through Prometheus, or without a mesh from the KEDA HTTP add-on. */
+export type RequestMetricType = Extract<MetricType, "requestsPerSecond" | "concurrentRequests">;
+/** Whether a metric type measures requests ({@link RequestMetricType}). */
+export function isRequestMetric(type: string): type is RequestMetricType {
+  return type === "requestsPerSecond" || type === "concurrentRequests";
+}
 
 /** One autoscaling signal. */
 export interface ScalingMetric {
