@@ -102,6 +102,7 @@ const observability = new Observability("observability", {
   // (config checked the header is one oauth2-proxy sets: UPSTREAM_IDENTITY_HEADERS).
   grafanaSignIn: config.openhands.oidc ? { kind: "proxy", header: config.openhands.oidc.identityHeader.toLowerCase() as keyof typeof UPSTREAM_IDENTITY_HEADERS } : { kind: "login" },
   protectData,
+  kedaNamespace: autoscaling?.namespace,
 });
 
 // 6. Model serving: GPU node pools (Crossplane composites) and the GPU Operator where pools

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeValues, type Values } from "../lib/merge";
 import type { ChartPin } from "./catalog";
+import { type IngressDeclaration, namespaceIngressPolicies, WHY_ANNOTATION } from "./namespace-ingress";
 
 /** Pod Security Standards level enforced on a namespace. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
@@ -39,14 +40,34 @@ export function namespaceMetadata(args: NamespaceArgs): { labels: Record<string,
   };
 }
 
-/** Creates a labelled Namespace as a child of `parent`, named `${resourceName}`. */
-export function platformNamespace(resourceName: string, args: NamespaceArgs, parent: pulumi.Resource, opts?: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+/** Arguments of {@link platformNamespace}: the namespace and who may reach its pods. */
+export interface PlatformNamespaceArgs extends NamespaceArgs {
+  /** Its ingress (components/namespace-ingress.ts), or `"own"` where its component writes its policies. */
+  ingress: IngressDeclaration;
+}
+
+/**
+ * Creates a labelled Namespace as a child of `parent`, named `${resourceName}`, and, unless
+ * its component writes its own, the NetworkPolicies of its declared ingress (children of
+ * `parent` too, `${resourceName}-<policy>`).
+ */
+export function platformNamespace(resourceName: string, args: PlatformNamespaceArgs, parent: pulumi.Resource, opts?: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
   const md = namespaceMetadata(args);
-  return new k8s.core.v1.Namespace(
+  const ns = new k8s.core.v1.Namespace(
     resourceName,
     { metadata: { name: args.name, labels: md.labels, annotations: md.annotations } },
     { parent, ...opts },
   );
+  if (args.ingress !== "own") {
+    for (const p of namespaceIngressPolicies(args.name, args.ingress)) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${resourceName}-${p.metadata.name}`,
+        { metadata: { name: p.metadata.name, namespace: ns.metadata.name, labels: { "app.kubernetes.io/part-of": "agent-platform" }, annotations: { [WHY_ANNOTATION]: p.why } }, spec: p.spec },
+        { parent },
+      );
+    }
+  }
+  return ns;
 }
 
 /** Arguments of {@link platformRelease}. */

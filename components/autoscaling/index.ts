@@ -3,6 +3,7 @@ import type { Values } from "../../lib/merge";
 import { CHARTS } from "../catalog";
 import type { AutoscalingLayer, ClusterLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
 
 /** KEDA settings, as validated config gives them (`platform:autoscaling.keda`). */
 export interface AutoscalingSettings {
@@ -37,6 +38,22 @@ export function renderHttpAddonValues(): Values {
   };
 }
 
+/**
+ * Who reaches KEDA's namespace (keda 2.20, keda-add-ons-http 0.15): the API server calls the
+ * admission webhooks (9443) and the external metrics API (the metrics server's 6443, behind
+ * the `v1beta1.external.metrics.k8s.io` APIService). Everything else is between KEDA's own
+ * pods (the metrics server calls the operator's gRPC 9666; the operator calls the add-on's
+ * external scaler 9090, which reads the interceptor's admin port 9090). The add-on's
+ * interceptor proxy (8080) admits no one from outside: no client of the platform sends
+ * traffic through it (fleets are reached at their own Services).
+ */
+export const KEDA_INGRESS: NamespaceIngress = {
+  flows: [
+    apiServerFlow("admission-webhooks", { app: "keda-admission-webhooks" }, [9443], "The API server calls KEDA's validating webhooks for ScaledObjects, ScaledJobs and trigger authentications."),
+    apiServerFlow("external-metrics", { app: "keda-operator-metrics-apiserver" }, [6443], "The API server proxies the external metrics API (HPAs read KEDA's metrics) to the metrics server."),
+  ],
+};
+
 /** Arguments of {@link Autoscaling}. */
 export interface AutoscalingArgs {
   cluster: ClusterLayer;
@@ -59,13 +76,16 @@ export class Autoscaling extends pulumi.ComponentResource implements Autoscaling
   public readonly httpScaledObjects: pulumi.Resource[];
   /** KEDA and, when installed, the add-on. */
   public readonly ready: pulumi.Resource[];
+  /** KEDA's namespace (its operator queries Prometheus for Prometheus triggers). */
+  public readonly namespace: string;
 
   constructor(name: string, args: AutoscalingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:autoscaling:Autoscaling", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const pin = CHARTS.keda;
+    this.namespace = pin.namespace;
     // KEDA's own pods would pass restricted, but the HTTP add-on's do not set
     // runAsNonRoot or a seccomp profile: baseline for the shared namespace.
-    const ns = platformNamespace(`${name}-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    const ns = platformNamespace(`${name}-ns`, { name: pin.namespace, podSecurity: "baseline", ingress: KEDA_INGRESS }, this);
     const keda = platformRelease(
       `${name}-keda`,
       { pin, releaseName: "keda", namespace: ns, values: renderKedaValues(), overrides: args.settings.values, dependsOn: args.network.ready },

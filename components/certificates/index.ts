@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
 import type { CertificatesLayer, ClusterLayer, IngressLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow } from "../namespace-ingress";
 import {
   acmeIssuerSpec,
   caIssuerSpec,
@@ -55,7 +56,9 @@ export class Certificates extends pulumi.ComponentResource implements Certificat
     const s = args.settings;
     const namespace = CHARTS.certManager.namespace;
 
-    const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurity: "restricted" }, this);
+    // chart 1.21: the webhook's `https` container port is webhook.securePort (10250); Prometheus scrapes 9402.
+    const ingress = { flows: [apiServerFlow("webhook", { "app.kubernetes.io/component": "webhook", "app.kubernetes.io/instance": "cert-manager" }, [10250], "The API server calls cert-manager's validating and mutating webhooks.")] };
+    const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurity: "restricted", ingress }, this);
     this.release = platformRelease(
       `${name}-cert-manager`,
       {

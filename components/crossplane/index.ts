@@ -4,6 +4,7 @@ import type { Values } from "../../lib/merge";
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow } from "../namespace-ingress";
 import {
   CLOUD_PACKAGES,
   CLOUDS,
@@ -70,7 +71,22 @@ export class Crossplane extends pulumi.ComponentResource {
     const pin = CHARTS.crossplane;
     const namespace = pin.namespace;
     // Crossplane's and the providers' containers run non-root but set no seccomp profile: baseline.
-    const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurity: "baseline" }, this);
+    // Crossplane (`app: crossplane`) serves its webhooks on 9443, and so does every provider
+    // (the conversion webhooks of its CRDs, called by the API server); functions serve gRPC on
+    // 9443 to Crossplane, in the namespace.
+    const ingress = {
+      flows: [
+        apiServerFlow("webhooks", { app: "crossplane" }, [9443], "The API server calls Crossplane's validating and conversion webhooks."),
+        {
+          name: "provider-webhooks",
+          to: { matchExpressions: [{ key: "pkg.crossplane.io/provider", operator: "Exists" as const }] },
+          from: "any" as const,
+          ports: [{ protocol: "TCP" as const, port: 9443 }],
+          why: "The API server calls each provider's conversion webhooks for its managed resources' CRDs.",
+        },
+      ],
+    };
+    const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurity: "baseline", ingress }, this);
     const release = platformRelease(
       `${name}-crossplane`,
       { pin, releaseName: "crossplane", namespace: ns, values: {}, overrides: args.settings.values, dependsOn: args.network.ready },

@@ -5,6 +5,7 @@ import { compareQuantities, isQuantity, parseQuantity } from "../../lib/quantity
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow } from "../namespace-ingress";
 
 /*
  * PostgreSQL for the platform's own services (the OpenHands sandbox server's database in
@@ -241,7 +242,9 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
     this.storage = args.storage;
     this.protectData = args.protectData ?? false;
 
-    const ns = platformNamespace(`${name}-ns`, { name: pin.namespace, podSecurity: "restricted" }, this);
+    // The operator serves its validating and mutating webhooks on container port 9443 (chart 0.29 `webhook.port`).
+    const ingress = { flows: [apiServerFlow("webhook", { "app.kubernetes.io/name": "cloudnative-pg" }, [9443], "The API server calls CloudNativePG's validating and mutating webhooks.")] };
+    const ns = platformNamespace(`${name}-ns`, { name: pin.namespace, podSecurity: "restricted", ingress }, this);
     this.operator = platformRelease(
       `${name}-cnpg`,
       {

@@ -82,7 +82,9 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
 
     // The driver and toolkit containers are privileged (the namespace is in the policy's systemNamespaces).
     const pin = CHARTS.gpuOperator;
-    const ns = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "privileged" }, this);
+    // No webhook or cross-namespace caller: the operator, NFD and the node daemons talk to the
+    // API server and each other; Prometheus scrapes the DCGM exporter.
+    const ns = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "privileged", ingress: {} }, this);
     const serviceMonitor = args.monitoring.prometheusUrl !== undefined;
     this.operator = platformRelease(
       `${name}-operator`,
@@ -98,7 +100,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
     );
 
     // Composites and their managed resources; nothing runs here.
-    const poolsNs = platformNamespace(`${name}-pools-ns`, { name: POOLS_NAMESPACE, podSecurity: "restricted" }, this);
+    const poolsNs = platformNamespace(`${name}-pools-ns`, { name: POOLS_NAMESPACE, podSecurity: "restricted", ingress: { scraped: false } }, this);
     const xrd = new k8s.apiextensions.CustomResource(`${name}-xrd`, renderXrd() as k8s.apiextensions.CustomResourceArgs, {
       parent: this,
       dependsOn: args.crossplane.core,

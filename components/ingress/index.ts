@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, IngressLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
-import { bindsKindHostPorts, defaultController, INGRESS_CLASS, renderContourValues, renderIngressNginxValues, type ControllerPlacement, type IngressSettings } from "./values";
+import { bindsKindHostPorts, CONTOUR_INGRESS, defaultController, INGRESS_CLASS, INGRESS_NGINX_INGRESS, renderContourValues, renderIngressNginxValues, type ControllerPlacement, type IngressSettings } from "./values";
 
 export { CLUSTER_ISSUER_ANNOTATION, HTTPS_REDIRECT, renderTlsIngress, tlsIngress, type TlsIngressArgs } from "./tls-ingress";
 export { bindsKindHostPorts, defaultController, INGRESS_CLASS, renderContourValues, renderIngressNginxValues, type IngressSettings } from "./values";
@@ -53,7 +53,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressLayer {
       const ns = platformNamespace(
         `${name}-contour-ns`,
         // Host ports are outside the baseline Pod Security level; kind's Envoy needs them.
-        { name: CHARTS.contour.namespace, podSecurity: bindsKindHostPorts(p) ? "privileged" : "baseline" },
+        { name: CHARTS.contour.namespace, podSecurity: bindsKindHostPorts(p) ? "privileged" : "baseline", ingress: CONTOUR_INGRESS },
         this,
       );
       this.contour = platformRelease(
@@ -68,7 +68,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressLayer {
       const p = placement(s.ingressNginx.default);
       const ns = platformNamespace(
         `${name}-ingress-nginx-ns`,
-        { name: CHARTS.ingressNginx.namespace, podSecurity: bindsKindHostPorts(p) ? "privileged" : "baseline" },
+        { name: CHARTS.ingressNginx.namespace, podSecurity: bindsKindHostPorts(p) ? "privileged" : "baseline", ingress: INGRESS_NGINX_INGRESS },
         this,
       );
       this.ingressNginx = platformRelease(

@@ -1,5 +1,7 @@
 import type { PlatformConfig } from "../../config/schema";
 import type { Values } from "../../lib/merge";
+import { tcpPort as tcp } from "../../lib/netpol";
+import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
 
 /** Ingress settings, as validated config gives them (`platform:ingress`). */
 export type IngressSettings = PlatformConfig["ingress"];
@@ -28,6 +30,41 @@ export function bindsKindHostPorts(p: ControllerPlacement): boolean {
 }
 
 /**
+ * Who reaches Contour's namespace (chart 0.7.0): Envoy's listeners (container ports 8080 and
+ * 8443, behind the Service's 80 and 443 or kind's host ports) from anywhere; Contour's xDS
+ * (8001) only from Envoy, in the namespace. The chart's own NetworkPolicies, on by default, are
+ * turned off (they admit anyone to xDS and metrics): these are the namespace's policies.
+ */
+export const CONTOUR_INGRESS: NamespaceIngress = {
+  flows: [
+    {
+      name: "envoy",
+      to: { matchLabels: { "app.kubernetes.io/component": "envoy", "app.kubernetes.io/instance": "contour" } },
+      from: "any",
+      ports: [tcp(8080), tcp(8443)],
+      why: "Envoy serves every platform Ingress to the internet (HTTP redirects to HTTPS).",
+    },
+  ],
+};
+
+/**
+ * Who reaches ingress-nginx's namespace (chart 4.15): the controller's listeners (80, 443)
+ * from anywhere, and its admission webhook (8443) from the API server.
+ */
+export const INGRESS_NGINX_INGRESS: NamespaceIngress = {
+  flows: [
+    {
+      name: "controller",
+      to: { matchLabels: { "app.kubernetes.io/component": "controller", "app.kubernetes.io/name": "ingress-nginx" } },
+      from: "any",
+      ports: [tcp(80), tcp(443)],
+      why: "The controller serves Ingresses to the internet.",
+    },
+    apiServerFlow("admission-webhook", { "app.kubernetes.io/component": "controller", "app.kubernetes.io/name": "ingress-nginx" }, [8443], "The API server calls the controller's Ingress validating webhook."),
+  ],
+};
+
+/**
  * Contour chart values (0.7.x). On an existing cluster Envoy is a DaemonSet behind a
  * LoadBalancer Service. On kind, Envoy runs on the `ingress-ready=true` node with host
  * ports 80/443 and a NodePort Service (a LoadBalancer Service would never get an address,
@@ -40,10 +77,12 @@ export function renderContourValues(p: ControllerPlacement): Values {
   return {
     contour: {
       ingressClass: { name: INGRESS_CLASS.contour, create: true, default: p.isDefault },
+      networkPolicy: { enabled: false },
       ...(kind ? { ingressStatusAddress: "127.0.0.1" } : {}),
     },
     envoy: {
       service: { type: kind ? "NodePort" : "LoadBalancer" },
+      networkPolicy: { enabled: false },
       ...(hostPorts
         ? {
             useHostPort: { http: true, https: true, metrics: false },

@@ -65,7 +65,8 @@ export function installIstioCni(name: string, overrides: Values, network: pulumi
 
 /** linkerd2-cni in its own privileged namespace, after the cluster's CNI. */
 export function installLinkerdCni(name: string, overrides: Values, network: pulumi.Resource[], parent: pulumi.Resource): k8s.helm.v3.Release {
-  const ns = platformNamespace(`${name}-linkerd-cni-ns`, { name: LINKERD_CNI.namespace, podSecurity: "privileged", labels: { ...LINKERD_CNI.labels } }, parent);
+  // The plugin's DaemonSet runs on the host network, outside NetworkPolicy; nothing else runs here.
+  const ns = platformNamespace(`${name}-linkerd-cni-ns`, { name: LINKERD_CNI.namespace, podSecurity: "privileged", labels: { ...LINKERD_CNI.labels }, ingress: {} }, parent);
   return platformRelease(
     `${name}-linkerd-cni`,
     { pin: CHARTS.linkerdCni, releaseName: "linkerd-cni", namespace: ns, values: renderLinkerdCniValues(), overrides, dependsOn: network },

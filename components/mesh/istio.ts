@@ -4,6 +4,8 @@ import type { PlatformConfig } from "../../config/schema";
 import type { Values } from "../../lib/merge";
 import { CHARTS } from "../catalog";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow } from "../namespace-ingress";
+import { tcpPort as tcp } from "../../lib/netpol";
 import { installIstioCni } from "./cni";
 
 /** Istio settings, as validated config gives them (`platform:mesh.istio`). */
@@ -93,7 +95,16 @@ export function installIstio(
 ): IstioResources {
   // Sidecar-free system namespaces: istiod and the gateways need no extra privileges (the
   // CNI agent, which does, runs in kube-system).
-  const systemNs = platformNamespace(`${name}-istio-system-ns`, { name: ISTIO_NAMESPACES.system, podSecurity: "baseline" }, parent);
+  // 1.30 charts: istiod's `discovery` container serves xDS (15010 plain, 15012 TLS) and the
+  // webhooks (Service 443 -> 15017); the gateways' Envoys bind their Service ports 80 and 443
+  // themselves (unprivileged ports from 0) and answer load-balancer health checks on 15021.
+  const istiodIngress = {
+    flows: [
+      { name: "xds", to: { matchLabels: { app: "istiod" } }, from: "any" as const, ports: [tcp(15010), tcp(15012)], why: "Every sidecar and gateway in the mesh gets its configuration and certificates from istiod." },
+      apiServerFlow("webhooks", { app: "istiod" }, [15017], "The API server calls istiod's sidecar-injection and validation webhooks."),
+    ],
+  };
+  const systemNs = platformNamespace(`${name}-istio-system-ns`, { name: ISTIO_NAMESPACES.system, podSecurity: "baseline", ingress: istiodIngress }, parent);
   const cni = installIstioCni(name, s.cniValues, network, parent);
   const base = platformRelease(
     `${name}-istio-base`,
@@ -105,7 +116,18 @@ export function installIstio(
     { pin: CHARTS.istiod, releaseName: "istiod", namespace: systemNs, values: renderIstiodValues(s), overrides: s.values, dependsOn: [base, cni] },
     { parent },
   );
-  const ingressNs = platformNamespace(`${name}-istio-ingress-ns`, { name: ISTIO_NAMESPACES.ingress, podSecurity: "baseline" }, parent);
+  const gatewayIngress = (role: "ingress" | "egress") => ({
+    flows: [
+      {
+        name: "gateway",
+        to: { matchLabels: { istio: role } },
+        from: "any" as const,
+        ports: [tcp(80), tcp(443), tcp(15021)],
+        why: role === "ingress" ? "The ingress gateway serves the internet (80, 443) and its load balancer's health checks (15021)." : "The mesh's sidecars route external traffic through the egress gateway (80, 443).",
+      },
+    ],
+  });
+  const ingressNs = platformNamespace(`${name}-istio-ingress-ns`, { name: ISTIO_NAMESPACES.ingress, podSecurity: "baseline", ingress: gatewayIngress("ingress") }, parent);
   const ingressGateway = platformRelease(
     `${name}-istio-ingress`,
     { pin: CHARTS.istioGateway, releaseName: "istio-ingress", namespace: ingressNs, values: renderIstioGatewayValues("ingress", clusterMode), dependsOn: [istiod] },
@@ -113,7 +135,7 @@ export function installIstio(
   );
   let egressGateway: k8s.helm.v3.Release | undefined;
   if (s.egressGateway) {
-    const egressNs = platformNamespace(`${name}-istio-egress-ns`, { name: ISTIO_NAMESPACES.egress, podSecurity: "baseline" }, parent);
+    const egressNs = platformNamespace(`${name}-istio-egress-ns`, { name: ISTIO_NAMESPACES.egress, podSecurity: "baseline", ingress: gatewayIngress("egress") }, parent);
     egressGateway = platformRelease(
       `${name}-istio-egress`,
       { pin: CHARTS.istioGateway, releaseName: "istio-egress", namespace: egressNs, values: renderIstioGatewayValues("egress", clusterMode), dependsOn: [istiod] },

@@ -5,6 +5,8 @@ import type { PlatformConfig } from "../../config/schema";
 import type { Values } from "../../lib/merge";
 import { ARTIFACTS, CHARTS } from "../catalog";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
+import { tcpPort as tcp } from "../../lib/netpol";
 import { installLinkerdCni } from "./cni";
 
 /** Linkerd settings, as validated config gives them (`platform:mesh.linkerd`). */
@@ -104,6 +106,37 @@ export interface LinkerdResources {
   identity: LinkerdIdentity;
 }
 
+/** The Linkerd proxy's inbound port (chart `proxy.ports.inbound`). */
+export const LINKERD_PROXY_INBOUND_PORT = 4143;
+
+/**
+ * Who reaches the Linkerd control plane (chart edge-26.8.3): every meshed pod's proxy calls
+ * destination (8086), policy (8090) and identity (8080), and, with the default
+ * `outboundTransportMode: transport-header`, meshed traffic to a meshed pod arrives at its
+ * proxy's inbound port 4143; the API server calls the injector (8443) and the validators on
+ * the destination pod (sp-validator 8443, policy 9443).
+ */
+export const LINKERD_CONTROL_PLANE_INGRESS: NamespaceIngress = {
+  flows: [
+    {
+      name: "destination",
+      to: { matchLabels: { "linkerd.io/control-plane-component": "destination" } },
+      from: "any",
+      ports: [tcp(8086), tcp(8090), tcp(LINKERD_PROXY_INBOUND_PORT)],
+      why: "Every meshed proxy resolves destinations and policies from the destination controller.",
+    },
+    {
+      name: "identity",
+      to: { matchLabels: { "linkerd.io/control-plane-component": "identity" } },
+      from: "any",
+      ports: [tcp(8080), tcp(LINKERD_PROXY_INBOUND_PORT)],
+      why: "Every meshed proxy gets its workload certificate from the identity controller.",
+    },
+    apiServerFlow("validators", { "linkerd.io/control-plane-component": "destination" }, [8443, 9443], "The API server calls the ServiceProfile and policy validating webhooks."),
+    apiServerFlow("injector", { "linkerd.io/control-plane-component": "proxy-injector" }, [8443], "The API server calls the proxy injector's mutating webhook."),
+  ],
+};
+
 /**
  * Linkerd, in order: Gateway API CRDs (Linkerd's policy controller watches HTTPRoutes and
  * linkerd-crds no longer ships them) -> linkerd-crds -> linkerd-control-plane, with the
@@ -120,7 +153,7 @@ export function installLinkerd(name: string, s: LinkerdSettings, network: pulumi
   // then (templates/namespace.yaml: `ternary "restricted" "privileged" .Values.cniEnabled`).
   const ns = platformNamespace(
     `${name}-linkerd-ns`,
-    { name: LINKERD.namespace, podSecurity: "restricted", mesh: { labels: {}, annotations: md.annotations }, labels: md.labels },
+    { name: LINKERD.namespace, podSecurity: "restricted", mesh: { labels: {}, annotations: md.annotations }, labels: md.labels, ingress: LINKERD_CONTROL_PLANE_INGRESS },
     parent,
   );
   const cni = installLinkerdCni(name, s.cniValues, network, parent);

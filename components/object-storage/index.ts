@@ -89,7 +89,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
 
     if (this.backend === "minio") {
       this.buckets = minio.buckets;
-      const operatorNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.minioOperator.namespace, podSecurity: "restricted" }, this);
+      // Nothing calls in: the platform's buckets use static keys, not the operator's STS API.
+      const operatorNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.minioOperator.namespace, podSecurity: "restricted", ingress: {} }, this);
       const operator = platformRelease(
         `${name}-operator`,
         { pin: CHARTS.minioOperator, releaseName: "minio-operator", namespace: operatorNs, values: renderMinioOperatorValues(), overrides: minio.operatorValues, dependsOn: args.network.ready },
@@ -97,7 +98,26 @@ export class ObjectStorage extends pulumi.ComponentResource {
       );
       // The operator adds its own sidecar and init container to tenant pods; baseline
       // leaves room for them.
-      const tenantNs = platformNamespace(`${name}-tenant-ns`, { name: CHARTS.minioTenant.namespace, podSecurity: "baseline" }, this, { retainOnDelete: protect });
+      const tenantNs = platformNamespace(
+        `${name}-tenant-ns`,
+        {
+          name: CHARTS.minioTenant.namespace,
+          podSecurity: "baseline",
+          ingress: {
+            flows: [
+              {
+                name: "s3",
+                to: { matchExpressions: [{ key: "v1.min.io/tenant", operator: "Exists" }] },
+                from: "any",
+                ports: [{ protocol: "TCP", port: 9000 }],
+                why: "Buckets' users and the MinIO operator call the tenant's S3 API.",
+              },
+            ],
+          },
+        },
+        this,
+        { retainOnDelete: protect },
+      );
       const rootConfig = new k8s.core.v1.Secret(
         `${name}-root`,
         {

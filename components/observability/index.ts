@@ -10,6 +10,7 @@ import { modelServingDashboard, platformDashboard } from "./dashboards";
 import { ADMIN_SECRET, dashboardSpec, datasourceSpecs, folderSpec, FOLDER, GRAFANA_API, GRAFANA_NAME, grafanaSpec, INSTANCE_LABELS, type GrafanaSignIn, renderGrafanaOperatorValues } from "./grafana";
 import { badgerClaim, renderJaegerValues } from "./jaeger";
 import { renderLokiValues } from "./loki";
+import { monitoringIngress, OTEL_OPERATOR_INGRESS } from "./netpol";
 import { renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
 import { collectorServiceMonitor, renderKubePrometheusStackValues, renderPrometheusOperatorCrdsValues } from "./prometheus";
 import { ENDPOINTS, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, serviceUrl, type ObservabilitySettings } from "./settings";
@@ -18,6 +19,7 @@ export { modelServingDashboard, platformDashboard } from "./dashboards";
 export { datasourceSpecs, GRAFANA_POD_LABELS, type GrafanaSignIn } from "./grafana";
 export { renderJaegerValues } from "./jaeger";
 export { renderLokiValues } from "./loki";
+export { MONITORING_PODS, monitoringIngress } from "./netpol";
 export { EXPORTERS, renderOtelCollectorValues, renderOtelOperatorValues } from "./otel";
 export { renderKubePrometheusStackValues, renderPrometheusOperatorCrdsValues } from "./prometheus";
 export { ENDPOINTS, MONITORING_NAMESPACE, observabilityRequests, SIZING, type ObservabilitySettings, type ReleaseRequests } from "./settings";
@@ -58,6 +60,8 @@ export interface ObservabilityArgs {
    * (Kubernetes keeps the PVCs), and nothing is protected.
    */
   protectData?: boolean;
+  /** KEDA's namespace when KEDA runs: its operator may query Prometheus (netpol.ts). */
+  kedaNamespace?: string;
 }
 
 /**
@@ -98,7 +102,21 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
     // and the collector receives spans from the mesh's own proxies. It holds Prometheus',
     // Loki's and Jaeger's volumes: a destroy in prod leaves it (and them) in the cluster.
     const ns = anyBackend
-      ? platformNamespace(`${name}-namespace`, { name: MONITORING_NAMESPACE, podSecurity: "baseline" }, this, { retainOnDelete: protect })
+      ? platformNamespace(
+          `${name}-namespace`,
+          {
+            name: MONITORING_NAMESPACE,
+            podSecurity: "baseline",
+            ingress: monitoringIngress({
+              ingressNamespace: args.ingress.namespace,
+              grafanaSignIn: args.grafanaSignIn?.kind ?? "login",
+              kedaNamespace: args.kedaNamespace,
+              prometheusOperatorWebhook: s.prometheus.enabled,
+            }),
+          },
+          this,
+          { retainOnDelete: protect },
+        )
       : undefined;
     this.namespace = ns;
 
@@ -114,7 +132,8 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         dependsOn: [],
         takeOwnership: true,
       });
-      const nodeNs = platformNamespace(`${name}-node-exporter-namespace`, { name: NODE_EXPORTER_NAMESPACE, podSecurity: "privileged" }, this);
+      // node-exporter runs on the host network, which NetworkPolicy does not govern; nothing else runs here.
+      const nodeNs = platformNamespace(`${name}-node-exporter-namespace`, { name: NODE_EXPORTER_NAMESPACE, podSecurity: "privileged", ingress: {} }, this);
       const values = renderKubePrometheusStackValues({
         prometheus: s.prometheus,
         profile: args.profile,
@@ -139,7 +158,7 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
     this.ready = crds ? [crds] : [];
 
     if (s.otel.enabled) {
-      const opNs = platformNamespace(`${name}-otel-operator-namespace`, { name: CHARTS.otelOperator.namespace, podSecurity: "baseline" }, this);
+      const opNs = platformNamespace(`${name}-otel-operator-namespace`, { name: CHARTS.otelOperator.namespace, podSecurity: "baseline", ingress: OTEL_OPERATOR_INGRESS }, this);
       this.release(`${name}-otel-operator`, {
         releaseName: "opentelemetry-operator",
         pin: CHARTS.otelOperator,

@@ -140,6 +140,12 @@ export function observabilityRequests(settings: ObservabilitySettings, profile: 
 /** Namespace of the observability backends (and the Grafana Operator). */
 export const MONITORING_NAMESPACE = "monitoring";
 /**
+ * Labels the Prometheus Operator puts on every Prometheus server pod (pkg/prometheus: the
+ * StatefulSet's pod template carries `app.kubernetes.io/name: prometheus`): the pods every
+ * namespace admits to be scraped.
+ */
+export const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": "prometheus" } as const;
+/**
  * node-exporter's own namespace: it needs hostNetwork, hostPID and hostPath mounts, which
  * only the `privileged` Pod Security level admits; keeping it apart lets `monitoring`
  * stay `baseline`.

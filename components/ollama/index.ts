@@ -110,7 +110,8 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
     this.operatorImage = `${image.repository}:${image.tag}`;
 
     // The operator's pods stay out of the mesh (it talks to the API server only).
-    const opNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    // Nothing calls the operator but Prometheus (its metrics); the kubelet probes its health port.
+    const opNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline", ingress: {} }, this);
     // Ollama's image runs as root (its cache at /root/.ollama): baseline, not restricted.
     const injection = args.mesh.injection;
     // It holds the model caches (the operator's PVCs): a destroy in prod leaves it in place.
@@ -119,6 +120,8 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       {
         name: s.namespace,
         podSecurity: "baseline",
+        // Its policies both ways are the fleets' own (netpol.ts).
+        ingress: "own",
         mesh: injection
           ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? { ...LINKERD_NATIVE_SIDECAR, ...linkerdProxyAnnotations(LINKERD_FLEET_PROXY) } : {}) } }
           : undefined,

@@ -13,8 +13,8 @@ import { OLLAMA_PORT } from "./fleet";
  *   fleets scale through it; Prometheus only when something scrapes the fleets (nothing does:
  *   Ollama exports no metrics and the platform defines no monitor for the sidecars). The
  *   fleet operator (`ollama-system`) is not let in: it reads pods from the API server and
- *   queries Prometheus, and never connects to a model server (operator/src: its only clients
- *   are the Kubernetes API and Prometheus).
+ *   never connects to a model server (operator/src: its only client is the Kubernetes API;
+ *   Prometheus is queried by KEDA's operator, from the triggers the fleet operator writes).
  * - out: DNS; the model registry over HTTPS for the init container's pull (the public
  *   internet on 443: registry.ollama.ai redirects blobs to a CDN, and `hf.co/...` models come
  *   from Hugging Face; never private ranges or cloud metadata); and the mesh's control plane

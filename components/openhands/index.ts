@@ -135,12 +135,12 @@ export class OpenHands extends pulumi.ComponentResource {
     // Neither namespace joins the mesh: sandboxes run untrusted code (a sidecar would be
     // theirs to tamper with). Every pod of `openhands` meets Pod Security restricted.
     const keep = { retainOnDelete: args.protectData ?? false };
-    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted" }, this, keep);
+    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted", ingress: "own" }, this, keep);
     const ns = this.namespaceResource;
     const psa = sandboxPodSecurity(sandbox.privileged);
     const sandboxNs = platformNamespace(
       `${name}-sandbox-ns`,
-      { name: sandbox.namespace, podSecurity: psa.enforce, labels: { ...psa.labels, "app.kubernetes.io/component": "agent-sandboxes" } },
+      { name: sandbox.namespace, podSecurity: psa.enforce, labels: { ...psa.labels, "app.kubernetes.io/component": "agent-sandboxes" }, ingress: "own" },
       this,
       keep,
     );

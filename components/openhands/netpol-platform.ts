@@ -1,5 +1,6 @@
 import type { CiliumNetworkPolicy, LabelSelector, NetworkPolicy, PolicyPeer } from "../../lib/netpol";
 import { kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp } from "../../lib/netpol";
+import { ACME_SOLVER } from "../namespace-ingress";
 import { AGENT_SERVER_PORT } from "./isolation";
 import { SERVICES } from "./workloads";
 
@@ -15,6 +16,7 @@ import { SERVICES } from "./workloads";
  * | openhands-db (CloudNativePG)| its instances :5432/:8000, app :5432, operator :8000 | its instances :5432/:8000, API server, DNS        |
  * | ubuntu-dev (dev workspace)  | none (kubectl port-forward enters the pod's network namespace through the kubelet, which NetworkPolicy does not see) | DNS |
  * | oauth2-proxy (optional)     | the ingress controller                          | gateway :8080, the OIDC issuer (public internet :443)   |
+ * | ACME HTTP-01 solvers        | the ingress controller :8089                    | DNS                                                     |
  *
  * Nothing scrapes these pods (no ServiceMonitor or PodMonitor selects them; the runtime's
  * /metrics is unscraped), so Prometheus is not let in. The API server: the Cilium
@@ -115,6 +117,12 @@ export function platformNetworkPolicies(n: PlatformNetwork): PlatformPolicies {
       policyTypes: ["Ingress", "Egress"],
       ingress: [{ from: [pod(server.name)], ports: [tcp(runtime.port)] }],
       egress: [{ to: [sandboxes], ports: [tcp(AGENT_SERVER_PORT)] }, ...apiServerRule],
+    }),
+    // cert-manager starts them here while it issues an ACME certificate for this namespace's Ingresses.
+    np("allow-acme-http01-solver", {
+      podSelector: { matchLabels: { ...ACME_SOLVER.labels } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ namespaceSelector: nsSelector(n.ingressNamespace) }], ports: [tcp(ACME_SOLVER.port)] }],
     }),
   ];
   if (pg && n.postgres) {

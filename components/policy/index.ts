@@ -6,6 +6,7 @@ import { ruleEnforcement, RULES, type PolicySettings } from "../../policies/rule
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow } from "../namespace-ingress";
 import { renderKyvernoValues } from "./values";
 
 export { renderKyvernoValues, type KyvernoValuesSettings } from "./values";
@@ -51,7 +52,16 @@ export class Policy extends pulumi.ComponentResource {
   constructor(name: string, args: PolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:policy:Policy", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const pin = CHARTS.kyverno;
-    const ns = platformNamespace(`${name}-namespace`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    // chart 3.9: the admission and cleanup controllers serve their webhooks (Services kyverno-svc
+    // and kyverno-cleanup-controller, 443 -> https) on container port 9443; metrics on 8000.
+    const webhook = (c: string) => ({ "app.kubernetes.io/component": c, "app.kubernetes.io/instance": "kyverno" });
+    const ingress = {
+      flows: [
+        apiServerFlow("admission-webhooks", webhook("admission-controller"), [9443], "The API server calls Kyverno's policy, resource and exception webhooks."),
+        apiServerFlow("cleanup-webhooks", webhook("cleanup-controller"), [9443], "The API server calls Kyverno's cleanup and TTL validating webhooks."),
+      ],
+    };
+    const ns = platformNamespace(`${name}-namespace`, { name: pin.namespace, podSecurity: "baseline", ingress }, this);
     this.release = platformRelease(
       `${name}-kyverno`,
       {

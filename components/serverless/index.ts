@@ -3,12 +3,54 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
 import type { ClusterLayer, MeshLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
+import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
 import { renderKnativeServingSpec, type ServerlessSettings } from "./spec";
 
 export * from "./spec";
 
 /** Namespace of Knative Serving's control plane (and Kourier's gateway). */
 export const KNATIVE_SERVING_NAMESPACE = "knative-serving";
+
+/** The Knative Operator's namespace: the API server calls its webhook (`app: operator-webhook`, 8443). */
+export const KNATIVE_OPERATOR_INGRESS: NamespaceIngress = {
+  flows: [apiServerFlow("webhook", { app: "operator-webhook" }, [8443], "The API server calls the Knative Operator's webhook (KnativeServing and KnativeEventing validation and conversion).")],
+};
+
+/**
+ * Knative Serving's namespace (operator 1.23): the API server calls Serving's webhook
+ * (`app: webhook`, 8443) and, with Istio networking, net-istio's (`app: net-istio-webhook`, 8443);
+ * requests for revisions scaled to zero reach the activator (8012 HTTP/1, 8013 h2c) from the
+ * ingress (Kourier's gateway in this namespace, or Istio's gateway); Kourier's gateway (8080,
+ * 8443, and 8081 for cluster-local routes) serves Knative routes to any client. The autoscaler,
+ * controller and net-* controllers are called within the namespace only.
+ */
+export const KNATIVE_SERVING_INGRESS: NamespaceIngress = {
+  flows: [
+    apiServerFlow("webhook", { app: "webhook" }, [8443], "The API server calls Knative Serving's admission and conversion webhooks."),
+    apiServerFlow("net-istio-webhook", { app: "net-istio-webhook" }, [8443], "With Istio networking, the API server calls net-istio's webhooks."),
+    {
+      name: "activator",
+      to: { matchLabels: { app: "activator" } },
+      from: "any",
+      ports: [
+        { protocol: "TCP", port: 8012 },
+        { protocol: "TCP", port: 8013 },
+      ],
+      why: "The ingress sends requests for revisions that have no ready pod (scaled to zero, bursting) to the activator.",
+    },
+    {
+      name: "kourier-gateway",
+      to: { matchLabels: { app: "3scale-kourier-gateway" } },
+      from: "any",
+      ports: [
+        { protocol: "TCP", port: 8080 },
+        { protocol: "TCP", port: 8081 },
+        { protocol: "TCP", port: 8443 },
+      ],
+      why: "Kourier's gateway serves Knative routes to the internet and to in-cluster clients.",
+    },
+  ],
+};
 
 /** Arguments of {@link Serverless}. */
 export interface ServerlessArgs {
@@ -43,13 +85,13 @@ export class Serverless extends pulumi.ComponentResource {
     }
     const pin = CHARTS.knativeOperator;
     // The operator's containers set no seccomp profile or dropped capabilities: baseline.
-    const operatorNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline" }, this);
+    const operatorNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline", ingress: KNATIVE_OPERATOR_INGRESS }, this);
     const operator = platformRelease(
       `${name}-operator`,
       { pin, releaseName: "knative-operator", namespace: operatorNs, values: {}, overrides: s.values, dependsOn: args.network.ready },
       { parent: this },
     );
-    const servingNs = platformNamespace(`${name}-serving-ns`, { name: KNATIVE_SERVING_NAMESPACE, podSecurity: "baseline" }, this);
+    const servingNs = platformNamespace(`${name}-serving-ns`, { name: KNATIVE_SERVING_NAMESPACE, podSecurity: "baseline", ingress: KNATIVE_SERVING_INGRESS }, this);
     const spec = renderKnativeServingSpec(s, { domain: args.domain, istioGatewaySelector: args.istioGatewaySelector });
     this.ingressClass = (spec.config as { network: Record<string, string> }).network["ingress-class"];
     const serving = new k8s.apiextensions.CustomResource(

@@ -11,6 +11,8 @@ import {
   renderRookOperatorValues,
   reclaimPolicyFor,
   type StorageSettings,
+  LONGHORN_INGRESS,
+  ROOK_INGRESS,
 } from "./values";
 
 export * from "./values";
@@ -96,7 +98,7 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
     if (s.rookCeph.enabled) {
       const pin = CHARTS.rookCeph;
       // Ceph daemons and the CSI plugins run privileged with host paths and devices.
-      const ns = platformNamespace(`${name}-rook-ns`, { name: pin.namespace, podSecurity: "privileged" }, this, { retainOnDelete: protect });
+      const ns = platformNamespace(`${name}-rook-ns`, { name: pin.namespace, podSecurity: "privileged", ingress: ROOK_INGRESS }, this, { retainOnDelete: protect });
       const operator = platformRelease(
         `${name}-rook-operator`,
         { pin, releaseName: "rook-ceph", namespace: ns, values: renderRookOperatorValues({ objectStore }), overrides: s.rookCeph.values, dependsOn: args.network.ready },
@@ -131,7 +133,7 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
     if (s.longhorn.enabled) {
       const pin = CHARTS.longhorn;
       // longhorn-manager and the instance managers run privileged (iSCSI, host mounts).
-      const ns = platformNamespace(`${name}-longhorn-ns`, { name: pin.namespace, podSecurity: "privileged" }, this, { retainOnDelete: protect });
+      const ns = platformNamespace(`${name}-longhorn-ns`, { name: pin.namespace, podSecurity: "privileged", ingress: LONGHORN_INGRESS }, this, { retainOnDelete: protect });
       const longhorn = platformRelease(
         `${name}-longhorn`,
         { pin, releaseName: "longhorn", namespace: ns, values: renderLonghornValues(s.longhorn, { reclaimPolicy }), overrides: s.longhorn.values, dependsOn: args.network.ready },

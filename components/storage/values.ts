@@ -1,4 +1,5 @@
 import type { Values } from "../../lib/merge";
+import type { NamespaceIngress } from "../namespace-ingress";
 
 /*
  * Pure renderers of the storage charts' values, checked against the pinned charts'
@@ -208,3 +209,52 @@ export function renderLonghornValues(s: StorageSettings["longhorn"], opts: { rec
     },
   };
 }
+
+/**
+ * Who reaches Rook's namespace (v1.20, pod network): Ceph's clients are the CSI node plugins
+ * and the kernel on each node (host network) and RGW's users in any namespace, so the Ceph
+ * daemons' own ports are open to every source: the monitors (msgr2 3300, msgr1 6789), the
+ * OSDs and the manager (Ceph's daemon range 6800-7300) and RGW (8080 in the pod, behind its
+ * Service's 80). The dashboard (8443) and metrics (9283, 9926) are for the namespace and
+ * Prometheus only.
+ */
+export const ROOK_INGRESS: NamespaceIngress = {
+  flows: [
+    {
+      name: "ceph-daemons",
+      to: { matchExpressions: [{ key: "app", operator: "In", values: ["rook-ceph-mon", "rook-ceph-osd", "rook-ceph-mgr"] }] },
+      from: "any",
+      ports: [
+        { protocol: "TCP", port: 3300 },
+        { protocol: "TCP", port: 6789 },
+        { protocol: "TCP", port: 6800, endPort: 7300 },
+      ],
+      why: "Ceph's clients (the CSI node plugins and each node's kernel) talk to the monitors, OSDs and manager.",
+    },
+    {
+      name: "rgw",
+      to: { matchLabels: { app: "rook-ceph-rgw" } },
+      from: "any",
+      ports: [{ protocol: "TCP", port: 8080 }],
+      why: "Buckets' users call the object store's S3 API.",
+    },
+  ],
+};
+
+/**
+ * Who reaches Longhorn's namespace (1.12): longhorn-manager serves the Longhorn API (9500,
+ * called by the CSI plugin and the UI), the conversion and admission webhooks (9501, 9502,
+ * called by the API server) and the recovery backend (9503); engines, replicas and instance
+ * managers talk within the namespace, and each node's iSCSI initiator is the host.
+ */
+export const LONGHORN_INGRESS: NamespaceIngress = {
+  flows: [
+    {
+      name: "manager",
+      to: { matchLabels: { app: "longhorn-manager" } },
+      from: "any",
+      ports: [{ protocol: "TCP", port: 9500, endPort: 9503 }],
+      why: "The API server calls longhorn-manager's webhooks; its API serves the CSI plugin.",
+    },
+  ],
+};

@@ -11,6 +11,8 @@ import { sandboxCiliumNetworkPolicies, sandboxNetworkPolicies } from "../../comp
 import { resolveSandbox } from "../../components/openhands/settings";
 import { API_SERVER_PORTS, OPENHANDS_DB_CLUSTER, platformNetworkPolicies } from "../../components/openhands/netpol-platform";
 import { CHARTS } from "../../components/catalog";
+import { ACME_SOLVER } from "../../components/namespace-ingress";
+import { MONITORING_NAMESPACE, MONITORING_PODS } from "../../components/observability";
 import { loadPlatformConfig, type PlatformConfig } from "../../config";
 import { fleetName, openHandsFleet } from "../../config/rules";
 import { evaluateFlow, type AnyNetworkPolicy, type CiliumNetworkPolicy, type Decision, type ExternalEndpoint, type Flow, type NetworkPolicy, type PodEndpoint } from "../../lib/netpol";
@@ -191,6 +193,27 @@ const ingressPod = (v: StackView): PodEndpoint => ({ namespace: v.ingressNamespa
 const meshControlPlane = (v: StackView): { to: PodEndpoint; port: number } =>
   v.config.mesh.istio.enabled ? { to: { namespace: "istio-system", labels: { app: "istiod", istio: "pilot" } }, port: 15012 } : { to: { namespace: "linkerd", labels: { "linkerd.io/control-plane-component": "destination" } }, port: 8086 };
 
+/** A pod of a namespace the platform does not manage (`default`): any workload someone deploys. */
+const OUTSIDER: PodEndpoint = { namespace: "default", labels: { app: "outsider" } };
+const monitoringPod = (labels: Record<string, string>): PodEndpoint => ({ namespace: MONITORING_NAMESPACE, labels: { ...labels } });
+const PROMETHEUS = monitoringPod(MONITORING_PODS.prometheus);
+const GRAFANA = monitoringPod(MONITORING_PODS.grafana);
+const GRAFANA_OPERATOR = monitoringPod(MONITORING_PODS.grafanaOperator);
+const COLLECTOR = monitoringPod({ ...MONITORING_PODS.collector, component: "standalone-collector" });
+const LOKI = monitoringPod({ ...MONITORING_PODS.loki, "app.kubernetes.io/component": "single-binary" });
+const JAEGER = monitoringPod({ ...MONITORING_PODS.jaeger, "app.kubernetes.io/component": "all-in-one" });
+const ALERTMANAGER = monitoringPod(MONITORING_PODS.alertmanager);
+const GRAFANA_PROXY = monitoringPod(OIDC_PROXY.podLabels);
+const KEDA_OPERATOR: PodEndpoint = { namespace: CHARTS.keda.namespace, labels: { app: "keda-operator", "app.kubernetes.io/name": "keda-operator" } };
+const KYVERNO_ADMISSION: PodEndpoint = { namespace: CHARTS.kyverno.namespace, labels: { "app.kubernetes.io/component": "admission-controller", "app.kubernetes.io/instance": "kyverno", "app.kubernetes.io/part-of": "kyverno" } };
+const CERT_MANAGER_WEBHOOK: PodEndpoint = { namespace: CHARTS.certManager.namespace, labels: { app: "webhook", "app.kubernetes.io/component": "webhook", "app.kubernetes.io/instance": "cert-manager" } };
+const contourPod = (component: "envoy" | "contour"): PodEndpoint => ({ namespace: CHARTS.contour.namespace, labels: { "app.kubernetes.io/name": "contour", "app.kubernetes.io/instance": "contour", "app.kubernetes.io/component": component } });
+const ACME_SOLVER_POD: PodEndpoint = { namespace: "openhands", labels: { ...ACME_SOLVER.labels } };
+/** Present only where the stack runs it. */
+const when = (on: (v: StackView) => boolean, make: (v: StackView) => Flow) => (v: StackView) => (on(v) ? make(v) : undefined);
+const jaegerOn = (v: StackView) => v.config.observability.jaeger.enabled;
+const alertmanagerOn = (v: StackView) => v.config.profile === "prod";
+
 // ---- the matrix ------------------------------------------------------------------------
 
 interface Row {
@@ -247,6 +270,36 @@ const FIXED_ROWS: Row[] = [
   { flow: "fleet → cloud metadata :80", make: (v) => ({ from: fleetPod(v, v.fleet), to: METADATA, port: 80 }), expect: both(false) },
   { flow: "fleet → the mesh control plane (linkerd :8086 / istiod :15012)", make: (v) => ({ from: fleetPod(v, v.fleet), ...meshControlPlane(v) }), expect: both(true) },
   { flow: "fleet operator → fleet :11434", make: (v) => ({ from: FLEET_OPERATOR, to: fleetPod(v, v.fleet), port: 11434, http: { method: "GET", path: "/api/tags" } }), expect: both(false) },
+  { flow: "ingress controller → an ACME HTTP-01 solver in openhands :8089", make: (v) => ({ from: ingressPod(v), to: ACME_SOLVER_POD, port: ACME_SOLVER.port }), expect: both(true) },
+  { flow: "sandbox → an ACME HTTP-01 solver in openhands :8089", make: (v) => ({ from: SB(v), to: ACME_SOLVER_POD, port: ACME_SOLVER.port }), expect: both(false) },
+  // Platform namespaces: the unauthenticated backends, Grafana behind its proxy, webhooks.
+  { flow: "outside pod → Prometheus :9090", make: () => ({ from: OUTSIDER, to: PROMETHEUS, port: 9090 }), expect: both(false) },
+  { flow: "Grafana → Prometheus :9090", make: () => ({ from: GRAFANA, to: PROMETHEUS, port: 9090 }), expect: both(true) },
+  { flow: "KEDA operator → Prometheus :9090 (Prometheus triggers)", make: () => ({ from: KEDA_OPERATOR, to: PROMETHEUS, port: 9090 }), expect: both(true) },
+  { flow: "Loki → Prometheus :9090 (a neighbour without a reason)", make: () => ({ from: LOKI, to: PROMETHEUS, port: 9090 }), expect: both(false) },
+  { flow: "outside pod → Alertmanager :9093", make: when(alertmanagerOn, () => ({ from: OUTSIDER, to: ALERTMANAGER, port: 9093 })), expect: both(false) },
+  { flow: "Prometheus → Alertmanager :9093", make: when(alertmanagerOn, () => ({ from: PROMETHEUS, to: ALERTMANAGER, port: 9093 })), expect: both(true) },
+  { flow: "outside pod → Loki :3100", make: () => ({ from: OUTSIDER, to: LOKI, port: 3100 }), expect: both(false) },
+  { flow: "collector → Loki :3100 (OTLP logs)", make: () => ({ from: COLLECTOR, to: LOKI, port: 3100 }), expect: both(true) },
+  { flow: "Grafana → Loki :3100", make: () => ({ from: GRAFANA, to: LOKI, port: 3100 }), expect: both(true) },
+  { flow: "outside pod → Jaeger :16686", make: when(jaegerOn, () => ({ from: OUTSIDER, to: JAEGER, port: 16686 })), expect: both(false) },
+  { flow: "collector → Jaeger :4317", make: when(jaegerOn, () => ({ from: COLLECTOR, to: JAEGER, port: 4317 })), expect: both(true) },
+  { flow: "Grafana → Jaeger :16686", make: when(jaegerOn, () => ({ from: GRAFANA, to: JAEGER, port: 16686 })), expect: both(true) },
+  { flow: "outside pod → collector :4317 (OTLP in)", make: () => ({ from: OUTSIDER, to: COLLECTOR, port: 4317 }), expect: both(true) },
+  { flow: "Prometheus → collector :8889 (scrape)", make: () => ({ from: PROMETHEUS, to: COLLECTOR, port: 8889 }), expect: both(true) },
+  { flow: "Prometheus → Grafana :3000", make: () => ({ from: PROMETHEUS, to: GRAFANA, port: 3000 }), expect: both(false) },
+  { flow: "Loki → Grafana :3000 (a neighbour would pass the proxy's header)", make: () => ({ from: LOKI, to: GRAFANA, port: 3000 }), expect: both(false) },
+  { flow: "Grafana Operator → Grafana :3000", make: () => ({ from: GRAFANA_OPERATOR, to: GRAFANA, port: 3000 }), expect: both(true) },
+  { flow: "ingress controller → Grafana :3000", make: (v) => ({ from: ingressPod(v), to: GRAFANA, port: 3000 }), expect: { dev: true, prod: false } },
+  { flow: "ingress controller → Grafana's sign-in proxy :4180", make: when((v) => v.config.openhands.oidc !== undefined, (v) => ({ from: ingressPod(v), to: GRAFANA_PROXY, port: OIDC_PROXY.containerPort })), expect: both(true) },
+  { flow: "Grafana's sign-in proxy → Grafana :3000", make: when((v) => v.config.openhands.oidc !== undefined, () => ({ from: GRAFANA_PROXY, to: GRAFANA, port: 3000 })), expect: both(true) },
+  { flow: "Prometheus → KEDA's operator :8080 (scrape)", make: () => ({ from: PROMETHEUS, to: KEDA_OPERATOR, port: 8080 }), expect: both(true) },
+  { flow: "the API server → Kyverno's admission webhook :9443", make: (v) => ({ from: apiServer(v).to, to: KYVERNO_ADMISSION, port: 9443 }), expect: both(true) },
+  { flow: "the API server → cert-manager's webhook :10250", make: (v) => ({ from: apiServer(v).to, to: CERT_MANAGER_WEBHOOK, port: 10250 }), expect: both(true) },
+  { flow: "outside pod → Kyverno's admission controller :8000 (metrics)", make: () => ({ from: OUTSIDER, to: KYVERNO_ADMISSION, port: 8000 }), expect: both(false) },
+  { flow: "the internet → Envoy :8443", make: () => ({ from: INTERNET, to: contourPod("envoy"), port: 8443 }), expect: both(true) },
+  { flow: "Envoy → Contour's xDS :8001", make: () => ({ from: contourPod("envoy"), to: contourPod("contour"), port: 8001 }), expect: both(true) },
+  { flow: "outside pod → Contour's xDS :8001", make: () => ({ from: OUTSIDER, to: contourPod("contour"), port: 8001 }), expect: both(false) },
 ];
 
 /** One row per namespace of either run (and kube-system): a sandbox reaching any other pod there. */
@@ -255,6 +308,19 @@ function namespaceRows(views: StackView[]): Row[] {
   return names.map((ns) => ({
     flow: `sandbox → namespace ${ns} (any other pod :8080)`,
     make: (v: StackView) => (ns === "kube-system" || v.namespaces.includes(ns) ? { from: SB(v), to: { namespace: ns, labels: { "app.kubernetes.io/name": "escape-probe" } }, port: 8080 } : undefined),
+    expect: both(false),
+  }));
+}
+
+/**
+ * One row per namespace the platform creates: a pod of a namespace the platform does not
+ * manage reaching any pod there that no flow names. kube-system is not the platform's.
+ */
+function outsiderRows(views: StackView[]): Row[] {
+  const names = [...new Set(views.flatMap((v) => v.namespaces))].sort();
+  return names.map((ns) => ({
+    flow: `outside pod → namespace ${ns} (any other pod :8080)`,
+    make: (v: StackView) => (v.namespaces.includes(ns) ? { from: OUTSIDER, to: { namespace: ns, labels: { "app.kubernetes.io/name": "escape-probe" } }, port: 8080 } : undefined),
     expect: both(false),
   }));
 }
@@ -285,7 +351,7 @@ if (CHILD_STACK) {
       async () => {
         const recs = await Promise.all(STACKS.map((s) => recordInChild(s)));
         STACKS.forEach((s, i) => (views[s] = view(s, recs[i])));
-        rows = [...FIXED_ROWS.slice(0, 6), ...namespaceRows(STACKS.map((s) => views[s])), ...FIXED_ROWS.slice(6)];
+        rows = [...FIXED_ROWS.slice(0, 6), ...namespaceRows(STACKS.map((s) => views[s])), ...FIXED_ROWS.slice(6), ...outsiderRows(STACKS.map((s) => views[s]))];
       },
       { timeout: 300_000 },
     );

@@ -49,12 +49,12 @@ const platform = loadPlatformConfig(
 ).config;
 
 // A namespace for the test's own workloads (restricted: nothing privileged runs there).
-const apps = platformNamespace("itest-apps-ns", { name: "itest-apps", podSecurity: "restricted" }, root);
+const apps = platformNamespace("itest-apps-ns", { name: "itest-apps", podSecurity: "restricted", ingress: {} }, root);
 
 // The operator chart from its local path, as the Ollama layer installs it.
 const operatorPin = { ...CHARTS.ollamaFleetOperator, chart: path.join(ROOT, CHARTS.ollamaFleetOperator.chart) };
-const operatorNs = platformNamespace("itest-operator-ns", { name: operatorPin.namespace, podSecurity: "baseline" }, root);
-const fleetNs = platformNamespace("itest-fleets-ns", { name: platform.ollama.namespace, podSecurity: "baseline" }, root);
+const operatorNs = platformNamespace("itest-operator-ns", { name: operatorPin.namespace, podSecurity: "baseline", ingress: {} }, root);
+const fleetNs = platformNamespace("itest-fleets-ns", { name: platform.ollama.namespace, podSecurity: "baseline", ingress: "own" }, root);
 const operator = platformRelease(
   "itest-operator",
   {
