@@ -112,14 +112,37 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
 }
 
 /** The service as a process. */
+/** Whether /workspace was absent when this process first looked (then anything there later is a run's). */
+let workspaceAbsentAtStart: boolean | undefined;
+
 /** Whether the pod stand-in can mount volumes at /workspace: absent, or its own symlink. */
 export function standInWorkspaceFree(): boolean {
-  return !fs.existsSync("/workspace") || fs.lstatSync("/workspace").isSymbolicLink();
+  const absent = !fs.existsSync("/workspace");
+  workspaceAbsentAtStart ??= absent;
+  return absent || fs.lstatSync("/workspace").isSymbolicLink();
 }
 
-/** Removes the stand-in's /workspace symlink; a real directory there is never touched. */
+/**
+ * Removes the stand-in's /workspace symlink. A real directory there is removed only when
+ * /workspace did not exist when the run began: an agent server that outlived its test (a
+ * timeout) wrote it, and left in place it would make every later run skip. One that was
+ * there before the run is never touched.
+ */
 export function removeStandInWorkspace(): void {
-  if (fs.existsSync("/workspace") && fs.lstatSync("/workspace").isSymbolicLink()) fs.rmSync("/workspace");
+  if (!fs.existsSync("/workspace") && !isDanglingLink("/workspace")) return;
+  if (fs.lstatSync("/workspace").isSymbolicLink()) fs.rmSync("/workspace");
+  else if (workspaceAbsentAtStart === true) {
+    process.stderr.write("sandbox stand-in: removing /workspace, which an agent server created during this run\n");
+    fs.rmSync("/workspace", { recursive: true, force: true });
+  }
+}
+
+function isDanglingLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
