@@ -23,14 +23,14 @@ import { chartVersions, selectedCharts, selectedPins } from "./components/select
 import { Serverless } from "./components/serverless";
 import { Storage } from "./components/storage";
 import { Workspace } from "./components/workspace";
-import { openHandsFleet } from "./config/rules";
+import { meshKind as selectedMesh, openHandsFleet } from "./config/names";
 
 // 1. Config: validated once; components get plain typed settings.
 const { config, secrets } = readPlatformConfig();
 const clusterMode = config.cluster.mode;
 // What holds data in prod survives `pulumi destroy` and renames (README, "Order and teardown").
 const protectData = config.profile === "prod";
-const meshKind = config.mesh.istio.enabled ? "istio" : config.mesh.linkerd.enabled ? "linkerd" : "none";
+const meshKind = selectedMesh(config);
 
 // 2. The cluster and the one Kubernetes provider everything else uses (after the preflight).
 const cluster = new Cluster("cluster", {
@@ -52,7 +52,7 @@ const network = new Networking("network", { cluster, clusterMode, settings: conf
 // one of them: nothing waits for admission control, and its removal cannot hang a destroy
 // (Kyverno's pre-delete hook removes its webhooks before its pods stop; see components/policy).
 const policy = new Policy("policy", { cluster, network, settings: config.policy });
-const mesh = new Mesh("mesh", { cluster, network, clusterMode, settings: config.mesh });
+const mesh = new Mesh("mesh", { cluster, network, clusterMode, kind: meshKind, settings: config.mesh });
 const ingress = new Ingress("ingress", { cluster, network, clusterMode, settings: config.ingress });
 const storage = new Storage("storage", {
   cluster,
@@ -107,7 +107,6 @@ const observability = new Observability("observability", {
 
 // 6. Model serving: GPU node pools (Crossplane composites) and the GPU Operator where pools
 // exist, then the fleet operator and one OllamaFleet per fleet (GPU fleets wait for capacity).
-if (config.gpu.pools.length > 0 && crossplane === undefined) throw new Error("platform:gpu.pools: GPU pools need crossplane.enabled: true");
 const gpu = crossplane && config.gpu.pools.length > 0 ? new Gpu("gpu", { cluster, network, crossplane, monitoring: observability, settings: config.gpu }) : undefined;
 const openhandsFleet = openHandsFleet(config);
 const ollama = new Ollama("ollama", {

@@ -9,6 +9,8 @@
  * inclusive, null where nothing is declared. The preflight intersects them all.
  */
 
+import { MONITORING_NAMESPACE } from "./platform-names";
+
 /** A pinned Helm chart. */
 export interface ChartPin {
   /** Helm repository URL; empty for OCI charts and charts in this repository. */
@@ -40,6 +42,9 @@ export const CHARTS = {
   crossplane:          { repo: "https://charts.crossplane.io/stable", chart: "crossplane", version: "2.4.0", namespace: "crossplane-system", kube: [null, null] },
   rookCeph:            { repo: "https://charts.rook.io/release", chart: "rook-ceph", version: "v1.20.6", namespace: "rook-ceph", kube: ["1.31", "1.36"] },
   rookCephCluster:     { repo: "https://charts.rook.io/release", chart: "rook-ceph-cluster", version: "v1.20.6", namespace: "rook-ceph", kube: ["1.31", "1.36"] },
+  // Since Rook 1.20 the Ceph CSI drivers (what provisions and mounts ceph-block volumes) are Driver CRs of the
+  // ceph-csi-operator that rook-ceph bundles; this chart holds them. 1.0.4 is the version rook v1.20.6's own CI installs.
+  cephCsiDrivers:      { repo: "https://ceph.github.io/ceph-csi-operator", chart: "ceph-csi-drivers", version: "1.0.4", namespace: "rook-ceph", kube: [null, null] },
   minioOperator:       { repo: "https://operator.min.io", chart: "operator", version: "7.1.1", namespace: "minio-operator", kube: [null, null] },
   minioTenant:         { repo: "https://operator.min.io", chart: "tenant", version: "7.1.1", namespace: "minio-tenant", kube: [null, null] },
   longhorn:            { repo: "https://charts.longhorn.io", chart: "longhorn", version: "1.12.1", namespace: "longhorn-system", kube: ["1.25", null] },
@@ -49,16 +54,16 @@ export const CHARTS = {
   kedaHttpAddon:       { repo: "https://kedacore.github.io/charts", chart: "keda-add-ons-http", version: "0.15.0", namespace: "keda", kube: ["1.23", null] },
   knativeOperator:     { repo: "https://knative.github.io/operator", chart: "knative-operator", version: "1.23.0", namespace: "knative-operator", kube: ["1.34", null] },
   otelOperator:        { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-operator", version: "0.122.0", namespace: "opentelemetry-operator-system", kube: ["1.24", null] },
-  otelCollector:       { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0", namespace: "monitoring", kube: [null, null] },
+  otelCollector:       { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0", namespace: MONITORING_NAMESPACE, kube: [null, null] },
   // The Prometheus Operator's CRDs on their own, so ServiceMonitor consumers need not wait for Prometheus and its volume.
   // Its appVersion must equal kube-prometheus-stack's (both Prometheus Operator v0.93.1): bump the two together.
-  prometheusOperatorCrds: { repo: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-operator-crds", version: "31.0.1", namespace: "monitoring", kube: ["1.16", null] },
+  prometheusOperatorCrds: { repo: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-operator-crds", version: "31.0.1", namespace: MONITORING_NAMESPACE, kube: ["1.16", null] },
   // 89.x over 88.x: the only breaking change is the Grafana subchart v13, which the platform disables (grafana.enabled: false);
   // the operator and CRDs are unchanged. Not 90.x yet: it moves control-plane ServiceMonitor credentials to a generated token Secret.
-  kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "89.2.4", namespace: "monitoring", kube: ["1.25", null] },
-  grafanaOperator:     { repo: "", chart: "oci://ghcr.io/grafana/helm-charts/grafana-operator", version: "5.24.0", namespace: "monitoring", kube: [null, null] },
-  loki:                { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0", namespace: "monitoring", kube: ["1.25", null] },
-  jaeger:              { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1", namespace: "monitoring", kube: ["1.21", null] },
+  kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "89.2.4", namespace: MONITORING_NAMESPACE, kube: ["1.25", null] },
+  grafanaOperator:     { repo: "", chart: "oci://ghcr.io/grafana/helm-charts/grafana-operator", version: "5.24.0", namespace: MONITORING_NAMESPACE, kube: [null, null] },
+  loki:                { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0", namespace: MONITORING_NAMESPACE, kube: ["1.25", null] },
+  jaeger:              { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1", namespace: MONITORING_NAMESPACE, kube: ["1.21", null] },
   gpuOperator:         { repo: "https://helm.ngc.nvidia.com/nvidia", chart: "gpu-operator", version: "v26.7.0", namespace: "gpu-operator", kube: ["1.16", null] },
   // CloudNativePG operator 1.30.0 (the chart's appVersion); kube: docs/src/supported_releases.md at v1.30.0 supports 1.34-1.36 (1.30-1.33 tested, unsupported; chart kubeVersion >=1.29).
   cloudnativePg:       { repo: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0", namespace: "cnpg-system", kube: ["1.34", "1.36"] },

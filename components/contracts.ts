@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { Cloud } from "./crossplane/packages";
 import type { MeshInjection } from "./helm";
 
 /*
@@ -91,16 +92,63 @@ export interface IngressLayer {
   readonly ready: pulumi.Resource[];
 }
 
-/** Block storage with the default StorageClass. */
+/**
+ * Block storage with the default StorageClass and, when Rook-Ceph renders one, a Ceph object
+ * store (RGW), which the object-storage layer uses.
+ */
 export interface StorageLayer {
   /** Name of the default StorageClass. */
   readonly defaultStorageClass: string;
   readonly ready: pulumi.Resource[];
+  /** The Ceph object store, when Rook-Ceph renders one; undefined otherwise. */
+  readonly cephObjectStore?: CephObjectStoreRef;
 }
 
-/** The Prometheus Operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule). */
-export interface MonitoringCrdsLayer {
+/** A Ceph object store (RGW) rendered by the storage layer, for the object-storage layer. */
+export interface CephObjectStoreRef {
+  /** CephObjectStore name. */
+  readonly name: string;
+  /** Namespace of the Ceph cluster, the store and its users. */
+  readonly namespace: string;
+  /** StorageClass ObjectBucketClaims use. */
+  readonly bucketStorageClass: string;
+  /** In-cluster S3 URL of the gateway. */
+  readonly endpoint: string;
+}
+
+/**
+ * The observability layer as its dependents see it: the Prometheus Operator's CRDs
+ * (ServiceMonitor, PodMonitor, PrometheusRule) and Prometheus's address.
+ */
+export interface ObservabilityLayer {
+  /** The Prometheus Operator's CRDs; empty when Prometheus is disabled. */
   readonly ready: pulumi.Resource[];
+  /** In-cluster Prometheus URL (for KEDA and other consumers), when Prometheus is enabled. */
+  readonly prometheusUrl?: string;
+}
+
+/** What the GPU layer needs of Crossplane (the `Crossplane` component implements it). */
+export interface CrossplaneLayer {
+  /** Crossplane, function-patch-and-transform and every provider config ready. */
+  readonly ready: pulumi.Resource[];
+  /**
+   * Crossplane itself (its release: the CompositeResourceDefinition and Composition CRDs and
+   * the webhook that validates them): what an XRD and a Composition wait for. They need no
+   * provider or function: those act only when a composite is composed.
+   */
+  readonly core: pulumi.Resource[];
+  /** The family Provider (Healthy) per enabled cloud: more service Providers of that family install after it. */
+  readonly families: Partial<Record<Cloud, pulumi.Resource>>;
+  /** ClusterProviderConfig name per enabled cloud. */
+  readonly providerConfigs: Partial<Record<Cloud, string>>;
+}
+
+/** The GPU node pools: what GPU fleets wait for. */
+export interface GpuLayer {
+  /** The pools' composites (Ready: node groups exist) and the GPU Operator release. */
+  readonly capacityReady: pulumi.Resource[];
+  /** Names of the configured pools. */
+  readonly pools: string[];
 }
 
 /** One model fleet as its clients see it. */
@@ -114,11 +162,73 @@ export interface ModelFleet {
 }
 
 /** The Ollama fleets: what OpenHands and other clients call. */
-export interface ModelServingLayer {
+export interface OllamaLayer {
   /** Namespace the fleets' pods run in (egress policies select it). */
   readonly namespace: string;
   /** Fleets by name. */
   readonly fleets: Readonly<Record<string, ModelFleet>>;
   /** The fleets exist and are Ready. */
   readonly ready: pulumi.Resource[];
+}
+
+/** Requests and limits of a Postgres instance's pod. */
+export interface PostgresResources {
+  requests: { cpu: string; memory: string };
+  limits: { memory: string; cpu?: string };
+}
+
+/** One database: a CloudNativePG Cluster bootstrapped with one application database and owner. */
+export interface PostgresSpec {
+  /** Namespace of the Cluster (its Services and the app Secret live there too). */
+  namespace: pulumi.Input<string>;
+  /** Application database name (`bootstrap.initdb.database`). */
+  database: string;
+  /** Owner of the database, the role the app connects as (`bootstrap.initdb.owner`). */
+  owner: string;
+  /** PostgreSQL instances: one primary and `instances - 1` streaming replicas. */
+  instances: number;
+  /** Size of each instance's data volume (a quantity, `10Gi`). */
+  size: string;
+  /** StorageClass of the data volumes. Defaults to the storage layer's default class. */
+  storageClass?: string;
+  /** Requests and limits of each instance (the platform's policy needs cpu and memory requests and a memory limit). */
+  resources: PostgresResources;
+}
+
+/** How an application reaches one database. */
+export interface PostgresConnection {
+  /** The read-write Service (always the primary): `<name>-rw.<namespace>.svc.cluster.local`. */
+  readonly host: pulumi.Output<string>;
+  /** PostgreSQL's port on every CloudNativePG service (5432). */
+  readonly port: number;
+  readonly database: string;
+  /** The owner role. */
+  readonly user: string;
+  /**
+   * Secret the operator generates in the Cluster's namespace, `<name>-app` (type
+   * kubernetes.io/basic-auth), with keys `username`, `user`, `password`, `host` (`<name>-rw`,
+   * not the FQDN), `port`, `dbname`, `uri`, `jdbc-uri`, `fqdn-uri`, `fqdn-jdbc-uri`, `pgpass`
+   * (pkg/specs/secrets.go CreateSecret at v1.30.0).
+   */
+  readonly secretName: string;
+  /** The Cluster; Ready (Pulumi waits on its Ready condition) once the primary accepts connections. */
+  readonly resource: k8s.apiextensions.CustomResource;
+}
+
+/** Options of {@link DatabaseLayer.postgres}. */
+export interface PostgresOptions {
+  /** The caller's component: the Cluster is its child. */
+  parent: pulumi.Resource;
+  /** Further resources the Cluster waits for (the operator release and storage are always waited for). */
+  dependsOn?: pulumi.Resource[];
+  /** Pulumi resource name. Defaults to `<name>-postgres`. */
+  resourceName?: string;
+}
+
+/** What the database layer exposes to the layers that use it. */
+export interface DatabaseLayer {
+  /** The operator serving (its webhooks and CRDs): Clusters can be created after these. */
+  readonly ready: pulumi.Resource[];
+  /** Creates a Cluster and returns how to connect to it. */
+  postgres(name: string, spec: PostgresSpec, opts: PostgresOptions): PostgresConnection;
 }

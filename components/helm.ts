@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mergeValues, type Values } from "../lib/merge";
 import type { ChartPin } from "./catalog";
 import { type IngressDeclaration, namespaceIngressPolicies, WHY_ANNOTATION } from "./namespace-ingress";
+import { PART_OF } from "./platform-names";
 
 /** Pod Security Standards level enforced on a namespace. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
@@ -29,7 +30,7 @@ export interface NamespaceArgs {
 export function namespaceMetadata(args: NamespaceArgs): { labels: Record<string, string>; annotations: Record<string, string> } {
   return {
     labels: {
-      "app.kubernetes.io/part-of": "agent-platform",
+      ...PART_OF,
       "pod-security.kubernetes.io/enforce": args.podSecurity,
       "pod-security.kubernetes.io/audit": args.podSecurity,
       "pod-security.kubernetes.io/warn": args.podSecurity,
@@ -62,7 +63,7 @@ export function platformNamespace(resourceName: string, args: PlatformNamespaceA
     for (const p of namespaceIngressPolicies(args.name, args.ingress)) {
       new k8s.networking.v1.NetworkPolicy(
         `${resourceName}-${p.metadata.name}`,
-        { metadata: { name: p.metadata.name, namespace: ns.metadata.name, labels: { "app.kubernetes.io/part-of": "agent-platform" }, annotations: { [WHY_ANNOTATION]: p.why } }, spec: p.spec },
+        { metadata: { name: p.metadata.name, namespace: ns.metadata.name, labels: { ...PART_OF }, annotations: { [WHY_ANNOTATION]: p.why } }, spec: p.spec },
         { parent },
       );
     }

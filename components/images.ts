@@ -80,8 +80,8 @@ export function imageString(i: ImageRef): string {
 
 /** One image built from a folder of this repository. */
 export interface BuiltImage {
-  /** Config key that overrides the image (named in errors). */
-  configKey: string;
+  /** Argument path of the configured reference (named in errors), e.g. `Ollama args.settings.operator.image`. */
+  argPath: string;
   /** The configured reference, if any: it wins. */
   configured: string | undefined;
   /** The folder (absolute) with the Dockerfile. */
@@ -111,7 +111,7 @@ export function resolveImage(
     try {
       return { image: splitImage(b.configured) };
     } catch (e) {
-      throw new pulumi.ResourceError(`${b.configKey}: ${(e as Error).message}`, opts.parent);
+      throw new pulumi.ResourceError(`${b.argPath}: ${(e as Error).message}`, opts.parent);
     }
   }
   if (kindCluster === undefined) return { image: b.released() };
@@ -119,7 +119,7 @@ export function resolveImage(
   try {
     hash = sourceHash(b.dir, b.inputs);
   } catch (e) {
-    throw new pulumi.ResourceError(`${b.configKey}: unset, so dev builds the image, but ${(e as Error).message}`, opts.parent);
+    throw new pulumi.ResourceError(`${b.argPath}: unset, so dev builds the image, but ${(e as Error).message}`, opts.parent);
   }
   const image = { repository: b.devRepository, tag: devTagOf(b.version, hash) };
   const ref = imageString(image);

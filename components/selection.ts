@@ -22,6 +22,7 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     crossplane: c.crossplane.enabled,
     rookCeph: c.storage.rookCeph.enabled,
     rookCephCluster: c.storage.rookCeph.enabled,
+    cephCsiDrivers: c.storage.rookCeph.enabled,
     minioOperator: c.objectStorage.minio.enabled,
     minioTenant: c.objectStorage.minio.enabled,
     longhorn: c.storage.longhorn.enabled,

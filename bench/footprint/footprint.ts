@@ -6,11 +6,13 @@
  * How it counts: per container, the request from our values at the inventory's paths
  * (first set path wins), else the chart's default, else nothing ("none set", counted as 0
  * and reported); times replicas (our value or the chart's), DaemonSets times nodes.
- * Workloads a toggle turns off, Jobs and init containers are not counted.
+ * Workloads a toggle turns off, Jobs and init containers are not counted. An entry read for
+ * another version than the catalog pins is counted all the same, and listed (`stale`).
  */
 import type { Values } from "../../lib/merge";
 import { parseQuantity } from "../../lib/quantity";
-import { CHART_INVENTORY, RESOURCE_INVENTORY, type ContainerEntry, type InventoryEntry, type WorkloadEntry } from "./inventory";
+import { CHARTS, type ChartKey } from "../../components/catalog";
+import { CHART_INVENTORY, RESOURCE_INVENTORY, RESOURCE_OPERATORS, type ContainerEntry, type InventoryEntry, type WorkloadEntry } from "./inventory";
 
 /** Something installed: a chart release (by catalog key) or an operator-managed resource (by kind). */
 export interface Installed {
@@ -49,6 +51,11 @@ export interface Footprint {
   unset: string[];
   /** Installed things the inventory does not describe (counted as nothing). */
   unknown: string[];
+  /**
+   * `release (chart): inventory read for X, catalog pins Y` for every installed thing whose
+   * entry was read for another version than the one pinned now (counted as read).
+   */
+  stale: string[];
 }
 
 /** An inventory: what each chart key or resource kind runs. */
@@ -56,6 +63,12 @@ export type Inventory = Record<string, InventoryEntry | undefined>;
 
 /** The platform's inventory: every chart plus the operator-managed resources. */
 export const INVENTORY: Inventory = { ...CHART_INVENTORY, ...RESOURCE_INVENTORY };
+
+/** The version pinned now for each inventory key: a chart's catalog pin; for a resource kind, its operator's. */
+export const PINNED_VERSIONS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.entries(CHARTS).map(([k, p]) => [k, p.version])),
+  ...Object.fromEntries(Object.entries(RESOURCE_OPERATORS).map(([kind, chart]) => [kind, CHARTS[chart as ChartKey].version])),
+};
 
 const SEGMENT = /^([^[\]]+)((?:\[[^\]]+\])*)$/;
 
@@ -129,16 +142,25 @@ function replicas(values: Values, w: WorkloadEntry, nodes: number): number {
  * The requested CPU and memory of `releases` and `extras` (operator-managed resources) on
  * a cluster of `nodes` nodes; see the module comment for how it counts.
  */
-export function footprint(releases: readonly Installed[], extras: readonly Installed[], nodes: number, inventory: Inventory = INVENTORY): Footprint {
+export function footprint(
+  releases: readonly Installed[],
+  extras: readonly Installed[],
+  nodes: number,
+  inventory: Inventory = INVENTORY,
+  pins: Readonly<Record<string, string>> = PINNED_VERSIONS,
+): Footprint {
   const rows: FootprintRow[] = [];
   const unset: string[] = [];
   const unknown: string[] = [];
+  const stale: string[] = [];
   for (const item of [...releases, ...extras]) {
     const entry = inventory[item.chart];
     if (!entry) {
       unknown.push(`${item.release} (${item.chart})`);
       continue;
     }
+    const pin = pins[item.chart];
+    if (pin !== undefined && pin !== entry.version) stale.push(`${item.release} (${item.chart}): inventory read for ${entry.version}, catalog pins ${pin}`);
     for (const w of entry.workloads) {
       if (!enabled(item.values, w)) continue;
       const n = replicas(item.values, w, nodes);
@@ -163,7 +185,7 @@ export function footprint(releases: readonly Installed[], extras: readonly Insta
     }
   }
   const total = rows.reduce((t, r) => ({ cpu: t.cpu + r.cpu, memory: t.memory + r.memory }), { cpu: 0, memory: 0 });
-  return { rows, total, unset, unknown };
+  return { rows, total, unset, unknown, stale };
 }
 
 /** Per-release sums, largest CPU first. */

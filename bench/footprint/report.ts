@@ -92,4 +92,5 @@ export function printDevFootprint(): void {
   console.log(`containers: ${f.rows.length} (${sources.ours} ours, ${sources["chart default"]} chart default, ${sources["none set"]} none set)`);
   if (f.unset.length > 0) console.log(`requests set nowhere (counted as 0): ${f.unset.join("; ")}`);
   if (f.unknown.length > 0) console.log(`not in the inventory (not counted): ${f.unknown.join("; ")}`);
+  if (f.stale.length > 0) console.log(`estimates, chart defaults not re-read at the pinned version (bench/footprint/inventory.ts): ${f.stale.join("; ")}`);
 }

@@ -2,10 +2,11 @@
  * Simulated deploy: the real program runs under mocks whose engine takes each resource's
  * readiness time (bench/simulate/readiness.ts, scaled to SCALE_MS per simulated second) to
  * create it, so resources start exactly when Pulumi would start them. Prints the simulated
- * wall time, the serial sum and the critical path of the dependency graph.
+ * wall time, the serial sum and the critical path of the dependency graph, and the charts
+ * simulated at the default readiness time.
  */
 import { PROD_SECRETS, runProgram } from "../../test/helpers/program";
-import { simulatedSeconds } from "./readiness";
+import { chartsAtDefault, simulatedSeconds } from "./readiness";
 import { schedule } from "./schedule";
 
 /** Real milliseconds per simulated second. */
@@ -23,7 +24,7 @@ export async function simulate(stack: "dev" | "prod") {
   const end = Math.max(...timed.map((r) => r.endedMs!));
   const wall = (end - start) / SCALE_MS;
   const { serial, criticalPath, path } = schedule(run, simulatedSeconds);
-  return { stack, resources: run.resources.length, wall, serial, criticalPath, path: path.filter((k) => simulatedSeconds(k.split("::")[0], run.get(k.split("::")[0], k.split("::")[1]).inputs) > 0) };
+  return { stack, resources: run.resources.length, wall, serial, criticalPath, atDefault: chartsAtDefault(run.resources), path: path.filter((k) => simulatedSeconds(k.split("::")[0], run.get(k.split("::")[0], k.split("::")[1]).inputs) > 0) };
 }
 
 if (require.main === module) {

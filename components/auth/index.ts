@@ -7,6 +7,7 @@ import type { CertificatesLayer, ClusterLayer, IngressLayer, NetworkLayer } from
 import { platformRelease } from "../helm";
 import { tlsIngress } from "../ingress/tls-ingress";
 import { INGRESS_CLASS } from "../ingress/values";
+import { PART_OF } from "../platform-names";
 
 /*
  * An authenticating OIDC proxy in front of a platform UI (Agent Canvas behind our gateway):
@@ -48,9 +49,6 @@ export interface OidcSettings {
   /** The header the upstream reads the user from: one oauth2-proxy sets on the forwarded request ({@link UPSTREAM_IDENTITY_HEADERS}). */
   identityHeader: string;
 }
-
-/** Where config problems are reported. */
-export const OIDC_KEY = "platform:openhands.oidc";
 
 /**
  * The request headers oauth2-proxy 7.15.3 sets (and strips from the client's request) when
@@ -137,10 +135,13 @@ export interface OidcProxyArgs {
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-/** Problems with the settings, each naming its key (`platform:openhands.oidc.<key>`) and what is allowed; empty when valid. Pure. */
-export function oidcProblems(s: OidcSettings): string[] {
+/**
+ * Problems with the settings, each naming its key under `path` (`<path>.<key>`) and what is
+ * allowed; empty when valid. Pure. Defaults to the component's own argument path.
+ */
+export function oidcProblems(s: OidcSettings, path = "OidcProxy args.settings"): string[] {
   const problems: string[] = [];
-  const at = (key: string, msg: string) => problems.push(`${OIDC_KEY}.${key}: ${msg}`);
+  const at = (key: string, msg: string) => problems.push(`${path}.${key}: ${msg}`);
 
   let issuer: URL | undefined;
   try {
@@ -353,13 +354,13 @@ export class OidcProxy extends pulumi.ComponentResource {
       return v;
     });
     const clientSecret = pulumi.output(args.clientSecret).apply((v) => {
-      if (v.trim() === "") throw new Error(`${OIDC_KEY} client secret: empty (value not shown); set the OAuth client's secret`);
+      if (v.trim() === "") throw new Error(`OidcProxy args.clientSecret: empty (value not shown); set the OAuth client's secret`);
       return v;
     });
     const secret = new k8s.core.v1.Secret(
       `${name}-credentials`,
       {
-        metadata: { name: OIDC_PROXY.secret.name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "agent-platform", "app.kubernetes.io/name": "oauth2-proxy" } },
+        metadata: { name: OIDC_PROXY.secret.name, namespace: args.namespace, labels: { ...PART_OF, "app.kubernetes.io/name": "oauth2-proxy" } },
         type: "Opaque",
         stringData: { [keys.clientId]: args.settings.clientId, [keys.clientSecret]: pulumi.secret(clientSecret), [keys.cookieSecret]: pulumi.secret(cookieSecret) },
       },
@@ -395,7 +396,7 @@ export class OidcProxy extends pulumi.ComponentResource {
       const policy = upstreamIngressPolicy({ service: args.upstream.service, pods });
       new k8s.networking.v1.NetworkPolicy(
         `${name}-upstream-policy`,
-        { metadata: { name: policy.name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "agent-platform" } }, spec: policy.spec },
+        { metadata: { name: policy.name, namespace: args.namespace, labels: { ...PART_OF } }, spec: policy.spec },
         { parent: this, dependsOn: args.dependsOn },
       );
     }

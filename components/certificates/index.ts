@@ -4,6 +4,7 @@ import { CHARTS } from "../catalog";
 import type { CertificatesLayer, ClusterLayer, IngressLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow } from "../namespace-ingress";
+import { WAIT_READY } from "../platform-names";
 import {
   acmeIssuerSpec,
   caIssuerSpec,
@@ -24,13 +25,9 @@ export interface CertificatesArgs {
   network: NetworkLayer;
   /** The default IngressClass, which ACME HTTP-01 challenges are solved through. */
   ingress: IngressLayer;
-  /** `platform:certificates`. */
+  /** The issuer and its settings. */
   settings: CertificatesSettings;
 }
-
-// Pulumi's generic await: a custom resource is created only once its Ready condition is
-// True, so `ready` means "the issuer can sign", not just "the object exists".
-const WAIT_READY = { "pulumi.com/waitFor": "condition=Ready" };
 
 /**
  * cert-manager and the platform's ClusterIssuer. `selfSigned` (dev): a self-signed root
@@ -78,6 +75,8 @@ export class Certificates extends pulumi.ComponentResource implements Certificat
     // webhook answer, so depending on the release is depending on a serving webhook.
     const afterWebhook = [this.release];
     this.webhookReady = afterWebhook;
+    // Pulumi's generic await (WAIT_READY): a custom resource is created only once its Ready
+    // condition is True, so `ready` means "the issuer can sign", not just "the object exists".
     const issuer = (role: string, issuerName: string, spec: pulumi.Inputs, dependsOn: pulumi.Resource[]) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${role}`,
@@ -102,7 +101,7 @@ export class Certificates extends pulumi.ComponentResource implements Certificat
       this.ready = [this.release, ca];
     } else {
       if (!s.acme) {
-        throw new pulumi.ResourceError(`platform:certificates.acme: missing; issuer "acme" needs acme.email (the ACME account contact)`, this);
+        throw new pulumi.ResourceError(`Certificates args.settings.acme: missing; issuer "acme" needs acme.email (the ACME account contact)`, this);
       }
       // HTTP-01 solvers are served through the default IngressClass: it must exist first.
       const acme = issuer("acme-issuer", ISSUER_NAMES.acme, acmeIssuerSpec(s.acme, args.ingress.className), [...afterWebhook, ...args.ingress.ready]);

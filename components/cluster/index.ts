@@ -57,7 +57,7 @@ export class Cluster extends pulumi.ComponentResource {
     if (s.mode === "kind") {
       const version = kindNodeVersion(s.kind.nodeImage);
       const problem = s.preflight ? checkKubeVersion(version, args.charts) : undefined;
-      if (problem) throw new pulumi.ResourceError(`platform:cluster.kind.nodeImage: ${problem}`, this);
+      if (problem) throw new pulumi.ResourceError(`Cluster args.settings.kind.nodeImage: ${problem}`, this);
       this.kindConfig = renderKindConfig({ ...s.kind, cilium: args.cilium });
       const create = new command.local.Command(
         `${name}-kind`,
@@ -99,7 +99,7 @@ export class Cluster extends pulumi.ComponentResource {
         } catch (e) {
           throw new pulumi.ResourceError(
             `preflight: cannot read the Kubernetes version${context ? ` through context "${context}"` : ""}: ${(e as Error).message}. ` +
-              `Fix cluster access, or set platform:cluster.preflight false to skip the check`,
+              `Fix cluster access, or set Cluster args.settings.preflight false to skip the check`,
             this,
           );
         }
@@ -136,7 +136,7 @@ export function readDefaultKubeconfig(): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new Error(`cluster.mode "existing": cannot read kubeconfig ${file} (${(e as NodeJS.ErrnoException).code}); set KUBECONFIG or the secret platform:kubeconfig`, {
+    throw new Error(`cluster.mode "existing": cannot read kubeconfig ${file} (${(e as NodeJS.ErrnoException).code}); set KUBECONFIG or pass Cluster args.kubeconfig`, {
       cause: e,
     });
   }

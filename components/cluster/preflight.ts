@@ -43,7 +43,7 @@ type KubeconfigUser = NonNullable<KubeconfigFile["users"]>[number]["user"];
 function selectContext(kubeconfig: string, context?: string): { cluster: KubeconfigCluster; user: KubeconfigUser } {
   const kc = parse(kubeconfig) as KubeconfigFile;
   const ctxName = context ?? kc["current-context"];
-  if (!ctxName) throw new Error("the kubeconfig has no current-context and no context was configured (platform:cluster.existing.context)");
+  if (!ctxName) throw new Error("the kubeconfig has no current-context and no context was given (Cluster args.settings.existing.context)");
   const ctx = kc.contexts?.find((c) => c.name === ctxName);
   if (!ctx) throw new Error(`context "${ctxName}" is not in the kubeconfig; it has: ${(kc.contexts ?? []).map((c) => c.name).join(", ") || "none"}`);
   const cluster = kc.clusters?.find((c) => c.name === ctx.context.cluster)?.cluster;

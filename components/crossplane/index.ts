@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Values } from "../../lib/merge";
 import { CHARTS } from "../catalog";
-import type { ClusterLayer, NetworkLayer } from "../contracts";
+import type { ClusterLayer, CrossplaneLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow } from "../namespace-ingress";
+import { WAIT_HEALTHY } from "../platform-names";
 import {
   CLOUD_PACKAGES,
   CLOUDS,
@@ -21,7 +22,7 @@ import {
 
 export * from "./packages";
 
-/** Crossplane settings, as validated config gives them (`platform:crossplane`). */
+/** Crossplane settings, as validated config gives them. */
 export interface CrossplaneSettings {
   enabled: boolean;
   providers: Record<Cloud, CloudSettings>;
@@ -56,7 +57,7 @@ const PACKAGE_TIMEOUTS = { create: "15m", update: "15m" };
  * depend on them. No DeploymentRuntimeConfig: the default runtime suits the providers,
  * and `ControllerConfig` no longer exists in v2.
  */
-export class Crossplane extends pulumi.ComponentResource {
+export class Crossplane extends pulumi.ComponentResource implements CrossplaneLayer {
   /** Name of the ClusterProviderConfig per enabled cloud, for managed resources. */
   public readonly providerConfigs: Partial<Record<Cloud, string>>;
   /** Crossplane, the function and every provider config ready. */
@@ -99,7 +100,7 @@ export class Crossplane extends pulumi.ComponentResource {
         {
           apiVersion: "pkg.crossplane.io/v1",
           kind,
-          metadata: { name: packageObjectName(p), annotations: { "pulumi.com/waitFor": "condition=Healthy" } },
+          metadata: { name: packageObjectName(p), annotations: WAIT_HEALTHY },
           spec: renderPackageSpec(p),
         },
         { parent: this, dependsOn, customTimeouts: PACKAGE_TIMEOUTS },
@@ -115,10 +116,10 @@ export class Crossplane extends pulumi.ComponentResource {
       if (!s.enabled) continue;
       const credentials = args.credentials[cloud];
       if (credentials === undefined) {
-        throw new pulumi.ResourceError(`platform:${cloud}Credentials: missing; crossplane.providers.${cloud} is enabled and its provider needs credentials`, this);
+        throw new pulumi.ResourceError(`Crossplane args.credentials.${cloud}: missing; args.settings.providers.${cloud} is enabled and its provider needs credentials`, this);
       }
       if (cloud === "gcp" && s.project === undefined) {
-        throw new pulumi.ResourceError(`platform:crossplane.providers.gcp.project: missing; the GCP provider config needs a project id`, this);
+        throw new pulumi.ResourceError(`Crossplane args.settings.providers.gcp.project: missing; the GCP provider config needs a project id`, this);
       }
       const packages = CLOUD_PACKAGES[cloud];
       const family = pkg("Provider", packages.family, [release]);

@@ -3,9 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Values } from "../../lib/merge";
 import { compareQuantities, isQuantity, parseQuantity } from "../../lib/quantity";
 import { CHARTS } from "../catalog";
-import type { ClusterLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { ClusterLayer, DatabaseLayer, NetworkLayer, ObservabilityLayer, PostgresConnection, PostgresOptions, PostgresSpec, StorageLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow } from "../namespace-ingress";
+import { WAIT_READY } from "../platform-names";
 
 /*
  * PostgreSQL for the platform's own services (the OpenHands sandbox server's database in
@@ -26,7 +27,7 @@ export const POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.11-202608170
 /** PostgreSQL's port on every CloudNativePG service (`postgres.ServerPort`). */
 export const POSTGRES_PORT = 5432;
 
-/** Operator settings, as validated config gives them (`platform:database`). */
+/** Operator settings (the program derives them from the profile and observability). */
 export interface DatabaseSettings {
   /** Operator Deployment replicas (the operator runs with --leader-elect: one is active). */
   operatorReplicas: number;
@@ -55,70 +56,6 @@ export function renderCnpgValues(s: Pick<DatabaseSettings, "operatorReplicas" | 
   };
 }
 
-/** Requests and limits of a Postgres instance's pod. */
-export interface PostgresResources {
-  requests: { cpu: string; memory: string };
-  limits: { memory: string; cpu?: string };
-}
-
-/** One database: a CloudNativePG Cluster bootstrapped with one application database and owner. */
-export interface PostgresSpec {
-  /** Namespace of the Cluster (its Services and the app Secret live there too). */
-  namespace: pulumi.Input<string>;
-  /** Application database name (`bootstrap.initdb.database`). */
-  database: string;
-  /** Owner of the database, the role the app connects as (`bootstrap.initdb.owner`). */
-  owner: string;
-  /** PostgreSQL instances: one primary and `instances - 1` streaming replicas. */
-  instances: number;
-  /** Size of each instance's data volume (a quantity, `10Gi`). */
-  size: string;
-  /** StorageClass of the data volumes. Defaults to the storage layer's default class. */
-  storageClass?: string;
-  /** Requests and limits of each instance (the platform's policy needs cpu and memory requests and a memory limit). */
-  resources: PostgresResources;
-}
-
-/** How an application reaches one database. */
-export interface PostgresConnection {
-  /** The read-write Service (always the primary): `<name>-rw.<namespace>.svc.cluster.local`. */
-  readonly host: pulumi.Output<string>;
-  readonly port: typeof POSTGRES_PORT;
-  readonly database: string;
-  /** The owner role. */
-  readonly user: string;
-  /**
-   * Secret the operator generates in the Cluster's namespace, `<name>-app` (type
-   * kubernetes.io/basic-auth), with keys `username`, `user`, `password`, `host` (`<name>-rw`,
-   * not the FQDN), `port`, `dbname`, `uri`, `jdbc-uri`, `fqdn-uri`, `fqdn-jdbc-uri`, `pgpass`
-   * (pkg/specs/secrets.go CreateSecret at v1.30.0).
-   */
-  readonly secretName: string;
-  /** The Cluster; Ready (Pulumi waits on its Ready condition) once the primary accepts connections. */
-  readonly resource: k8s.apiextensions.CustomResource;
-}
-
-/** Options of {@link Database.postgres}. */
-export interface PostgresOptions {
-  /** The caller's component: the Cluster is its child. */
-  parent: pulumi.Resource;
-  /** Further resources the Cluster waits for (the operator release and storage are always waited for). */
-  dependsOn?: pulumi.Resource[];
-  /** Pulumi resource name. Defaults to `<name>-postgres`. */
-  resourceName?: string;
-}
-
-/** What the database layer exposes to the layers that use it. */
-export interface DatabaseLayer {
-  /** The operator serving (its webhooks and CRDs): Clusters can be created after these. */
-  readonly ready: pulumi.Resource[];
-  /** Creates a Cluster and returns how to connect to it. */
-  postgres(name: string, spec: PostgresSpec, opts: PostgresOptions): PostgresConnection;
-}
-
-// Pulumi's generic await: the Cluster is created once its `Ready` condition is True
-// (api/v1 ConditionClusterReady = "Ready", set by the operator when all instances are up).
-const WAIT_READY = { "pulumi.com/waitFor": "condition=Ready" };
 // initdb, the image pull and (with replicas) a pg_basebackup per replica come first.
 const CLUSTER_TIMEOUTS = { create: "20m", update: "20m" };
 
@@ -177,6 +114,8 @@ export function renderCluster(name: string, spec: PostgresSpec, defaultStorageCl
   return {
     apiVersion: "postgresql.cnpg.io/v1",
     kind: "Cluster",
+    // Pulumi's generic await: the Cluster is created once its `Ready` condition is True
+    // (api/v1 ConditionClusterReady = "Ready", set by the operator when all instances are up).
     metadata: { name, namespace: spec.namespace, annotations: WAIT_READY },
     spec: {
       instances: spec.instances,
@@ -199,8 +138,7 @@ export interface DatabaseArgs {
   /** Every instance's data volume is a PVC: Clusters wait for the storage layer. */
   storage: StorageLayer;
   /** The Prometheus Operator's CRDs, which the operator's PodMonitor needs; required when `settings.monitoring`. */
-  monitoring?: MonitoringCrdsLayer;
-  /** `platform:database`. */
+  monitoring?: ObservabilityLayer;
   settings: DatabaseSettings;
   /**
    * Keep the data (prod). Defaults to false (dev). When set, every Cluster
@@ -233,10 +171,10 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
     const s = args.settings;
     const pin = CHARTS.cloudnativePg;
     if (!Number.isInteger(s.operatorReplicas) || s.operatorReplicas < 1) {
-      throw new pulumi.ResourceError(`platform:database.operatorReplicas: ${s.operatorReplicas} must be an integer of at least 1`, this);
+      throw new pulumi.ResourceError(`Database args.settings.operatorReplicas: ${s.operatorReplicas} must be an integer of at least 1`, this);
     }
     if (s.monitoring && args.monitoring === undefined) {
-      throw new pulumi.ResourceError(`platform:database.monitoring: true, but the stack installs no Prometheus Operator CRDs (the PodMonitor needs them)`, this);
+      throw new pulumi.ResourceError(`Database args.settings.monitoring: true, but args.monitoring is undefined; the operator's PodMonitor needs the Prometheus Operator CRDs`, this);
     }
     this.provider = args.cluster.provider;
     this.storage = args.storage;

@@ -1,4 +1,5 @@
 import type { Values } from "../../lib/merge";
+import { GPU_RESOURCE } from "../../operator/src/api/v1alpha1";
 import { packageObjectName, PATCH_AND_TRANSFORM, type Cloud } from "../crossplane/packages";
 
 /*
@@ -21,15 +22,13 @@ export const XR_API_VERSION = `${XR_GROUP}/${XR_VERSION}`;
 /** Namespace of the composites and their managed resources (v2 XRs compose in their own namespace). */
 export const POOLS_NAMESPACE = "gpu-node-pools";
 
-/** Node label naming a node's pool: what `placement.gpuPool` of a fleet selects. */
-export const POOL_LABEL = "platform.openhands.ai/gpu-pool";
 /** Node label carrying the pool's GPU model. */
 export const GPU_TYPE_LABEL = "platform.openhands.ai/gpu-type";
 /**
  * The taint on every GPU node (`nvidia.com/gpu=true:NoSchedule`): only pods that tolerate
  * `nvidia.com/gpu` land there. Each cloud spells it its own way (see the compositions).
  */
-export const GPU_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
+export const GPU_TAINT = { key: GPU_RESOURCE, value: "true", effect: "NoSchedule" } as const;
 
 /** Name of a cloud's Composition. */
 export function compositionName(cloud: Cloud): string {

@@ -2,43 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Values } from "../../lib/merge";
 import { ARTIFACTS, CHARTS } from "../catalog";
-import type { ClusterLayer, MonitoringCrdsLayer, NetworkLayer } from "../contracts";
+import type { ClusterLayer, CrossplaneLayer, GpuLayer, NetworkLayer, ObservabilityLayer } from "../contracts";
 import { CLOUDS, packageObjectName, renderPackageSpec, type Cloud } from "../crossplane/packages";
 import { platformNamespace, platformRelease } from "../helm";
+import { WAIT_HEALTHY, WAIT_READY } from "../platform-names";
 import { compositionName, POOLS_NAMESPACE, renderComposition, renderXrd, XR_API_VERSION, XR_KIND } from "./compositions";
 import { renderGpuOperatorValues, renderPoolSpec, type GpuPoolSettings } from "./pools";
 
 export * from "./compositions";
 export * from "./pools";
 
-/** What the GPU layer needs of Crossplane (the `Crossplane` component implements it). */
-export interface CrossplaneLayer {
-  /** Crossplane, function-patch-and-transform and every provider config ready. */
-  readonly ready: pulumi.Resource[];
-  /**
-   * Crossplane itself (its release: the CompositeResourceDefinition and Composition CRDs and
-   * the webhook that validates them): what an XRD and a Composition wait for. They need no
-   * provider or function: those act only when a composite is composed.
-   */
-  readonly core: pulumi.Resource[];
-  /** The family Provider (Healthy) per enabled cloud: more service Providers of that family install after it. */
-  readonly families: Partial<Record<Cloud, pulumi.Resource>>;
-  /** ClusterProviderConfig name per enabled cloud. */
-  readonly providerConfigs: Partial<Record<Cloud, string>>;
-}
-
-/** What GPU fleets wait for. */
-export interface GpuCapacityLayer {
-  /** The pools' composites (Ready: node groups exist) and the GPU Operator release. */
-  readonly capacityReady: pulumi.Resource[];
-  /** Names of the configured pools. */
-  readonly pools: string[];
-}
-
 /** A stack without GPU pools: nothing to wait for. */
-export const NO_GPU_CAPACITY: GpuCapacityLayer = { capacityReady: [], pools: [] };
+export const NO_GPU_CAPACITY: GpuLayer = { capacityReady: [], pools: [] };
 
-/** GPU settings, as validated config gives them (`platform:gpu`). */
+/** GPU settings, as validated config gives them. */
 export interface GpuSettings {
   pools: GpuPoolSettings[];
   values: Values;
@@ -52,7 +29,7 @@ export interface GpuArgs {
   /** Pools are Crossplane composites. */
   crossplane: CrossplaneLayer;
   /** The DCGM exporter's ServiceMonitor needs the Prometheus Operator's CRDs (when Prometheus runs). */
-  monitoring: MonitoringCrdsLayer & { readonly prometheusUrl?: string };
+  monitoring: ObservabilityLayer;
   settings: GpuSettings;
 }
 
@@ -66,7 +43,7 @@ const POOL_TIMEOUTS = { create: "30m", update: "30m" };
  * every node. The GPU Operator (NFD, device plugin, DCGM exporter, and driver/toolkit where
  * the node image lacks them) makes `nvidia.com/gpu` allocatable there.
  */
-export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
+export class Gpu extends pulumi.ComponentResource implements GpuLayer {
   public readonly capacityReady: pulumi.Resource[];
   public readonly pools: string[];
   /** The GPU Operator release. */
@@ -76,7 +53,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
     super("platform:gpu:Gpu", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const s = args.settings;
     if (s.pools.length === 0) {
-      throw new pulumi.ResourceError(`platform:gpu.pools: empty; the GPU layer is built only when a pool is configured`, this);
+      throw new pulumi.ResourceError(`Gpu args.settings.pools: empty; the GPU layer is built only when a pool is configured`, this);
     }
     this.pools = s.pools.map((p) => p.name);
 
@@ -111,7 +88,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
     for (const cloud of clouds) {
       const providerConfig = args.crossplane.providerConfigs[cloud];
       if (providerConfig === undefined) {
-        throw new pulumi.ResourceError(`platform:gpu.pools: a pool uses cloud "${cloud}", but crossplane.providers.${cloud} is not enabled`, this);
+        throw new pulumi.ResourceError(`Gpu args.crossplane.providerConfigs.${cloud}: missing; a pool of args.settings.pools uses cloud "${cloud}", whose Crossplane provider is not installed`, this);
       }
       const extra: pulumi.Resource[] = [];
       if (cloud === "aws") {
@@ -124,7 +101,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
             {
               apiVersion: "pkg.crossplane.io/v1",
               kind: "Provider",
-              metadata: { name: packageObjectName(iam), annotations: { "pulumi.com/waitFor": "condition=Healthy" } },
+              metadata: { name: packageObjectName(iam), annotations: WAIT_HEALTHY },
               spec: renderPackageSpec(iam),
             },
             { parent: this, dependsOn: [args.crossplane.families.aws!], customTimeouts: { create: "15m", update: "15m" } },
@@ -149,7 +126,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuCapacityLayer {
               name: p.name,
               namespace: poolsNs.metadata.name,
               // Ready once every composed resource is: the node group exists and is ACTIVE.
-              annotations: { "pulumi.com/waitFor": "condition=Ready" },
+              annotations: WAIT_READY,
             },
             spec: renderPoolSpec(p, args.crossplane.providerConfigs[p.cloud]!, compositionName(p.cloud)),
           },

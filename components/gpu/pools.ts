@@ -1,8 +1,9 @@
 import type { PlatformConfig } from "../../config/schema";
 import type { Values } from "../../lib/merge";
 import type { Cloud } from "../crossplane/packages";
-import { azureNodePoolName } from "../../config/rules";
-import { GPU_TAINT, GPU_TYPE_LABEL, POOL_LABEL } from "./compositions";
+import { azureNodePoolName } from "../../config/names";
+import { GPU_POOL_LABEL } from "../../operator/src/api/v1alpha1";
+import { GPU_TAINT, GPU_TYPE_LABEL } from "./compositions";
 
 /** One GPU pool as validated config gives it (`platform:gpu.pools[]`). */
 export type GpuPoolSettings = PlatformConfig["gpu"]["pools"][number];
@@ -22,7 +23,7 @@ export const CLOUD_NODE_LABELS: Record<Cloud, Record<string, string>> = {
 
 /** Labels on a pool's nodes: the stack's own, then the pool and GPU labels (which win). */
 export function poolNodeLabels(p: GpuPoolSettings): Record<string, string> {
-  return { ...p.labels, ...CLOUD_NODE_LABELS[p.cloud], [POOL_LABEL]: p.name, [GPU_TYPE_LABEL]: p.gpuType };
+  return { ...p.labels, ...CLOUD_NODE_LABELS[p.cloud], [GPU_POOL_LABEL]: p.name, [GPU_TYPE_LABEL]: p.gpuType };
 }
 
 /** The AKS cluster's resource id. */

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CertificatesLayer, IngressLayer } from "../contracts";
+import { PART_OF } from "../platform-names";
 
 /** What a platform Ingress routes: one host, one path prefix, one Service port. */
 export interface TlsIngressArgs {
@@ -48,7 +49,7 @@ export function renderTlsIngress(args: TlsIngressArgs, clusterIssuer: string, cl
     metadata: {
       name: args.name,
       namespace: args.namespace,
-      labels: { "app.kubernetes.io/part-of": "agent-platform", ...(args.labels ?? {}) },
+      labels: { ...PART_OF, ...(args.labels ?? {}) },
       annotations: { ...(args.annotations ?? {}), ...(HTTPS_REDIRECT[className] ?? {}), [CLUSTER_ISSUER_ANNOTATION]: clusterIssuer },
     },
     spec: {

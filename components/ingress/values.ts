@@ -3,7 +3,7 @@ import type { Values } from "../../lib/merge";
 import { tcpPort as tcp } from "../../lib/netpol";
 import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
 
-/** Ingress settings, as validated config gives them (`platform:ingress`). */
+/** Ingress settings, as validated config gives them. */
 export type IngressSettings = PlatformConfig["ingress"];
 
 /** IngressClass names the platform gives each controller (fixed: Ingresses refer to them). */
@@ -135,7 +135,7 @@ export function defaultController(s: IngressSettings): { ok: true; controller: k
     ok: false,
     message:
       defaults.length === 0
-        ? `platform:ingress: no enabled controller is the default IngressClass; set default: true on exactly one of contour, ingressNginx`
-        : `platform:ingress: ${defaults.join(" and ")} are both the default IngressClass; exactly one may be the default`,
+        ? `Ingress args.settings: no enabled controller is the default IngressClass; set default: true on exactly one of contour, ingressNginx`
+        : `Ingress args.settings: ${defaults.join(" and ")} are both the default IngressClass; exactly one may be the default`,
   };
 }

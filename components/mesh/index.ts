@@ -22,7 +22,7 @@ export {
 export { installIstioCni, installLinkerdCni, LINKERD_CNI, MESHED_POD_SECURITY, renderLinkerdCniValues } from "./cni";
 export { installLinkerd, LINKERD, linkerdIdentity, linkerdNamespaceMetadata, renderLinkerdControlPlaneValues, type LinkerdIdentity, type LinkerdSettings } from "./linkerd";
 
-/** Mesh settings, as validated config gives them (`platform:mesh`). */
+/** Mesh settings, as validated config gives them. */
 export type MeshSettings = PlatformConfig["mesh"];
 
 /** Arguments of {@link Mesh}. */
@@ -32,7 +32,9 @@ export interface MeshArgs {
   network: NetworkLayer;
   /** kind: the Istio ingress gateway is a NodePort (no load balancer on kind). */
   clusterMode: "kind" | "existing";
-  /** `platform:mesh`. */
+  /** The mesh to install: one of them or none. */
+  kind: MeshLayer["kind"];
+  /** Settings of both meshes; only those of `kind` are read (their `enabled` flags are not). */
   settings: MeshSettings;
 }
 
@@ -41,12 +43,6 @@ export const MESH_INJECTION: Record<"istio" | "linkerd", MeshInjection> = {
   istio: { labels: { "istio-injection": "enabled" }, annotations: {} },
   linkerd: { labels: {}, annotations: { "linkerd.io/inject": "enabled" } },
 };
-
-/** Which mesh the settings select, or an error message when both are on. */
-export function selectedMesh(s: MeshSettings): { ok: true; kind: MeshLayer["kind"] } | { ok: false; message: string } {
-  if (s.istio.enabled && s.linkerd.enabled) return { ok: false, message: `platform:mesh: istio and linkerd are exclusive; enable at most one` };
-  return { ok: true, kind: s.istio.enabled ? "istio" : s.linkerd.enabled ? "linkerd" : "none" };
-}
 
 /**
  * The service mesh: Istio (CNI agent, base, istiod, ingress and egress gateways, mesh-wide
@@ -81,9 +77,7 @@ export class Mesh extends pulumi.ComponentResource implements MeshLayer {
 
   constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:mesh:Mesh", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
-    const choice = selectedMesh(args.settings);
-    if (!choice.ok) throw new pulumi.ResourceError(choice.message, this);
-    this.kind = choice.kind;
+    this.kind = args.kind;
 
     if (this.kind === "istio") {
       this.istio = installIstio(name, args.settings.istio, args.clusterMode, args.network.ready, this);

@@ -7,20 +7,13 @@ import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow } from "../namespace-ingress";
 import { tcpPort as tcp } from "../../lib/netpol";
 import { installIstioCni } from "./cni";
+import { OTEL_COLLECTOR, OTEL_COLLECTOR_HOST } from "../platform-names";
 
 /** Istio settings, as validated config gives them (`platform:mesh.istio`). */
 export type IstioSettings = PlatformConfig["mesh"]["istio"];
 
-/**
- * The OpenTelemetry collector's OTLP/gRPC endpoint, created by the observability layer
- * (Service `otel-collector` in `monitoring`). The mesh sends traces there; other layers
- * import it from here so there is one spelling of the address.
- */
-export const OTEL_COLLECTOR = { service: "otel-collector", namespace: "monitoring", grpcPort: 4317 } as const;
-/** Fully qualified host of {@link OTEL_COLLECTOR}. */
-export const OTEL_COLLECTOR_HOST = `${OTEL_COLLECTOR.service}.${OTEL_COLLECTOR.namespace}.svc.cluster.local`;
-/** `host:port` of the collector's OTLP/gRPC receiver. */
-export const OTEL_COLLECTOR_OTLP_GRPC = `${OTEL_COLLECTOR_HOST}:${OTEL_COLLECTOR.grpcPort}`;
+// The collector's address (the mesh sends traces there) is a platform-wide name.
+export { OTEL_COLLECTOR, OTEL_COLLECTOR_HOST, OTEL_COLLECTOR_OTLP_GRPC } from "../platform-names";
 
 /** Name of the tracing extension provider in Istio's mesh config. */
 export const ISTIO_TRACING_PROVIDER = "otel-tracing";

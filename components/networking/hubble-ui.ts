@@ -21,8 +21,8 @@ export interface HubbleUiIngressArgs {
  * platform's ClusterIssuer. A component of its own, created after the ingress and
  * certificate layers: the ingress controller and cert-manager need the CNI, so putting this
  * Ingress into the Networking layer would make the CNI depend on its own dependents.
- * Hubble UI has no login of its own: expose it only where the network is trusted
- * (`platform:networking.cilium.hubble.uiIngress`).
+ * Hubble UI has no login of its own: expose it only where the network is trusted (config
+ * allows the route on kind only).
  */
 export class HubbleUiIngress extends pulumi.ComponentResource {
   /** `https://hubble.<domain>`. */
@@ -32,7 +32,7 @@ export class HubbleUiIngress extends pulumi.ComponentResource {
   constructor(name: string, args: HubbleUiIngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:networking:HubbleUiIngress", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     if (args.network.ready.length === 0) {
-      throw new pulumi.ResourceError(`platform:networking.cilium.hubble.uiIngress: true, but Cilium is not installed; enable networking.cilium or drop the UI ingress`, this);
+      throw new pulumi.ResourceError(`HubbleUiIngress args.network.ready: empty, so Cilium (which serves Hubble UI) is not installed; build Networking with Cilium or drop the UI ingress`, this);
     }
     const host = hubbleHost(args.domain);
     this.ingressResource = tlsIngress(

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../catalog";
-import type { ClusterLayer, NetworkLayer } from "../contracts";
+import type { ClusterLayer, NetworkLayer, StorageLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
-import type { StorageWithObjectStore } from "../storage";
+import { waitFor } from "../platform-names";
 import {
   MINIO_CONFIG_SECRET,
   minioConfigEnv,
@@ -32,7 +32,7 @@ export interface ObjectStorageArgs {
   /** The MinIO operator is a pod: it waits for the CNI. */
   network: NetworkLayer;
   /** Volumes for MinIO, or the Ceph object store for RGW. */
-  storage: StorageWithObjectStore;
+  storage: StorageLayer;
   settings: ObjectStorageSettings;
   /**
    * Keep the data (prod). Defaults to false (dev: a destroy removes everything). When set,
@@ -71,7 +71,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
     const { minio, cephRgw } = args.settings;
     if (minio.enabled === cephRgw.enabled) {
       throw new pulumi.ResourceError(
-        `platform:objectStorage: minio.enabled is ${minio.enabled} and cephRgw.enabled is ${cephRgw.enabled}; enable exactly one (the platform exposes one S3 endpoint)`,
+        `ObjectStorage args.settings: minio.enabled is ${minio.enabled} and cephRgw.enabled is ${cephRgw.enabled}; enable exactly one (the platform exposes one S3 endpoint)`,
         this,
       );
     }
@@ -148,7 +148,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
       const store = args.storage.cephObjectStore;
       if (!store) {
         throw new pulumi.ResourceError(
-          `platform:objectStorage.cephRgw.enabled: true, but the storage layer renders no Ceph object store; enable storage.rookCeph and pass objectStore: true to Storage`,
+          `ObjectStorage args.storage.cephObjectStore: missing, but args.settings.cephRgw.enabled is true; build Storage with Rook-Ceph and objectStore: true`,
           this,
         );
       }
@@ -167,7 +167,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
           apiVersion: "ceph.rook.io/v1",
           kind: "CephObjectStoreUser",
           // A custom resource gets no readiness await by default: wait for Rook's phase.
-          metadata: { name: RGW_USER, namespace: store.namespace, annotations: { "pulumi.com/waitFor": "jsonpath={.status.phase}=Ready" } },
+          metadata: { name: RGW_USER, namespace: store.namespace, annotations: waitFor("jsonpath={.status.phase}=Ready") },
           spec: renderRgwUserSpec(store.name),
         },
         // Rook creates the user only once the Ceph cluster and its gateway are up.
@@ -180,7 +180,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
             {
               apiVersion: "objectbucket.io/v1alpha1",
               kind: "ObjectBucketClaim",
-              metadata: { name: bucket, namespace: store.namespace, annotations: { "pulumi.com/waitFor": "jsonpath={.status.phase}=Bound" } },
+              metadata: { name: bucket, namespace: store.namespace, annotations: waitFor("jsonpath={.status.phase}=Bound") },
               spec: renderBucketClaimSpec(bucket, store.bucketStorageClass),
             },
             // bucketOwner names the user: it must exist before the bucket is linked to it.

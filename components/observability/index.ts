@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS, type ChartPin } from "../catalog";
-import type { CertificatesLayer, ClusterLayer, IngressLayer, MeshLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { CertificatesLayer, ClusterLayer, IngressLayer, MeshLayer, NetworkLayer, ObservabilityLayer, StorageLayer } from "../contracts";
 import type { Values } from "../../lib/merge";
 import { platformNamespace, platformRelease } from "../helm";
+import { OTEL_COLLECTOR_OTLP_GRPC } from "../platform-names";
 import { tlsIngress } from "../ingress/tls-ingress";
 import { modelServingDashboard, platformDashboard } from "./dashboards";
 import { ADMIN_SECRET, dashboardSpec, datasourceSpecs, folderSpec, FOLDER, GRAFANA_API, GRAFANA_NAME, grafanaSpec, INSTANCE_LABELS, type GrafanaSignIn, renderGrafanaOperatorValues } from "./grafana";
@@ -72,7 +73,7 @@ export interface ObservabilityArgs {
  * installs only when enabled. `ready` is the CRD release alone: other layers'
  * ServiceMonitors need the CRDs, not Prometheus (which waits for its volume).
  */
-export class Observability extends pulumi.ComponentResource implements MonitoringCrdsLayer {
+export class Observability extends pulumi.ComponentResource implements ObservabilityLayer {
   /** The prometheus-operator-crds release; empty when Prometheus is disabled. */
   public readonly ready: pulumi.Resource[];
   /** Every Helm release of the layer, by release name. */
@@ -175,7 +176,7 @@ export class Observability extends pulumi.ComponentResource implements Monitorin
         overrides: s.otel.values,
         dependsOn: net,
       });
-      this.otlpEndpoint = `${ENDPOINTS.collector.service}.${MONITORING_NAMESPACE}.svc.cluster.local:${ENDPOINTS.collector.grpc}`;
+      this.otlpEndpoint = OTEL_COLLECTOR_OTLP_GRPC;
       if (crds) {
         new k8s.apiextensions.CustomResource(`${name}-collector-servicemonitor`, collectorServiceMonitor(MONITORING_NAMESPACE) as k8s.apiextensions.CustomResourceArgs, {
           parent: this,

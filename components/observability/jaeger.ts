@@ -1,4 +1,5 @@
 import type { Values } from "../../lib/merge";
+import { PART_OF } from "../platform-names";
 import { ENDPOINTS, resources, SIZING, type ObservabilitySettings } from "./settings";
 
 /** Where the badger volume is mounted in the Jaeger pod. */
@@ -89,7 +90,7 @@ export function renderJaegerValues(input: JaegerInput): Values {
 /** The PVC the badger store lives on (prod). */
 export function badgerClaim(namespace: string, storageClass: string, size: string): Values {
   return {
-    metadata: { name: BADGER_CLAIM, namespace, labels: { "app.kubernetes.io/part-of": "agent-platform" } },
+    metadata: { name: BADGER_CLAIM, namespace, labels: { ...PART_OF } },
     spec: { accessModes: ["ReadWriteOnce"], storageClassName: storageClass, resources: { requests: { storage: size } } },
   };
 }

@@ -1,4 +1,5 @@
 import type { Values } from "../../lib/merge";
+import { MONITORING_NAMESPACE } from "../platform-names";
 import { ENDPOINTS, resources, serviceUrl, SIZING } from "./settings";
 
 /**
@@ -70,7 +71,7 @@ export function renderOtelCollectorValues(input: CollectorInput): Values {
   }
   if (input.jaeger) {
     exporters[EXPORTERS.jaeger] = {
-      endpoint: `${ENDPOINTS.jaeger.service}.monitoring.svc:${ENDPOINTS.jaeger.otlpGrpc}`,
+      endpoint: `${ENDPOINTS.jaeger.service}.${MONITORING_NAMESPACE}.svc:${ENDPOINTS.jaeger.otlpGrpc}`,
       tls: { insecure: true },
     };
   }

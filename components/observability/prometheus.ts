@@ -1,4 +1,5 @@
 import type { Values } from "../../lib/merge";
+import { PART_OF } from "../platform-names";
 import { claimRetention, ENDPOINTS, NODE_EXPORTER_NAMESPACE, resources, SIZING, type ObservabilitySettings } from "./settings";
 
 /** What the kube-prometheus-stack values depend on. */
@@ -103,7 +104,7 @@ export function collectorServiceMonitor(namespace: string): Values {
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "ServiceMonitor",
-    metadata: { name: "otel-collector", namespace, labels: { "app.kubernetes.io/part-of": "agent-platform" } },
+    metadata: { name: "otel-collector", namespace, labels: { ...PART_OF } },
     spec: {
       selector: {
         matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": ENDPOINTS.collector.service },

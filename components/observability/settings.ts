@@ -1,5 +1,6 @@
 import { parseQuantity } from "../../lib/quantity";
 import type { Values } from "../../lib/merge";
+import { MONITORING_NAMESPACE, OTEL_COLLECTOR } from "../platform-names";
 
 /** The `platform:observability` section, as validated config gives it. */
 export interface ObservabilitySettings {
@@ -137,8 +138,7 @@ export function observabilityRequests(settings: ObservabilitySettings, profile: 
   });
 }
 
-/** Namespace of the observability backends (and the Grafana Operator). */
-export const MONITORING_NAMESPACE = "monitoring";
+export { MONITORING_NAMESPACE };
 /**
  * Labels the Prometheus Operator puts on every Prometheus server pod (pkg/prometheus: the
  * StatefulSet's pod template carries `app.kubernetes.io/name: prometheus`): the pods every
@@ -155,7 +155,7 @@ export const NODE_EXPORTER_NAMESPACE = "monitoring-node-exporter";
 /** In-cluster names and ports other components (and the datasources) reach. */
 export const ENDPOINTS = {
   /** The collector Service (`fullnameOverride`), also Istio's tracing provider target. */
-  collector: { service: "otel-collector", grpc: 4317, http: 4318, prometheus: 8889 },
+  collector: { service: OTEL_COLLECTOR.service, grpc: OTEL_COLLECTOR.grpcPort, http: OTEL_COLLECTOR.httpPort, prometheus: 8889 },
   /** kps names its Prometheus Service `<fullname>-prometheus`; fullname is the release name. */
   prometheus: { service: "kube-prometheus-stack-prometheus", port: 9090 },
   /** Loki's Monolithic Service is the chart fullname, i.e. the release name. */

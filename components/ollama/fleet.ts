@@ -1,8 +1,11 @@
 import type { PlatformConfig } from "../../config/schema";
-import { fleetName } from "../../config/rules";
+import { fleetName } from "../../config/names";
 import type { Values } from "../../lib/merge";
 import { mergeValues } from "../../lib/merge";
+import { API_VERSION, FLEET_LABEL, fleetEndpoint, KIND } from "../../operator/src/api/v1alpha1";
 import { scalerKind } from "../../operator/src/scaling";
+import type { ModelFleet } from "../contracts";
+import { PART_OF, WAIT_READY } from "../platform-names";
 
 /*
  * OllamaFleet objects (openhands.ai/v1alpha1, the fleet contract) from the stack's fleets.
@@ -13,19 +16,8 @@ import { scalerKind } from "../../operator/src/scaling";
 /** One fleet as validated config gives it (`platform:ollama.fleets[]`). */
 export type FleetSettings = PlatformConfig["ollama"]["fleets"][number];
 
-/** `apiVersion` and `kind` of the fleet resource. */
-export const FLEET_API_VERSION = "openhands.ai/v1alpha1";
-export const FLEET_KIND = "OllamaFleet";
-/** Port of Ollama's API (the Service's and the container's). */
-export const OLLAMA_PORT = 11434;
-
 /** Name of a fleet (its own, or the stable slug of its model). */
 export { fleetName };
-
-/** The OpenAI-compatible base URL of a fleet. */
-export function fleetEndpoint(name: string, namespace: string): string {
-  return `http://${name}.${namespace}.svc.cluster.local:${OLLAMA_PORT}/v1`;
-}
 
 /** `spec` of a fleet's OllamaFleet. */
 export function renderFleetSpec(f: FleetSettings): Values {
@@ -72,28 +64,21 @@ export function fleetScaler(f: Pick<FleetSettings, "scaling">, mesh: "istio" | "
 export function renderFleet(f: FleetSettings, namespace: string): Values {
   const name = fleetName(f);
   return {
-    apiVersion: FLEET_API_VERSION,
-    kind: FLEET_KIND,
+    apiVersion: API_VERSION,
+    kind: KIND,
     metadata: {
       name,
       namespace,
-      labels: { "app.kubernetes.io/part-of": "agent-platform", "openhands.ai/fleet": name },
+      labels: { ...PART_OF, [FLEET_LABEL]: name },
       // `pulumi up` waits for the operator's Ready condition: a fleet that never serves fails the update.
-      annotations: { "pulumi.com/waitFor": "condition=Ready" },
+      annotations: { ...WAIT_READY },
     },
     spec: renderFleetSpec(f),
   };
 }
 
-/** What OpenHands needs of each fleet: endpoint, model and context window. */
-export interface FleetEndpoint {
-  endpoint: string;
-  model: string;
-  contextLength: number;
-}
-
-/** Endpoint, model and context length per fleet name. */
-export function fleetEndpoints(fleets: readonly FleetSettings[], namespace: string): Record<string, FleetEndpoint> {
+/** Endpoint, model and context length per fleet name (what OpenHands needs of each fleet). */
+export function fleetEndpoints(fleets: readonly FleetSettings[], namespace: string): Record<string, ModelFleet> {
   return Object.fromEntries(
     fleets.map((f) => {
       const name = fleetName(f);

@@ -2,10 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { CHARTS } from "../catalog";
-import type { AutoscalingLayer, ClusterLayer, MeshLayer, ModelServingLayer, MonitoringCrdsLayer, NetworkLayer, StorageLayer } from "../contracts";
-import type { GpuCapacityLayer } from "../gpu";
+import type { AutoscalingLayer, ClusterLayer, GpuLayer, MeshLayer, ModelFleet, NetworkLayer, ObservabilityLayer, OllamaLayer, StorageLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
-import { fleetEndpoints, fleetName, fleetScaler, renderFleet, type FleetEndpoint } from "./fleet";
+import { fleetEndpoints, fleetName, fleetScaler, renderFleet } from "./fleet";
 import { resolveImage } from "../images";
 import { BUILD_INPUTS, DEV_REPOSITORY, OPERATOR_VERSION, releasedImage } from "./image";
 import { renderOperatorValues } from "./values";
@@ -18,7 +17,7 @@ export * from "./image";
 export * from "./values";
 export * from "./quota";
 
-/** Ollama settings, as validated config gives them (`platform:ollama`). */
+/** Ollama settings, as validated config gives them. */
 export type OllamaSettings = PlatformConfig["ollama"];
 
 /** Arguments of {@link Ollama}. */
@@ -31,14 +30,14 @@ export interface OllamaArgs {
   /** Each replica's model cache is a PVC of the default StorageClass. */
   storage: StorageLayer;
   /** Prometheus (its URL for scaling queries; its CRDs for the operator's ServiceMonitor). */
-  monitoring: MonitoringCrdsLayer & { readonly prometheusUrl?: string };
+  monitoring: ObservabilityLayer;
   /**
    * KEDA, which scaled fleets need (a ScaledObject; the HTTP add-on only for an HTTPScaledObject,
    * see {@link fleetScaler}); undefined when disabled (config then allows no scaling).
    */
   autoscaling: Pick<AutoscalingLayer, "scaledObjects" | "httpScaledObjects"> | undefined;
   /** GPU capacity GPU fleets wait for ({@link NO_GPU_CAPACITY} without pools). */
-  gpu: GpuCapacityLayer;
+  gpu: GpuLayer;
   settings: OllamaSettings;
   /** The operator's folder (absolute): its chart names the released image. */
   operatorDir: string;
@@ -51,7 +50,7 @@ export interface OllamaArgs {
   /**
    * Keep the model caches (prod). Set: every fleet's `storage.retainPolicy` is Retain (the
    * operator's StatefulSet keeps its PVCs when the fleet is deleted, renamed or scaled down;
-   * a fleet configured with Delete is refused) and the fleet namespace is `retainOnDelete`
+   * config refuses a prod fleet configured with Delete) and the fleet namespace is `retainOnDelete`
    * (deleting it would delete the caches). false (dev): Delete, so removing a fleet or the
    * stack frees the disk. Unset: each fleet's configured `storage.retainPolicy`.
    */
@@ -73,11 +72,11 @@ const LINKERD_NATIVE_SIDECAR = { "config.linkerd.io/proxy-enable-native-sidecar"
  * OllamaFleet per configured fleet in the fleet namespace (meshed). In dev the operator
  * image is built from source and loaded into kind; elsewhere it is the configured one.
  */
-export class Ollama extends pulumi.ComponentResource implements ModelServingLayer {
+export class Ollama extends pulumi.ComponentResource implements OllamaLayer {
   /** OpenAI-compatible base URL per fleet name. */
   public readonly endpoints: Record<string, string>;
   /** Endpoint, model and context length per fleet name (what OpenHands configures). */
-  public readonly fleets: Record<string, FleetEndpoint>;
+  public readonly fleets: Record<string, ModelFleet>;
   /** The operator image the release runs. */
   public readonly operatorImage: string;
   /** Namespace of the fleets' pods. */
@@ -95,7 +94,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
     const { image, build } = resolveImage(
       `${name}-operator-image`,
       {
-        configKey: "platform:ollama.operator.image",
+        argPath: "Ollama args.settings.operator.image",
         configured: s.operator.image,
         dir: args.operatorDir,
         inputs: BUILD_INPUTS,
@@ -182,16 +181,10 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       const fleet = fleetName(f);
       const pool = f.placement?.gpuPool;
       if (pool !== undefined && !args.gpu.pools.includes(pool)) {
-        throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).placement.gpuPool: "${pool}" is not a GPU pool of this stack (${args.gpu.pools.join(", ") || "none"})`, this);
+        throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).placement.gpuPool: "${pool}" is not a GPU pool of args.gpu (${args.gpu.pools.join(", ") || "none"})`, this);
       }
       if (f.scaling && args.autoscaling === undefined) {
-        throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).scaling: set, but KEDA is not installed (autoscaling.keda.enabled: false)`, this);
-      }
-      if (args.protectData === true && f.storage.retainPolicy === "Delete") {
-        throw new pulumi.ResourceError(
-          `platform:ollama.fleets (${fleet}).storage.retainPolicy: "Delete", but this stack protects its data (prod): model caches are kept (Retain); remove the key`,
-          this,
-        );
+        throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).scaling: set, but KEDA is not installed (args.autoscaling is undefined)`, this);
       }
       // The fleet itself is not protected: a model change renames it (its name is the model's
       // slug), and a protected fleet would block that. Its caches outlive it instead.
@@ -199,7 +192,7 @@ export class Ollama extends pulumi.ComponentResource implements ModelServingLaye
       const scaler = fleetScaler(f, args.mesh.kind);
       const scalerReady = scaler === undefined ? [] : scaler === "HTTPScaledObject" ? args.autoscaling!.httpScaledObjects : args.autoscaling!.scaledObjects;
       if (scaler === "HTTPScaledObject" && scalerReady.length === 0) {
-        throw new pulumi.ResourceError(`platform:ollama.fleets (${fleet}).scaling: request metrics without a mesh need the KEDA HTTP add-on (autoscaling.keda.httpAddon: true)`, this);
+        throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).scaling: request metrics without a mesh need the KEDA HTTP add-on (args.autoscaling.httpScaledObjects is empty)`, this);
       }
       const cr = new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet({ ...f, storage: { ...f.storage, retainPolicy } }, s.namespace) as k8s.apiextensions.CustomResourceArgs, {
         parent: this,

@@ -1,7 +1,7 @@
 import { CILIUM_NAMESPACE_LABEL, kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp, type CiliumHttpRule, type CiliumNetworkPolicy, type NetworkPolicy } from "../../lib/netpol";
 import { ISTIO_NAMESPACES, OTEL_COLLECTOR } from "../mesh/istio";
 import { LINKERD } from "../mesh/linkerd";
-import { OLLAMA_PORT } from "./fleet";
+import { FLEET_LABEL, OLLAMA_PORT } from "../../operator/src/api/v1alpha1";
 
 /*
  * The fleet namespace's network policies, as plain objects (pure; the Ollama layer creates
@@ -37,8 +37,6 @@ export const OLLAMA_INFERENCE_HTTP: readonly CiliumHttpRule[] = [
 
 /** Labels every fleet pod carries (operator/src/labels.ts `selectorLabels`). */
 export const FLEET_POD_LABELS = { "app.kubernetes.io/name": "ollama" } as const;
-/** The label naming a pod's fleet (operator/src/labels.ts `FLEET_LABEL`). */
-export const FLEET_LABEL = "openhands.ai/fleet";
 
 /**
  * What a meshed fleet pod's proxy must reach: Linkerd's identity (8080), destination (8086)

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { CertificatesLayer, ClusterLayer, IngressLayer, ModelServingLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { CertificatesLayer, ClusterLayer, DatabaseLayer, IngressLayer, NetworkLayer, OllamaLayer, StorageLayer } from "../contracts";
 import { platformNamespace } from "../helm";
-import type { DatabaseLayer } from "../database";
+import { WAIT_READY } from "../platform-names";
 import { agentPlatform } from "./platform";
 import { RUNTIME_RULES } from "./workloads";
 import { API_SERVER_PORTS, OPENHANDS_DB_CLUSTER, platformNetworkPolicies } from "./netpol-platform";
@@ -45,14 +45,13 @@ export interface OpenHandsArgs {
   /** The default StorageClass: sandbox workspaces. */
   storage: StorageLayer;
   /** The Ollama fleets; `fleet` names the one OpenHands uses. */
-  models: ModelServingLayer;
+  models: OllamaLayer;
   /** Name of the fleet in `models.fleets` (config: `openhands.llm.fleet`, or the first fleet). */
   fleet: string;
-  /** `platform:openhands`. */
   settings: OpenHandsSettings;
   /** Platform base domain. */
   domain: string;
-  /** `platform:certificates.issuer`: only `selfSigned` can issue the sandbox wildcard certificate. */
+  /** The platform's ClusterIssuer kind: only `selfSigned` can issue the sandbox wildcard certificate. */
   issuer: "selfSigned" | "acme";
   /** Keep what holds data on destroy and renames (prod): the namespaces, the server's volume. */
   protectData?: boolean;
@@ -69,9 +68,6 @@ export interface OpenHandsArgs {
   /** Generated keys, as Pulumi secrets: runtime API key, the server's session key, the gateway's access token. */
   secrets: { runtimeApiKey: pulumi.Input<string>; serverSessionKey: pulumi.Input<string>; gatewayToken: pulumi.Input<string> };
 }
-
-// Pulumi's generic await: the wildcard Certificate counts as created once it is Ready.
-const WAIT_READY = { "pulumi.com/waitFor": "condition=Ready" };
 
 /**
  * OpenHands on the platform: the sandbox contract a sandbox runtime works to (a dedicated
@@ -108,10 +104,10 @@ export class OpenHands extends pulumi.ComponentResource {
     super("platform:openhands:OpenHands", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const s = args.settings;
     const fail = (msg: string) => new pulumi.ResourceError(msg, this);
-    if (!s.enabled) throw fail(`platform:openhands.enabled: false; the OpenHands layer is built only when enabled`);
+    if (!s.enabled) throw fail(`OpenHands args.settings.enabled: false; the OpenHands layer is built only when enabled`);
     const fleet = args.models.fleets[args.fleet];
     if (!fleet) {
-      throw fail(`platform:openhands.llm.fleet: "${args.fleet}" is not a fleet of the model layer (${Object.keys(args.models.fleets).join(", ") || "none"})`);
+      throw fail(`OpenHands args.fleet: "${args.fleet}" is not a fleet of args.models (${Object.keys(args.models.fleets).join(", ") || "none"})`);
     }
     let llm: LlmRoute;
     try {
@@ -122,7 +118,7 @@ export class OpenHands extends pulumi.ComponentResource {
     const sandbox = resolveSandbox(s.sandbox, { domain: args.domain, ingressClass: args.ingress.className, defaultStorageClass: args.storage.defaultStorageClass });
     if (sandbox.issueWildcard && args.issuer !== "selfSigned") {
       throw fail(
-        `platform:openhands.sandbox.tlsSecret: missing; with the "${args.issuer}" issuer the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.tlsSecretNamespace}`,
+        `OpenHands args.settings.sandbox.tlsSecret: missing; with args.issuer "${args.issuer}" the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.tlsSecretNamespace}`,
       );
     }
     this.sandboxDomain = sandbox.domain;

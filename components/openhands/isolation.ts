@@ -1,6 +1,7 @@
 import { CILIUM_NAMESPACE_LABEL, kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp, type CiliumDnsRule, type CiliumNetworkPolicy, type NetworkPolicy, type PolicyPeer, type PolicyPort } from "../../lib/netpol";
 import { parseQuantity, quantityToNumber } from "../../lib/quantity";
-import { FLEET_LABEL, FLEET_POD_LABELS, OLLAMA_INFERENCE_HTTP } from "../ollama/netpol";
+import { FLEET_LABEL } from "../../operator/src/api/v1alpha1";
+import { FLEET_POD_LABELS, OLLAMA_INFERENCE_HTTP } from "../ollama/netpol";
 import { PORTS, type ResolvedSandbox } from "./settings";
 
 /*
@@ -96,7 +97,7 @@ export function sandboxNetworkPolicies(n: SandboxNetwork): NetworkPolicy[] {
   const llmPeers: { to: PolicyPeer[]; ports: PolicyPort[] }[] = [];
   if (n.fleet) {
     llmPeers.push({
-      to: [{ namespaceSelector: nsSelector(n.fleet.namespace), podSelector: { matchLabels: { "openhands.ai/fleet": n.fleet.name } } }],
+      to: [{ namespaceSelector: nsSelector(n.fleet.namespace), podSelector: { matchLabels: { [FLEET_LABEL]: n.fleet.name } } }],
       ports: [tcp(PORTS.ollama)],
     });
   }

@@ -2,11 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { DatabaseLayer } from "../database";
 import { imageString, RELEASE_REGISTRY, resolveImage, type BuiltImage, type ImageRef } from "../images";
 import { HTTPS_REDIRECT, tlsIngress } from "../ingress/tls-ingress";
 import { INGRESS_CLASS } from "../ingress/values";
-import type { CertificatesLayer, IngressLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { CertificatesLayer, DatabaseLayer, IngressLayer, NetworkLayer, StorageLayer } from "../contracts";
+import { PART_OF } from "../platform-names";
 import { CONTOUR_TLS_CERT_NAMESPACE, OPENHANDS_NAMESPACE, RUNTIME_SERVICE_ACCOUNT, type OpenHandsSettings, type ResolvedSandbox } from "./settings";
 import {
   gatewayContainer,
@@ -24,9 +24,9 @@ import {
 
 /** The agent platform's own images: each built from its folder in dev, published by .github/workflows/images-release.yml. */
 export const PLATFORM_IMAGES = {
-  server: { folder: "sandbox-server", configKey: "platform:openhands.server.image", user: 10001, inputs: ["requirements.lock", "Dockerfile", ".dockerignore", "package.json"] },
-  runtime: { folder: "sandbox-runtime", configKey: "platform:openhands.runtime.image", user: 65532, inputs: ["src", "package.json", "package-lock.json", "tsconfig.json", "Dockerfile", ".dockerignore"] },
-  gateway: { folder: "agent-gateway", configKey: "platform:openhands.gateway.image", user: 65532, inputs: ["src", "package.json", "package-lock.json", "tsconfig.json", "Dockerfile", ".dockerignore"] },
+  server: { folder: "sandbox-server", argPath: "OpenHands args.settings.server.image", user: 10001, inputs: ["requirements.lock", "Dockerfile", ".dockerignore", "package.json"] },
+  runtime: { folder: "sandbox-runtime", argPath: "OpenHands args.settings.runtime.image", user: 65532, inputs: ["src", "package.json", "package-lock.json", "tsconfig.json", "Dockerfile", ".dockerignore"] },
+  gateway: { folder: "agent-gateway", argPath: "OpenHands args.settings.gateway.image", user: 65532, inputs: ["src", "package.json", "package-lock.json", "tsconfig.json", "Dockerfile", ".dockerignore"] },
 } as const;
 
 /** The version in `<folder>/package.json`: the release tag `<folder>-v<version>` publishes it. */
@@ -77,7 +77,7 @@ export interface AgentPlatform {
 const meta = (name: string, extra: Record<string, string> = {}) => ({
   name,
   namespace: OPENHANDS_NAMESPACE,
-  labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "agent-platform", ...extra },
+  labels: { "app.kubernetes.io/name": name, ...PART_OF, ...extra },
 });
 
 /**
@@ -168,7 +168,7 @@ function platformImages(name: string, a: AgentPlatformArgs, parent: pulumi.Resou
     const p = PLATFORM_IMAGES[key];
     const dir = path.join(a.sourceDir, p.folder);
     const b: BuiltImage = {
-      configKey: p.configKey,
+      argPath: p.argPath,
       configured,
       dir,
       inputs: p.inputs,
@@ -186,7 +186,7 @@ function platformImages(name: string, a: AgentPlatformArgs, parent: pulumi.Resou
 function serverDatabase(name: string, a: AgentPlatformArgs, parent: pulumi.Resource, after: pulumi.Resource[]): { spec: ServerDatabase; ready: pulumi.Resource[] } {
   const d = a.settings.server.database;
   if (d.kind === "sqlite") return { spec: { kind: "sqlite" }, ready: [] };
-  if (a.database === undefined) throw new pulumi.ResourceError(`platform:openhands.server.database.kind: postgres, but the stack has no database layer`, parent);
+  if (a.database === undefined) throw new pulumi.ResourceError(`OpenHands args.database: undefined, but args.settings.server.database.kind is "postgres"; pass the Database layer`, parent);
   const pg = a.database.postgres(
     "openhands-db",
     {

@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../../config/schema";
+import { OLLAMA_PORT } from "../../operator/src/api/v1alpha1";
 import type { ModelFleet } from "../contracts";
 
 /** `platform:openhands`. */
@@ -26,7 +27,7 @@ export const PORTS = {
   /** The OpenHands app: agent-server webhooks. */
   app: 3000,
   /** Ollama's API on a fleet's pods. */
-  ollama: 11434,
+  ollama: OLLAMA_PORT,
 } as const;
 
 /** The sandbox contract with every platform default filled in. */
@@ -156,11 +157,11 @@ export interface LlmRoute {
   contextLength: number;
 }
 
-/** The route to `fleet`; throws (message names the key) when its context is too small. */
+/** The route to `fleet`; throws (naming the argument) when its context is too small. */
 export function llmRoute(fleetName: string, fleet: ModelFleet): LlmRoute {
   if (fleet.contextLength < MIN_CONTEXT_LENGTH) {
     throw new Error(
-      `platform:ollama.fleets (${fleetName}).contextLength: ${fleet.contextLength} is below ${MIN_CONTEXT_LENGTH}; OpenHands agents need a context of 32k tokens or more`,
+      `OpenHands args.models.fleets (${fleetName}).contextLength: ${fleet.contextLength} is below ${MIN_CONTEXT_LENGTH}; OpenHands agents need a context of 32k tokens or more`,
     );
   }
   return { fleet: fleetName, endpoint: fleet.endpoint, model: fleet.model, contextLength: fleet.contextLength };

@@ -4,6 +4,7 @@ import { CHARTS } from "../catalog";
 import type { ClusterLayer, MeshLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
+import { WAIT_READY } from "../platform-names";
 import { renderKnativeServingSpec, type ServerlessSettings } from "./spec";
 
 export * from "./spec";
@@ -60,7 +61,7 @@ export interface ServerlessArgs {
   /** With networking `istio`, Serving waits for istiod and Istio's ingress gateway; otherwise unused. */
   mesh: MeshLayer;
   settings: ServerlessSettings;
-  /** Platform base domain (`platform:domain`): the default domain of Knative Services. */
+  /** Platform base domain: the default domain of Knative Services. */
   domain: string;
   /** Istio ingress gateway pod labels Knative's gateways select. Defaults to Knative's `istio: ingressgateway`. */
   istioGatewaySelector?: Record<string, string>;
@@ -81,7 +82,7 @@ export class Serverless extends pulumi.ComponentResource {
     super("platform:serverless:Serverless", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const s = args.settings;
     if (s.networking === "istio" && args.mesh.kind !== "istio") {
-      throw new pulumi.ResourceError(`platform:serverless.knative.networking: "istio" needs mesh.istio.enabled: true (the mesh is "${args.mesh.kind}"); use "kourier" otherwise`, this);
+      throw new pulumi.ResourceError(`Serverless args.settings.networking: "istio" needs args.mesh.kind "istio" (it is "${args.mesh.kind}"); use "kourier" otherwise`, this);
     }
     const pin = CHARTS.knativeOperator;
     // The operator's containers set no seccomp profile or dropped capabilities: baseline.
@@ -104,7 +105,7 @@ export class Serverless extends pulumi.ComponentResource {
           namespace: servingNs.metadata.name,
           // A custom resource gets no readiness await by default: wait until the operator
           // reports every Serving component (and the ingress) ready.
-          annotations: { "pulumi.com/waitFor": "condition=Ready" },
+          annotations: WAIT_READY,
         },
         spec,
       },

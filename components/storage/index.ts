@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
-import type { ClusterLayer, NetworkLayer, StorageLayer } from "../contracts";
+import type { CephObjectStoreRef, ClusterLayer, NetworkLayer, StorageLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import {
   CEPH_BUCKET_CLASS,
@@ -12,28 +12,11 @@ import {
   reclaimPolicyFor,
   type StorageSettings,
   LONGHORN_INGRESS,
+  renderCephCsiDriversValues,
   ROOK_INGRESS,
 } from "./values";
 
 export * from "./values";
-
-/** A Ceph object store (RGW) rendered by the storage layer, for the object-storage layer. */
-export interface CephObjectStoreRef {
-  /** CephObjectStore name. */
-  readonly name: string;
-  /** Namespace of the Ceph cluster, the store and its users. */
-  readonly namespace: string;
-  /** StorageClass ObjectBucketClaims use. */
-  readonly bucketStorageClass: string;
-  /** In-cluster S3 URL of the gateway. */
-  readonly endpoint: string;
-}
-
-/** The storage layer as the object-storage layer sees it: blocks, and RGW when rendered. */
-export interface StorageWithObjectStore extends StorageLayer {
-  /** The Ceph object store, when Rook-Ceph renders one; undefined otherwise. */
-  readonly cephObjectStore?: CephObjectStoreRef;
-}
 
 /** Arguments of {@link Storage}. */
 export interface StorageArgs {
@@ -44,7 +27,7 @@ export interface StorageArgs {
   /** Render a Ceph object store (RGW) in the Rook cluster, for `objectStorage.cephRgw`. Defaults to false. */
   objectStore?: boolean;
   /**
-   * Keep the data (prod; `platform:profile` is prod). Defaults to false (dev: a destroy
+   * Keep the data (prod). Defaults to false (dev: a destroy
    * removes everything). When set: the releases that hold data (Rook's CephCluster,
    * Longhorn) are `protect`ed, so `pulumi destroy` fails instead of removing them; their
    * namespaces are `retainOnDelete`, so nothing deletes them and the objects in them; and
@@ -72,7 +55,7 @@ export interface StorageArgs {
  * it, the CephCluster and Longhorn's volumes included; a rename must not block on them),
  * and the classes reclaim with Retain.
  */
-export class Storage extends pulumi.ComponentResource implements StorageWithObjectStore {
+export class Storage extends pulumi.ComponentResource implements StorageLayer {
   /** Name of the default StorageClass. */
   public readonly defaultStorageClass: string;
   /** The provisioners' releases; empty for local-path (kind ships it). */
@@ -90,7 +73,7 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
     const chosen = defaultStorageClass(s);
     if ("error" in chosen) throw new pulumi.ResourceError(chosen.error, this);
     if (objectStore && !s.rookCeph.enabled) {
-      throw new pulumi.ResourceError(`platform:objectStorage.cephRgw.enabled: true needs storage.rookCeph.enabled: true (the gateway runs in the Ceph cluster)`, this);
+      throw new pulumi.ResourceError(`Storage args.objectStore: true, but args.settings.rookCeph.enabled is false; the object store (RGW) runs in the Ceph cluster`, this);
     }
     this.defaultStorageClass = chosen.storageClass;
     const ready: pulumi.Resource[] = [];
@@ -104,6 +87,13 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
         { pin, releaseName: "rook-ceph", namespace: ns, values: renderRookOperatorValues({ objectStore }), overrides: s.rookCeph.values, dependsOn: args.network.ready },
         { parent: this },
       );
+      // The CSI drivers' CRs (the CRDs and the CSI operator come with rook-ceph); without them
+      // no ceph-block volume is provisioned or mounted.
+      const drivers = platformRelease(
+        `${name}-ceph-csi-drivers`,
+        { pin: CHARTS.cephCsiDrivers, releaseName: "ceph-csi-drivers", namespace: ns, values: renderCephCsiDriversValues(pin.namespace), overrides: s.rookCeph.csiDriversValues, dependsOn: [operator] },
+        { parent: this },
+      );
       const cluster = platformRelease(
         `${name}-rook-cluster`,
         {
@@ -113,8 +103,9 @@ export class Storage extends pulumi.ComponentResource implements StorageWithObje
           values: renderRookClusterValues(s.rookCeph, { objectStore, operatorNamespace: pin.namespace, reclaimPolicy }),
           overrides: s.rookCeph.clusterValues,
           // The cluster chart's CRs need the operator's CRDs; on destroy this edge deletes
-          // the CephCluster before the operator that removes its finalizer.
-          dependsOn: [operator],
+          // the CephCluster before the operator that removes its finalizer. The drivers
+          // first, as Rook's Helm guide orders them: the cluster's volumes need them.
+          dependsOn: [operator, drivers],
         },
         { parent: this, protect },
       );

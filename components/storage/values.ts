@@ -19,7 +19,7 @@ export const CEPH_OBJECT_STORE = "ceph-objectstore";
 /** StorageClass through which ObjectBucketClaims get buckets of {@link CEPH_OBJECT_STORE}. */
 export const CEPH_BUCKET_CLASS = "ceph-bucket";
 
-/** Storage settings, as validated config gives them (`platform:storage`). */
+/** Storage settings, as validated config gives them. */
 export interface StorageSettings {
   localPath: { enabled: boolean; default: boolean };
   rookCeph: {
@@ -33,6 +33,7 @@ export interface StorageSettings {
     osdsPerDevice: number;
     values: Values;
     clusterValues: Values;
+    csiDriversValues: Values;
   };
   longhorn: { enabled: boolean; default: boolean; replicas: number; values: Values };
 }
@@ -54,11 +55,11 @@ export function defaultStorageClass(s: StorageSettings): { storageClass: string 
   const providers = (Object.keys(CLASS_OF) as Provider[]).filter((p) => s[p].enabled);
   const defaults = providers.filter((p) => s[p].default);
   if (providers.length === 0) {
-    return { error: `platform:storage: nothing enabled; enable one of localPath, rookCeph, longhorn` };
+    return { error: `Storage args.settings: nothing enabled; enable one of localPath, rookCeph, longhorn` };
   }
   if (defaults.length !== 1) {
     return {
-      error: `platform:storage: ${defaults.length === 0 ? "no enabled provider is" : `${defaults.join(" and ")} are`} the default StorageClass; exactly one of ${providers.join(", ")} must set default: true`,
+      error: `Storage args.settings: ${defaults.length === 0 ? "no enabled provider is" : `${defaults.join(" and ")} are`} the default StorageClass; exactly one of ${providers.join(", ")} must set default: true`,
     };
   }
   return { storageClass: CLASS_OF[defaults[0]] };
@@ -90,6 +91,33 @@ export type ReclaimPolicy = "Retain" | "Delete";
 export function reclaimPolicyFor(protectData: boolean): ReclaimPolicy {
   return protectData ? "Retain" : "Delete";
 }
+
+/**
+ * Values for ceph-csi-drivers 1.0.4 (the chart's defaults do not work with Rook: Rook's
+ * deploy/charts/ceph-csi-drivers/values.yaml at v1.20.6 is the model). The OperatorConfig in
+ * the operator's namespace points at the image set the rook-ceph chart renders; the RBD driver
+ * is named `<operator namespace>.rbd.csi.ceph.com`, the provisioner of the cluster chart's
+ * `ceph-block` class. CephFS, NFS and NVMe-oF drivers are off: the platform has no CephFS
+ * file system or NFS export (`cephFileSystems: []`). Rook creates the CephConnection and
+ * ClientProfile itself.
+ */
+export function renderCephCsiDriversValues(operatorNamespace: string): Values {
+  const driver = (kind: string, enabled: boolean) => ({ enabled, name: `${operatorNamespace}.${kind}.csi.ceph.com` });
+  return {
+    operatorConfig: {
+      namespace: operatorNamespace,
+      driverSpecDefaults: {
+        imageSet: { name: ROOK_CSI_IMAGE_SET },
+        nodePlugin: { priorityClassName: "system-node-critical" },
+        controllerPlugin: { priorityClassName: "system-cluster-critical" },
+      },
+    },
+    drivers: { rbd: driver("rbd", true), cephfs: driver("cephfs", false), nfs: driver("nfs", false), nvmeof: driver("nvmeof", false) },
+  };
+}
+
+/** The ConfigMap of CSI images the rook-ceph chart renders (templates/configmap.yaml, v1.20.6). */
+export const ROOK_CSI_IMAGE_SET = "rook-csi-operator-image-set-configmap";
 
 /** Options of {@link renderRookClusterValues}. */
 export interface RookClusterOptions {

@@ -27,6 +27,8 @@ export const storage = z.strictObject({
     osdsPerDevice: z.number().int().min(1).max(4).default(1),
     /** Extra values for the rook-ceph-cluster chart (`values` goes to the operator chart). */
     clusterValues: helmValues,
+    /** Extra values for the ceph-csi-drivers chart (the CSI drivers' CRs). */
+    csiDriversValues: helmValues,
   }),
   longhorn: storageProvider.extend({
     replicas: z.number().int().min(1).max(5).default(3),

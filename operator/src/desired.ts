@@ -1,11 +1,11 @@
 import type { V1Container, V1PodDisruptionBudget, V1Service, V1StatefulSet, V1Toleration } from "@kubernetes/client-node";
 import { childNames } from "./names";
 import { ACCELERATOR_LABEL, fleetLabels, ownerReference, selectorLabels } from "./labels";
-import { GPU_POOL_LABEL, OLLAMA_PORT, type OllamaFleet, PULL_CONTAINER } from "./api/v1alpha1";
+import { GPU_POOL_LABEL, GPU_RESOURCE, OLLAMA_PORT, type OllamaFleet, PULL_CONTAINER } from "./api/v1alpha1";
 import { withDefaults } from "./types";
 import { desiredScaling, type ScalingObject } from "./scaling";
 
-export { desiredScaling, type ScalingObject };
+export { desiredScaling, GPU_RESOURCE, type ScalingObject };
 
 /*
  * What the operator wants to exist for a fleet: pure functions of the fleet and the
@@ -26,8 +26,6 @@ export interface DesiredOptions {
 export const PORT_NAME = "http-ollama";
 /** Node label of a GPU's product (NVIDIA's GPU feature discovery), selected by `spec.resources.gpuType`. */
 export const GPU_PRODUCT_LABEL = "nvidia.com/gpu.product";
-/** NVIDIA GPUs' extended resource, and the key of the taint GPU nodes carry. */
-export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Where the model cache is mounted (Ollama's default OLLAMA_MODELS lives under it). */
 export const MODEL_DIR = "/root/.ollama";
 

@@ -1,10 +1,9 @@
-import { API_VERSION, KIND, type OllamaFleet } from "./api/v1alpha1";
+import { API_VERSION, FLEET_LABEL, KIND, type OllamaFleet } from "./api/v1alpha1";
 import type { V1OwnerReference } from "@kubernetes/client-node";
 
 /** Label every object the operator makes carries (the informers select on it). */
 export const MANAGED_BY = { key: "app.kubernetes.io/managed-by", value: "ollama-fleet-operator" } as const;
-/** Label naming the fleet an object belongs to. */
-export const FLEET_LABEL = "openhands.ai/fleet";
+export { FLEET_LABEL };
 /** Pod label saying whether the pod has a GPU (`nvidia` or `none`). */
 export const ACCELERATOR_LABEL = "openhands.ai/accelerator";
 

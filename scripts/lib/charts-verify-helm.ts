@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { CHARTS, type ChartKey } from "../../components/catalog";
+import { API_VERSION as FLEET_API_VERSION } from "../../operator/src/api/v1alpha1";
 import { classifyKeys, findUnread, perturbValues, renderBaseline, sameAsBaseline, type ChartTree, type StackRelease, type Values, type ValuePath } from "./charts-verify";
 import { classifyHelmError, evaluateManifests, parseManifests, type PackConfig, type ReleaseResult, type UnreadKey } from "./charts-verify-output";
 
@@ -49,7 +50,7 @@ export const API_VERSIONS: Partial<Record<ChartKey, readonly string[]>> = {
   kubePrometheusStack: ["monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor", "monitoring.coreos.com/v1/PodMonitor", "monitoring.coreos.com/v1/PrometheusRule", "monitoring.coreos.com/v1alpha1"],
   grafanaOperator:     ["grafana.integreatly.org/v1beta1"],
   gpuOperator:         ["nvidia.com/v1", "nvidia.com/v1alpha1"],
-  ollamaFleetOperator: ["openhands.ai/v1alpha1"],
+  ollamaFleetOperator: [FLEET_API_VERSION],
 };
 
 /**

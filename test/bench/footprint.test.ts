@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { footprint, lookup, type Installed, type Inventory } from "../../bench/footprint/footprint";
+import { footprint, INVENTORY as PLATFORM_INVENTORY, lookup, PINNED_VERSIONS, type Installed, type Inventory } from "../../bench/footprint/footprint";
 import { stackInstalls, type StackInstalls } from "../../bench/footprint/installs";
 import { CHART_INVENTORY, RESOURCE_INVENTORY } from "../../bench/footprint/inventory";
 import { DEV_TARGET, stackFootprint } from "../../bench/footprint/report";
@@ -80,12 +80,33 @@ describe("footprint", () => {
 });
 
 describe("inventory", () => {
-  it("describes each chart at the version the catalog pins", () => {
-    for (const [key, entry] of Object.entries(CHART_INVENTORY)) {
-      assert.equal(entry.version, CHARTS[key as ChartKey].version, `${key}: inventory read at ${entry.version}, catalog pins ${CHARTS[key as ChartKey].version}; re-read its defaults`);
+  it("knows the version pinned now for every entry, from the catalog, so a moved pin shows", () => {
+    for (const [key, entry] of Object.entries(PLATFORM_INVENTORY)) {
+      assert.match(entry!.version, /^v?\d+\.\d+\.\d+$/, `${key}: ${entry!.version} is not the exact version it was read for`);
+      assert.ok(PINNED_VERSIONS[key] !== undefined, `${key}: no catalog pin to compare its inventory with`);
     }
-    assert.equal(RESOURCE_INVENTORY.KnativeServing.version, CHARTS.knativeOperator.version);
-    assert.equal(RESOURCE_INVENTORY.Grafana.version, CHARTS.grafanaOperator.version);
+    for (const key of Object.keys(CHART_INVENTORY) as ChartKey[]) assert.equal(PINNED_VERSIONS[key], CHARTS[key].version, key);
+    assert.equal(PINNED_VERSIONS.KnativeServing, CHARTS.knativeOperator.version);
+    assert.equal(PINNED_VERSIONS.Grafana, CHARTS.grafanaOperator.version);
+    assert.deepEqual(Object.keys(RESOURCE_INVENTORY).sort(), ["Grafana", "KnativeServing"]);
+  });
+
+  it("counts an entry read for an older pin as read and lists it as an estimate, so a bump is one catalog line", () => {
+    const current = footprint(app({}), [], 1, INVENTORY, { app: "1.0.0" });
+    const bumped = footprint(app({}), [], 1, INVENTORY, { app: "1.1.0" });
+    assert.deepEqual(current.stale, []);
+    assert.deepEqual(bumped.stale, ["app (app): inventory read for 1.0.0, catalog pins 1.1.0"]);
+    assert.deepEqual(bumped.total, current.total);
+    assert.deepEqual(footprint(app({}), [], 1, INVENTORY, {}).stale, []);
+  });
+
+  it("names a bumped catalog chart and an operator's resources by the operator's pin", () => {
+    const pins = { ...PINNED_VERSIONS, certManager: "v9.9.9", grafanaOperator: "9.9.9", Grafana: "9.9.9" };
+    const f = footprint([{ release: "cert-manager", chart: "certManager", values: {} }], [{ release: "grafana", chart: "Grafana", values: {} }], 1, PLATFORM_INVENTORY, pins);
+    assert.deepEqual(f.stale, [
+      `cert-manager (certManager): inventory read for ${CHART_INVENTORY.certManager!.version}, catalog pins v9.9.9`,
+      `grafana (Grafana): inventory read for ${RESOURCE_INVENTORY.Grafana.version}, catalog pins 9.9.9`,
+    ]);
   });
 });
 
@@ -104,6 +125,8 @@ describe("dev stack footprint", () => {
   it("counts every release the program registers", () => {
     const f = stackFootprint(dev);
     assert.deepEqual(f.unknown, []);
+    const moved = [...dev.releases, ...dev.extras].filter((r) => PLATFORM_INVENTORY[r.chart]!.version !== PINNED_VERSIONS[r.chart]);
+    assert.equal(f.stale.length, moved.length, `estimates: ${f.stale.join("; ")}`);
     assert.deepEqual(dev.unregistered, []);
     assert.ok(dev.extras.some((e) => e.chart === "KnativeServing") && dev.extras.some((e) => e.chart === "Grafana"));
   });

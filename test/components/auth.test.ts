@@ -231,30 +231,30 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
 describe("OIDC settings", () => {
   it("rejects an issuer that is not https, naming the key", async () => {
     const e = await buildError({ ...SETTINGS, issuerUrl: "http://id.agents.example.org/realms/agents" });
-    assert.match(e, /platform:openhands\.oidc\.issuerUrl: "http:\/\/id\.agents\.example\.org\/realms\/agents" must be an https URL/);
-    assert.match(await buildError({ ...SETTINGS, issuerUrl: "id.example.org" }), /platform:openhands\.oidc\.issuerUrl: "id\.example\.org" is not a URL/);
+    assert.match(e, /OidcProxy args\.settings\.issuerUrl: "http:\/\/id\.agents\.example\.org\/realms\/agents" must be an https URL/);
+    assert.match(await buildError({ ...SETTINGS, issuerUrl: "id.example.org" }), /OidcProxy args\.settings\.issuerUrl: "id\.example\.org" is not a URL/);
   });
 
   it("rejects an empty client ID, naming the key", async () => {
-    assert.match(await buildError({ ...SETTINGS, clientId: "" }), /platform:openhands\.oidc\.clientId: must be set/);
-    assert.match(await buildError({ ...SETTINGS, clientId: "  " }), /platform:openhands\.oidc\.clientId: must be set/);
+    assert.match(await buildError({ ...SETTINGS, clientId: "" }), /OidcProxy args\.settings\.clientId: must be set/);
+    assert.match(await buildError({ ...SETTINGS, clientId: "  " }), /OidcProxy args\.settings\.clientId: must be set/);
   });
 
   it("rejects an empty or malformed emailDomains, naming the key", async () => {
-    assert.match(await buildError({ ...SETTINGS, emailDomains: [] }), /platform:openhands\.oidc\.emailDomains: must list at least one email domain/);
-    assert.match(await buildError({ ...SETTINGS, emailDomains: ["user@example.org"] }), /platform:openhands\.oidc\.emailDomains: "user@example\.org" is not an email domain/);
+    assert.match(await buildError({ ...SETTINGS, emailDomains: [] }), /OidcProxy args\.settings\.emailDomains: must list at least one email domain/);
+    assert.match(await buildError({ ...SETTINGS, emailDomains: ["user@example.org"] }), /OidcProxy args\.settings\.emailDomains: "user@example\.org" is not an email domain/);
   });
 
   it("refuses X-Auth-Request-Email as the identity header: oauth2-proxy never sets it upstream and does not strip it", async () => {
     const e = await buildError({ ...SETTINGS, identityHeader: "x-auth-request-email" });
-    assert.match(e, /platform:openhands\.oidc\.identityHeader: "x-auth-request-email": .*impersonated; use one of x-forwarded-email, x-forwarded-user, x-forwarded-preferred-username/);
+    assert.match(e, /OidcProxy args\.settings\.identityHeader: "x-auth-request-email": .*impersonated; use one of x-forwarded-email, x-forwarded-user, x-forwarded-preferred-username/);
   });
 
   it("reports every problem at once", () => {
     const p = oidcProblems({ issuerUrl: "http://x", clientId: "", emailDomains: [], identityHeader: "x-user", allowedGroups: ["a,b"] });
     assert.deepEqual(
-      p.map((m) => m.split(":")[1].split(" ")[0]),
-      ["openhands.oidc.issuerUrl", "openhands.oidc.clientId", "openhands.oidc.emailDomains", "openhands.oidc.allowedGroups", "openhands.oidc.identityHeader"],
+      p.map((m) => m.slice(0, m.indexOf(":"))),
+      ["issuerUrl", "clientId", "emailDomains", "allowedGroups", "identityHeader"].map((k) => `OidcProxy args.settings.${k}`),
     );
   });
 

@@ -137,11 +137,11 @@ describe("Crossplane component", () => {
 
   it("refuses an enabled cloud without credentials", async () => {
     const { error } = await build(settings({ azure: { region: "westeurope" } }), {});
-    assert.equal((error as Error).message, "platform:azureCredentials: missing; crossplane.providers.azure is enabled and its provider needs credentials");
+    assert.equal((error as Error).message, "Crossplane args.credentials.azure: missing; args.settings.providers.azure is enabled and its provider needs credentials");
   });
 
   it("refuses GCP without a project", async () => {
     const { error } = await build(settings({ gcp: {} }));
-    assert.equal((error as Error).message, "platform:crossplane.providers.gcp.project: missing; the GCP provider config needs a project id");
+    assert.equal((error as Error).message, "Crossplane args.settings.providers.gcp.project: missing; the GCP provider config needs a project id");
   });
 });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
-import type { ClusterLayer } from "../../components/contracts";
+import type { ClusterLayer, PostgresConnection, PostgresSpec } from "../../components/contracts";
 import {
   Database,
   OPERATOR_RESOURCES,
@@ -13,8 +13,6 @@ import {
   renderCluster,
   renderCnpgValues,
   type DatabaseSettings,
-  type PostgresConnection,
-  type PostgresSpec,
 } from "../../components/database";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { VALID_CLUSTER, validateCnpgCluster } from "../helpers/schemas/cnpg";
@@ -115,7 +113,7 @@ describe("Database component", () => {
     const { run } = await build({ ...SETTINGS, monitoring: true }, null);
     assert.equal(run.get(RELEASE, "database-cnpg").inputs.values.monitoring.podMonitorEnabled, true);
     assert.ok(run.dependsOn(`${RELEASE}::database-cnpg`, `${CONFIGMAP}::monitoring-crds`));
-    assert.match(await buildError({ ...SETTINGS, monitoring: true }, null, { monitoring: false }), /platform:database\.monitoring: true/);
+    assert.match(await buildError({ ...SETTINGS, monitoring: true }, null, { monitoring: false }), /Database args\.settings\.monitoring: true, but args\.monitoring is undefined/);
   });
 
   it("merges the stack's values over the rendered ones", async () => {
@@ -126,7 +124,7 @@ describe("Database component", () => {
   });
 
   it("rejects an operator replica count below 1", async () => {
-    assert.match(await buildError({ ...SETTINGS, operatorReplicas: 0 }, null), /platform:database\.operatorReplicas: 0/);
+    assert.match(await buildError({ ...SETTINGS, operatorReplicas: 0 }, null), /Database args\.settings\.operatorReplicas: 0 must be an integer of at least 1/);
   });
 });
 

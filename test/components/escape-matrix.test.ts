@@ -14,7 +14,7 @@ import { CHARTS } from "../../components/catalog";
 import { ACME_SOLVER } from "../../components/namespace-ingress";
 import { MONITORING_NAMESPACE, MONITORING_PODS } from "../../components/observability";
 import { loadPlatformConfig, type PlatformConfig } from "../../config";
-import { fleetName, openHandsFleet } from "../../config/rules";
+import { fleetName, meshKind, openHandsFleet } from "../../config/names";
 import { evaluateFlow, type AnyNetworkPolicy, type CiliumNetworkPolicy, type Decision, type ExternalEndpoint, type Flow, type NetworkPolicy, type PodEndpoint } from "../../lib/netpol";
 import { ACCELERATOR_LABEL, fleetLabels } from "../../operator/src/labels";
 import { commonLabels } from "../../sandbox-runtime/src/labels";
@@ -109,7 +109,7 @@ const key = (p: AnyNetworkPolicy) => `${isCnp(p) ? "CiliumNetworkPolicy" : "Netw
 function view(stack: Stack, rec: Recording): StackView {
   const config = stackConfig(stack);
   const cilium = config.networking.cilium.enabled;
-  const mesh = config.mesh.istio.enabled ? "istio" : config.mesh.linkerd.enabled ? "linkerd" : "none";
+  const mesh = meshKind(config);
   const fleet = openHandsFleet(config);
   assert.ok(fleet, `${stack}: OpenHands has a fleet`);
   const sandboxNamespace = config.openhands.sandbox.namespace;

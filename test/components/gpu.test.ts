@@ -224,6 +224,6 @@ describe("GPU layer under mocks", () => {
 
   it("refuses to build without pools", async () => {
     const { error } = await build({ pools: [], values: {} });
-    assert.match(String(error), /platform:gpu\.pools: empty/);
+    assert.match(String(error), /Gpu args\.settings\.pools: empty/);
   });
 });

@@ -17,7 +17,6 @@ import {
   renderIstiodValues,
   renderLinkerdCniValues,
   renderLinkerdControlPlaneValues,
-  selectedMesh,
   type MeshSettings,
 } from "../../components/mesh";
 import { validateAll } from "../helpers/validate";
@@ -107,19 +106,6 @@ describe("mesh values", () => {
     });
   });
 
-  for (const [label, s, want] of [
-    ["Istio", istioOn, "istio"],
-    ["Linkerd", linkerdOn, "linkerd"],
-    ["neither", { istio: { ...istioOn.istio, enabled: false }, linkerd: { ...linkerdOn.linkerd, enabled: false } }, "none"],
-  ] as const) {
-    it(`selects ${label}`, () => assert.deepEqual(selectedMesh(s), { ok: true, kind: want }));
-  }
-
-  it("refuses Istio and Linkerd together", () => {
-    const r = selectedMesh({ istio: istioOn.istio, linkerd: linkerdOn.linkerd });
-    assert.ok(!r.ok && /istio and linkerd are exclusive/.test(r.message));
-  });
-
   it("joins namespaces by label for Istio and by annotation for Linkerd", () => {
     assert.deepEqual(MESH_INJECTION.istio, { labels: { "istio-injection": "enabled" }, annotations: {} });
     assert.deepEqual(MESH_INJECTION.linkerd, { labels: {}, annotations: { "linkerd.io/inject": "enabled" } });
@@ -135,7 +121,7 @@ describe("Mesh component: Istio", () => {
   it("installs the CNI agent (kube-system) and base -> istiod -> ingress and egress gateways and the Telemetry, pinned, in their namespaces", async () => {
     let mesh: Mesh | undefined;
     const run = await recordResources(() => {
-      mesh = new Mesh("mesh", { ...layers(), clusterMode: "existing", settings: istioOn });
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "existing", kind: "istio", settings: istioOn });
       return {};
     });
     const base = run.get(RELEASE, "mesh-istio-base");
@@ -207,7 +193,7 @@ describe("Mesh component: Istio", () => {
 
   it("skips the egress gateway when disabled", async () => {
     const run = await recordResources(() => {
-      new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: { ...istioOn, istio: { ...istioOn.istio, egressGateway: false } } });
+      new Mesh("mesh", { ...layers(), clusterMode: "kind", kind: "istio", settings: { ...istioOn, istio: { ...istioOn.istio, egressGateway: false } } });
       return {};
     });
     assert.deepEqual(
@@ -222,7 +208,7 @@ describe("Mesh component: Linkerd", () => {
   it("installs linkerd2-cni (privileged linkerd-cni) and Gateway API CRDs -> linkerd-crds -> control plane (restricted) with a Secret-held issuer", async () => {
     let mesh: Mesh | undefined;
     const run = await recordResources(() => {
-      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: linkerdOn });
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", kind: "linkerd", settings: linkerdOn });
       return {};
     });
     const gw = run.get(CONFIGFILE, "mesh-gateway-api");
@@ -308,7 +294,7 @@ describe("Mesh component: Linkerd", () => {
   it("registers nothing without a mesh", async () => {
     let mesh: Mesh | undefined;
     const run = await recordResources(() => {
-      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", settings: { istio: { ...istioOn.istio, enabled: false }, linkerd: { ...linkerdOn.linkerd, enabled: false } } });
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", kind: "none", settings: { istio: { ...istioOn.istio, enabled: false }, linkerd: { ...linkerdOn.linkerd, enabled: false } } });
       return {};
     });
     assert.equal(run.ofType(RELEASE).length, 0);
@@ -317,5 +303,15 @@ describe("Mesh component: Linkerd", () => {
     assert.equal(mesh!.injection, undefined);
     assert.deepEqual(mesh!.ready, []);
     assert.deepEqual([mesh!.injector, mesh!.ingressGateway], [[], []]);
+  });
+
+  it("installs the mesh args.kind names, not the one the settings mark enabled", async () => {
+    let mesh: Mesh | undefined;
+    const run = await recordResources(() => {
+      mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", kind: "linkerd", settings: istioOn });
+      return {};
+    });
+    assert.equal(mesh!.kind, "linkerd");
+    assert.deepEqual(run.ofType(RELEASE).map((r) => r.inputs.chart).sort(), [CHARTS.linkerdCni.chart, CHARTS.linkerdControlPlane.chart, CHARTS.linkerdCrds.chart].sort());
   });
 });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
-import type { ClusterLayer, NetworkLayer } from "../../components/contracts";
+import type { ClusterLayer, NetworkLayer, StorageLayer } from "../../components/contracts";
 import {
   minioConfigEnv,
   ObjectStorage,
@@ -14,7 +14,6 @@ import {
   type ObjectStorageSettings,
   type S3Credentials,
 } from "../../components/object-storage";
-import type { StorageWithObjectStore } from "../../components/storage";
 import { ConfigError, loadPlatformConfig } from "../../config/load";
 import { mockPassword, recordResources, resolveOutput, stackFileConfig, type ProgramRun } from "../helpers/program";
 
@@ -31,7 +30,7 @@ const rgwOnly: ObjectStorageSettings = { minio: { ...minio, enabled: false }, ce
 
 const OBJECT_STORE = { name: "ceph-objectstore", namespace: "rook-ceph", bucketStorageClass: "ceph-bucket", endpoint: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80" };
 
-function layers(objectStore = false): { cluster: ClusterLayer; network: NetworkLayer; storage: StorageWithObjectStore } {
+function layers(objectStore = false): { cluster: ClusterLayer; network: NetworkLayer; storage: StorageLayer } {
   const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
   const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
   const blocks = new pulumi.ComponentResource("test:storage:Blocks", "blocks");
@@ -202,7 +201,7 @@ describe("ObjectStorage with Ceph RGW", () => {
     });
     assert.equal(
       (error as Error).message,
-      "platform:objectStorage.cephRgw.enabled: true, but the storage layer renders no Ceph object store; enable storage.rookCeph and pass objectStore: true to Storage",
+      "ObjectStorage args.storage.cephObjectStore: missing, but args.settings.cephRgw.enabled is true; build Storage with Rook-Ceph and objectStore: true",
     );
   });
 });

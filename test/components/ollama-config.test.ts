@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, loadPlatformConfig } from "../../config/load";
-import { azureNodePoolName, fleetName } from "../../config/rules";
+import { azureNodePoolName, fleetName } from "../../config/names";
 import { modelSlug } from "../../operator/src/names";
 import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
 

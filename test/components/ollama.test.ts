@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { CHARTS } from "../../components/catalog";
-import { NO_GPU_CAPACITY, type GpuCapacityLayer } from "../../components/gpu";
+import type { GpuLayer } from "../../components/contracts";
+import { NO_GPU_CAPACITY } from "../../components/gpu";
 import {
   DEV_REPOSITORY,
   devTag,
@@ -80,7 +81,7 @@ async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; err
     const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
     const c = (t: string, n: string) => new pulumi.ComponentResource(t, n);
     const mesh = o.mesh ?? "istio";
-    const gpu: GpuCapacityLayer = o.gpu === false ? NO_GPU_CAPACITY : { capacityReady: [c("test:gpu:Pool", "pool")], pools: ["gpu-l4"] };
+    const gpu: GpuLayer = o.gpu === false ? NO_GPU_CAPACITY : { capacityReady: [c("test:gpu:Pool", "pool")], pools: ["gpu-l4"] };
     try {
       layer = new Ollama("ollama", {
         cluster: { provider, apiServer: { host: "auto", port: 443 } },
@@ -309,14 +310,14 @@ describe("the Ollama layer under mocks", () => {
     assert.deepEqual(waits("cpu-scaled"), ["test:autoscaling:Keda::keda"]);
     assert.deepEqual(waits("request-scaled").sort(), ["test:autoscaling:HttpAddon::http-addon", "test:autoscaling:Keda::keda"]);
     const noAddon = await build({ settings: settings([requestScaled], "r.example.com/op:0.1.0"), mesh: "none", keda: "keda" });
-    assert.match(String(noAddon.error), /request-scaled\)\.scaling: request metrics without a mesh need the KEDA HTTP add-on/);
+    assert.match(String(noAddon.error), /Ollama args\.settings\.fleets \(request-scaled\)\.scaling: request metrics without a mesh need the KEDA HTTP add-on \(args\.autoscaling\.httpScaledObjects is empty\)/);
   });
 
   it("rejects a fleet on a pool the GPU layer does not have, and scaling without KEDA", async () => {
     const noPool = await build({ settings: settings([GPU_SCALED], "r.example.com/op:0.1.0"), gpu: false });
-    assert.match(String(noPool.error), /placement\.gpuPool: "gpu-l4" is not a GPU pool of this stack \(none\)/);
+    assert.match(String(noPool.error), /Ollama args\.settings\.fleets \(\S+\)\.placement\.gpuPool: "gpu-l4" is not a GPU pool of args\.gpu \(none\)/);
     const noKeda = await build({ settings: settings([{ ...GPU_SCALED, placement: undefined }], "r.example.com/op:0.1.0"), keda: false });
-    assert.match(String(noKeda.error), /scaling: set, but KEDA is not installed/);
+    assert.match(String(noKeda.error), /Ollama args\.settings\.fleets \(\S+\)\.scaling: set, but KEDA is not installed \(args\.autoscaling is undefined\)/);
   });
 
   it("exports each fleet's endpoint, model and context length", async () => {

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { platformSchema, type PlatformConfigInput } from "../../config/schema";
-import type { ModelServingLayer } from "../../components/contracts";
+import type { OllamaLayer } from "../../components/contracts";
 import { OpenHands, RUNTIME_SERVICE_ACCOUNT, type OpenHandsArgs, type OpenHandsSettings } from "../../components/openhands";
 import { evaluateFlow, type NetworkPolicy } from "../../lib/netpol";
 import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
@@ -25,7 +25,7 @@ export function settings(o: NonNullable<PlatformConfigInput["openhands"]> = {}):
 }
 
 const FLEET = "qwen2-5-coder-0-5b-4e80b5";
-export const models = (contextLength = 32768): ModelServingLayer => ({
+export const models = (contextLength = 32768): OllamaLayer => ({
   namespace: "ollama",
   fleets: { [FLEET]: { endpoint: `http://${FLEET}.ollama.svc.cluster.local:11434/v1`, model: "qwen2.5-coder:0.5b", contextLength } },
   ready: [],
@@ -543,7 +543,7 @@ describe("OpenHands' LLM", () => {
   it("refuses a fleet the model layer does not have", async () => {
     const { error } = await build(settings(), { fleet: "missing" });
     assert.ok(error instanceof pulumi.ResourceError);
-    assert.match((error as Error).message, /platform:openhands\.llm\.fleet: "missing" is not a fleet of the model layer \(qwen2-5-coder-0-5b-4e80b5\)/);
+    assert.match((error as Error).message, /^OpenHands args\.fleet: "missing" is not a fleet of args\.models \(qwen2-5-coder-0-5b-4e80b5\)/);
   });
 
   it("exports the sandbox domain, and the LLM endpoint and model", async () => {

@@ -114,6 +114,6 @@ describe("Serverless component", () => {
 
   it("refuses Istio networking without Istio", async () => {
     const { error } = await build(istio, "linkerd");
-    assert.equal((error as Error).message, `platform:serverless.knative.networking: "istio" needs mesh.istio.enabled: true (the mesh is "linkerd"); use "kourier" otherwise`);
+    assert.equal((error as Error).message, `Serverless args.settings.networking: "istio" needs args.mesh.kind "istio" (it is "linkerd"); use "kourier" otherwise`);
   });
 });

@@ -7,6 +7,7 @@ import type { ClusterLayer, NetworkLayer } from "../../components/contracts";
 import {
   CEPH_BLOCK_CLASS,
   defaultStorageClass,
+  renderCephCsiDriversValues,
   renderLonghornValues,
   renderRookClusterValues,
   renderRookOperatorValues,
@@ -51,13 +52,13 @@ describe("default StorageClass", () => {
   it("refuses two defaults, naming both", () => {
     const both = { ...PROD.storage, longhorn: { ...PROD.storage.longhorn, enabled: true, default: true } };
     assert.deepEqual(defaultStorageClass(both), {
-      error: "platform:storage: rookCeph and longhorn are the default StorageClass; exactly one of rookCeph, longhorn must set default: true",
+      error: "Storage args.settings: rookCeph and longhorn are the default StorageClass; exactly one of rookCeph, longhorn must set default: true",
     });
   });
 
   it("refuses enabled providers with no default", () => {
     assert.deepEqual(defaultStorageClass({ ...PROD.storage, rookCeph: { ...rook, default: false } }), {
-      error: "platform:storage: no enabled provider is the default StorageClass; exactly one of rookCeph must set default: true",
+      error: "Storage args.settings: no enabled provider is the default StorageClass; exactly one of rookCeph must set default: true",
     });
   });
 });
@@ -120,6 +121,27 @@ describe("Rook-Ceph values", () => {
   });
 });
 
+describe("Ceph CSI drivers values", () => {
+  const v = renderCephCsiDriversValues("rook-ceph") as any;
+
+  it("names the RBD driver after the operator namespace, the provisioner of ceph-block", () => {
+    assert.deepEqual(v.drivers.rbd, { enabled: true, name: "rook-ceph.rbd.csi.ceph.com" });
+    // The cluster chart's class takes `<csiDriverNamePrefix or operatorNamespace>.rbd.csi.ceph.com` (templates/cephblockpool.yaml).
+    const cluster = renderRookClusterValues(rook, { objectStore: false, operatorNamespace: "rook-ceph" }) as any;
+    assert.equal(cluster.operatorNamespace, "rook-ceph");
+    assert.equal(cluster.csiDriverNamePrefix, undefined);
+  });
+
+  it("turns off the drivers the platform has nothing for, which the chart enables by default", () => {
+    for (const d of ["cephfs", "nfs", "nvmeof"]) assert.equal(v.drivers[d].enabled, false, d);
+  });
+
+  it("points the CSI operator's config at its namespace and the image set the rook-ceph chart renders", () => {
+    assert.equal(v.operatorConfig.namespace, "rook-ceph");
+    assert.equal(v.operatorConfig.driverSpecDefaults.imageSet.name, "rook-csi-operator-image-set-configmap");
+  });
+});
+
 describe("Longhorn values", () => {
   for (const [replicas, isDefault] of [
     [3, true],
@@ -158,6 +180,11 @@ describe("Storage component", () => {
     assert.deepEqual([cluster.inputs.chart, cluster.inputs.version], [CHARTS.rookCephCluster.chart, CHARTS.rookCephCluster.version]);
     assert.equal(cluster.inputs.namespace, "rook-ceph");
     assert.ok(run.dependsOn(`${RELEASE}::storage-rook-cluster`, `${RELEASE}::storage-rook-operator`));
+    // The CSI drivers' CRs need the operator's CRDs, and come before the cluster (Rook's Helm order).
+    const drivers = run.get(RELEASE, "storage-ceph-csi-drivers");
+    assert.deepEqual([drivers.inputs.chart, drivers.inputs.version, drivers.inputs.namespace], [CHARTS.cephCsiDrivers.chart, CHARTS.cephCsiDrivers.version, "rook-ceph"]);
+    assert.ok(run.dependsOn(`${RELEASE}::storage-ceph-csi-drivers`, `${RELEASE}::storage-rook-operator`));
+    assert.ok(run.dependsOn(`${RELEASE}::storage-rook-cluster`, `${RELEASE}::storage-ceph-csi-drivers`));
     assert.ok(run.dependsOn(`${RELEASE}::storage-rook-operator`, "test:network:Cni::cni"));
     assert.equal(run.dependsOn(`${RELEASE}::storage-rook-operator`, `${RELEASE}::storage-rook-cluster`), false);
     const ns = run.get(NAMESPACE, "storage-rook-ns");
@@ -242,6 +269,6 @@ describe("Storage component", () => {
       return {};
     });
     assert.ok(error instanceof pulumi.ResourceError);
-    assert.equal((error as Error).message, "platform:objectStorage.cephRgw.enabled: true needs storage.rookCeph.enabled: true (the gateway runs in the Ceph cluster)");
+    assert.equal((error as Error).message, "Storage args.objectStore: true, but args.settings.rookCeph.enabled is false; the object store (RGW) runs in the Ceph cluster");
   });
 });

@@ -11,10 +11,10 @@ import { fleet, OPTS } from "./fixtures";
  */
 
 describe("the OllamaFleet API module", () => {
-  it("names the API, the port, the pull container and the GPU-pool label", () => {
+  it("names the API, the port, the pull container, the GPU-pool label, the GPU resource and the fleet label", () => {
     assert.deepEqual(
-      [api.GROUP, api.VERSION, api.API_VERSION, api.KIND, api.PLURAL, api.OLLAMA_PORT, api.PULL_CONTAINER, api.GPU_POOL_LABEL],
-      ["openhands.ai", "v1alpha1", "openhands.ai/v1alpha1", "OllamaFleet", "ollamafleets", 11434, "pull", "platform.openhands.ai/gpu-pool"],
+      [api.GROUP, api.VERSION, api.API_VERSION, api.KIND, api.PLURAL, api.OLLAMA_PORT, api.PULL_CONTAINER, api.GPU_POOL_LABEL, api.GPU_RESOURCE, api.FLEET_LABEL],
+      ["openhands.ai", "v1alpha1", "openhands.ai/v1alpha1", "OllamaFleet", "ollamafleets", 11434, "pull", "platform.openhands.ai/gpu-pool", "nvidia.com/gpu", "openhands.ai/fleet"],
     );
   });
 
@@ -31,6 +31,9 @@ describe("the OllamaFleet API module", () => {
     assert.deepEqual(pod.initContainers![0].env!.find((e) => e.name === "OLLAMA_HOST"), { name: "OLLAMA_HOST", value: `127.0.0.1:${api.OLLAMA_PORT}` });
     assert.equal(pod.containers[0].ports![0].containerPort, api.OLLAMA_PORT);
     assert.equal(pod.nodeSelector![api.GPU_POOL_LABEL], "l4");
+    assert.equal(pod.containers[0].resources!.limits![api.GPU_RESOURCE], "1");
+    assert.ok(pod.tolerations!.some((t) => t.key === api.GPU_RESOURCE && t.operator === "Exists"));
+    assert.equal(desiredStatefulSet(f, OPTS).spec!.template.metadata!.labels![api.FLEET_LABEL], f.metadata.name);
     assert.equal(desiredService(f, OPTS).spec!.ports![0].port, api.OLLAMA_PORT);
   });
 });

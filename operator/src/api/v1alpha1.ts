@@ -1,9 +1,10 @@
 /*
  * The OllamaFleet API, openhands.ai/v1alpha1 (kubebuilder's `api/v1alpha1` is the model):
  * what chart/crds/ollamafleets.openhands.ai.yaml declares, the wire facts of the objects the
- * operator makes for a fleet (port, init container, node label, endpoint) and the condition
- * and Event reasons, which users, `kubectl wait` and tests read. It is the one place these
- * are said: the operator and the Pulumi program at the repository root both import it.
+ * operator makes for a fleet (port, init container, node labels, GPU resource, the fleet
+ * label, endpoint) and the condition and Event reasons, which users, `kubectl wait` and
+ * tests read. It is the one place these are said: the operator and the Pulumi program at
+ * the repository root both import it.
  *
  * No imports, not even types: the root program loads this file without the operator's
  * node_modules, and it compiles under the root's tsconfig as well as the operator's.
@@ -26,6 +27,10 @@ export const OLLAMA_PORT = 11434;
 export const PULL_CONTAINER = "pull";
 /** Node label of GPU node pools: `spec.placement.gpuPool` selects `<label>=<pool>`. */
 export const GPU_POOL_LABEL = "platform.openhands.ai/gpu-pool";
+/** NVIDIA GPUs' extended resource, and the key of the taint GPU nodes carry (a fleet with GPUs tolerates it). */
+export const GPU_RESOURCE = "nvidia.com/gpu";
+/** Label naming the fleet an object belongs to; a fleet's pods carry it (NetworkPolicies select them by it). */
+export const FLEET_LABEL = "openhands.ai/fleet";
 
 /** In-cluster DNS name of a fleet's Service: `<fleet>.<namespace>.svc.cluster.local`. */
 export function fleetHost(fleet: string, namespace: string): string {
