@@ -94,178 +94,20 @@ export class Observability extends pulumi.ComponentResource implements Observabi
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:observability:Observability", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const s = args.settings;
-    const net = args.network.ready;
-    const storage = args.storage.ready;
     const anyBackend = s.prometheus.enabled || s.otel.enabled || s.loki.enabled || s.jaeger.enabled || s.grafana.enabled;
-    const protect = args.protectData ?? false;
-
-    // Out of the mesh: Prometheus scrapes meshed and unmeshed pods alike over plain HTTP,
-    // and the collector receives spans from the mesh's own proxies. It holds Prometheus',
-    // Loki's and Jaeger's volumes: a destroy in prod leaves it (and them) in the cluster.
-    const ns = anyBackend
-      ? platformNamespace(
-          `${name}-namespace`,
-          {
-            name: MONITORING_NAMESPACE,
-            podSecurity: "baseline",
-            ingress: monitoringIngress({
-              ingressNamespace: args.ingress.namespace,
-              grafanaSignIn: args.grafanaSignIn?.kind ?? "login",
-              kedaNamespace: args.kedaNamespace,
-              prometheusOperatorWebhook: s.prometheus.enabled,
-            }),
-          },
-          this,
-          { retainOnDelete: protect },
-        )
-      : undefined;
+    const ns = anyBackend ? this.monitoringNamespace(name, args) : undefined;
     this.namespace = ns;
 
-    let crds: k8s.helm.v3.Release | undefined;
-    if (s.prometheus.enabled) {
-      // CRDs only, no pods: nothing to wait for but the namespace that holds the release.
-      crds = this.release(`${name}-prometheus-operator-crds`, {
-        releaseName: "prometheus-operator-crds",
-        pin: CHARTS.prometheusOperatorCrds,
-        namespace: ns!,
-        values: renderPrometheusOperatorCrdsValues(),
-        overrides: {},
-        dependsOn: [],
-        takeOwnership: true,
-      });
-      // node-exporter runs on the host network, which NetworkPolicy does not govern; nothing else runs here.
-      const nodeNs = platformNamespace(`${name}-node-exporter-namespace`, { name: NODE_EXPORTER_NAMESPACE, podSecurity: "privileged", ingress: {} }, this);
-      const values = renderKubePrometheusStackValues({
-        prometheus: s.prometheus,
-        profile: args.profile,
-        storageClass: args.storage.defaultStorageClass,
-        clusterMode: args.clusterMode,
-        kubeProxyReplaced: args.kubeProxyReplaced,
-        // Unset (no protectData): no policy, which Kubernetes treats as Retain.
-        retainVolumes: args.protectData,
-      });
-      // Holds the Prometheus CR: uninstalling the release deletes Prometheus' StatefulSet.
-      this.release(`${name}-kube-prometheus-stack`, {
-        releaseName: "kube-prometheus-stack",
-        pin: CHARTS.kubePrometheusStack,
-        namespace: ns!,
-        values,
-        overrides: s.prometheus.values,
-        dependsOn: [...net, ...storage, nodeNs, crds],
-        protect,
-      });
-      this.prometheusUrl = serviceUrl(ENDPOINTS.prometheus.service, ENDPOINTS.prometheus.port);
-    }
-    this.ready = crds ? [crds] : [];
-
-    if (s.otel.enabled) {
-      const opNs = platformNamespace(`${name}-otel-operator-namespace`, { name: CHARTS.otelOperator.namespace, podSecurity: "baseline", ingress: OTEL_OPERATOR_INGRESS }, this);
-      this.release(`${name}-otel-operator`, {
-        releaseName: "opentelemetry-operator",
-        pin: CHARTS.otelOperator,
-        namespace: opNs,
-        values: renderOtelOperatorValues(args.profile),
-        overrides: s.otel.operatorValues,
-        dependsOn: [...net, ...args.certificates.webhookReady],
-      });
-      this.release(`${name}-otel-collector`, {
-        releaseName: ENDPOINTS.collector.service,
-        pin: CHARTS.otelCollector,
-        namespace: ns!,
-        values: renderOtelCollectorValues({ profile: args.profile, loki: s.loki.enabled, jaeger: s.jaeger.enabled }),
-        overrides: s.otel.values,
-        dependsOn: net,
-      });
-      this.otlpEndpoint = OTEL_COLLECTOR_OTLP_GRPC;
-      if (crds) {
-        new k8s.apiextensions.CustomResource(`${name}-collector-servicemonitor`, collectorServiceMonitor(MONITORING_NAMESPACE) as k8s.apiextensions.CustomResourceArgs, {
-          parent: this,
-          dependsOn: [crds],
-        });
-      }
-    }
-
-    if (s.loki.enabled) {
-      this.release(`${name}-loki`, {
-        releaseName: "loki",
-        pin: CHARTS.loki,
-        namespace: ns!,
-        values: renderLokiValues({ loki: s.loki, profile: args.profile, storageClass: args.storage.defaultStorageClass, retainVolumes: args.protectData }),
-        overrides: s.loki.values,
-        dependsOn: [...net, ...storage],
-        protect,
-      });
-    }
-
-    if (s.jaeger.enabled) {
-      const deps: pulumi.Resource[] = [...net];
-      if (s.jaeger.storage === "badger") {
-        const claim = badgerClaim(MONITORING_NAMESPACE, args.storage.defaultStorageClass, s.jaeger.storageSize);
-        // The traces themselves; the Jaeger release only mounts it.
-        deps.push(new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, claim as k8s.core.v1.PersistentVolumeClaimArgs, {
-          parent: this,
-          dependsOn: [ns!, ...storage],
-          protect,
-        }));
-      }
-      this.release(`${name}-jaeger`, {
-        releaseName: "jaeger",
-        pin: CHARTS.jaeger,
-        namespace: ns!,
-        values: renderJaegerValues({ jaeger: s.jaeger, profile: args.profile }),
-        overrides: s.jaeger.values,
-        dependsOn: deps,
-      });
-      this.jaegerUrl = serviceUrl(ENDPOINTS.jaeger.service, ENDPOINTS.jaeger.ui);
-    }
-
-    if (s.grafana.enabled) {
-      const host = `grafana.${args.domain}`;
-      const operator = this.release(`${name}-grafana-operator`, {
-        releaseName: "grafana-operator",
-        pin: CHARTS.grafanaOperator,
-        namespace: ns!,
-        values: renderGrafanaOperatorValues(args.profile),
-        overrides: s.grafana.values,
-        dependsOn: net,
-      });
-      const password =
-        args.adminPassword ??
-        new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this }).result;
-      this.grafanaAdminPassword = pulumi.secret(password);
-      const secret = new k8s.core.v1.Secret(
-        `${name}-grafana-admin`,
-        {
-          metadata: { name: ADMIN_SECRET, namespace: MONITORING_NAMESPACE },
-          type: "Opaque",
-          stringData: { GF_SECURITY_ADMIN_USER: "admin", GF_SECURITY_ADMIN_PASSWORD: this.grafanaAdminPassword },
-        },
-        { parent: this, dependsOn: [ns!] },
-      );
-      const cr = (role: string, kind: string, crName: string, spec: unknown, deps: pulumi.Resource[], labels: Record<string, string> = {}) =>
-        new k8s.apiextensions.CustomResource(
-          `${name}-${role}`,
-          { apiVersion: GRAFANA_API, kind, metadata: { name: crName, namespace: MONITORING_NAMESPACE, labels }, spec },
-          { parent: this, dependsOn: deps },
-        );
-      cr("grafana", "Grafana", GRAFANA_NAME, grafanaSpec(host, args.profile, args.grafanaSignIn), [operator, secret], { ...INSTANCE_LABELS });
-      for (const ds of datasourceSpecs({ prometheus: s.prometheus.enabled, loki: s.loki.enabled, jaeger: s.jaeger.enabled })) {
-        cr(`datasource-${ds.role}`, "GrafanaDatasource", ds.role, ds.spec, [operator]);
-      }
-      cr("folder", "GrafanaFolder", FOLDER.name, folderSpec(), [operator]);
-      cr("dashboard-platform", "GrafanaDashboard", "platform", dashboardSpec(platformDashboard(args.ingress.className)), [operator]);
-      cr("dashboard-model-serving", "GrafanaDashboard", "model-serving", dashboardSpec(modelServingDashboard(args.mesh.kind)), [operator]);
-      // Behind a sign-in proxy, the proxy's Ingress serves the host and Grafana has none of its own.
-      if ((args.grafanaSignIn?.kind ?? "login") === "login") {
-        tlsIngress(
-          `${name}-grafana-ingress`,
-          { namespace: MONITORING_NAMESPACE, name: "grafana", host, service: { name: ENDPOINTS.grafana.service, port: ENDPOINTS.grafana.port } },
-          args.certificates,
-          args.ingress,
-          this,
-        );
-      }
-      this.grafanaUrl = `https://${host}`;
+    const prometheus = ns && s.prometheus.enabled ? this.prometheus(name, args, ns) : undefined;
+    this.ready = prometheus ? [prometheus.crds] : [];
+    this.prometheusUrl = prometheus?.url;
+    if (ns && s.otel.enabled) this.otlpEndpoint = this.otel(name, args, ns, prometheus?.crds);
+    if (ns && s.loki.enabled) this.loki(name, args, ns);
+    if (ns && s.jaeger.enabled) this.jaegerUrl = this.jaeger(name, args, ns);
+    if (ns && s.grafana.enabled) {
+      const grafana = this.grafana(name, args, ns);
+      this.grafanaUrl = grafana.url;
+      this.grafanaAdminPassword = grafana.adminPassword;
     }
 
     this.registerOutputs({
@@ -276,6 +118,188 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       jaegerUrl: this.jaegerUrl,
       otlpEndpoint: this.otlpEndpoint,
     });
+  }
+
+  /**
+   * `monitoring`, out of the mesh: Prometheus scrapes meshed and unmeshed pods alike over
+   * plain HTTP, and the collector receives spans from the mesh's own proxies. It holds
+   * Prometheus', Loki's and Jaeger's volumes: a destroy in prod leaves it (and them) in the
+   * cluster. Its ingress: netpol.ts.
+   */
+  private monitoringNamespace(name: string, args: ObservabilityArgs): k8s.core.v1.Namespace {
+    return platformNamespace(
+      `${name}-namespace`,
+      {
+        name: MONITORING_NAMESPACE,
+        podSecurity: "baseline",
+        ingress: monitoringIngress({
+          ingressNamespace: args.ingress.namespace,
+          grafanaSignIn: args.grafanaSignIn?.kind ?? "login",
+          kedaNamespace: args.kedaNamespace,
+          prometheusOperatorWebhook: args.settings.prometheus.enabled,
+        }),
+      },
+      this,
+      { retainOnDelete: args.protectData ?? false },
+    );
+  }
+
+  /** The Prometheus Operator's CRDs (what ServiceMonitor consumers wait for), then kube-prometheus-stack. */
+  private prometheus(name: string, args: ObservabilityArgs, ns: k8s.core.v1.Namespace): { crds: k8s.helm.v3.Release; url: string } {
+    const s = args.settings.prometheus;
+    // CRDs only, no pods: nothing to wait for but the namespace that holds the release.
+    const crds = this.release(`${name}-prometheus-operator-crds`, {
+      releaseName: "prometheus-operator-crds",
+      pin: CHARTS.prometheusOperatorCrds,
+      namespace: ns,
+      values: renderPrometheusOperatorCrdsValues(),
+      overrides: {},
+      dependsOn: [],
+      takeOwnership: true,
+    });
+    // node-exporter runs on the host network, which NetworkPolicy does not govern; nothing else runs here.
+    const nodeNs = platformNamespace(`${name}-node-exporter-namespace`, { name: NODE_EXPORTER_NAMESPACE, podSecurity: "privileged", ingress: {} }, this);
+    const values = renderKubePrometheusStackValues({
+      prometheus: s,
+      profile: args.profile,
+      storageClass: args.storage.defaultStorageClass,
+      clusterMode: args.clusterMode,
+      kubeProxyReplaced: args.kubeProxyReplaced,
+      // Unset (no protectData): no policy, which Kubernetes treats as Retain.
+      retainVolumes: args.protectData,
+    });
+    // Holds the Prometheus CR: uninstalling the release deletes Prometheus' StatefulSet.
+    this.release(`${name}-kube-prometheus-stack`, {
+      releaseName: "kube-prometheus-stack",
+      pin: CHARTS.kubePrometheusStack,
+      namespace: ns,
+      values,
+      overrides: s.values,
+      dependsOn: [...args.network.ready, ...args.storage.ready, nodeNs, crds],
+      protect: args.protectData ?? false,
+    });
+    return { crds, url: serviceUrl(ENDPOINTS.prometheus.service, ENDPOINTS.prometheus.port) };
+  }
+
+  /** The OpenTelemetry Operator in its namespace and the collector in `monitoring` (monitored once the CRDs exist); returns the OTLP endpoint. */
+  private otel(name: string, args: ObservabilityArgs, ns: k8s.core.v1.Namespace, crds: k8s.helm.v3.Release | undefined): string {
+    const s = args.settings;
+    const opNs = platformNamespace(`${name}-otel-operator-namespace`, { name: CHARTS.otelOperator.namespace, podSecurity: "baseline", ingress: OTEL_OPERATOR_INGRESS }, this);
+    this.release(`${name}-otel-operator`, {
+      releaseName: "opentelemetry-operator",
+      pin: CHARTS.otelOperator,
+      namespace: opNs,
+      values: renderOtelOperatorValues(args.profile),
+      overrides: s.otel.operatorValues,
+      dependsOn: [...args.network.ready, ...args.certificates.webhookReady],
+    });
+    this.release(`${name}-otel-collector`, {
+      releaseName: ENDPOINTS.collector.service,
+      pin: CHARTS.otelCollector,
+      namespace: ns,
+      values: renderOtelCollectorValues({ profile: args.profile, loki: s.loki.enabled, jaeger: s.jaeger.enabled }),
+      overrides: s.otel.values,
+      dependsOn: args.network.ready,
+    });
+    if (crds) {
+      new k8s.apiextensions.CustomResource(`${name}-collector-servicemonitor`, collectorServiceMonitor(MONITORING_NAMESPACE) as k8s.apiextensions.CustomResourceArgs, {
+        parent: this,
+        dependsOn: [crds],
+      });
+    }
+    return OTEL_COLLECTOR_OTLP_GRPC;
+  }
+
+  /** Loki, monolithic, on a volume of the default class. */
+  private loki(name: string, args: ObservabilityArgs, ns: k8s.core.v1.Namespace): void {
+    const s = args.settings.loki;
+    this.release(`${name}-loki`, {
+      releaseName: "loki",
+      pin: CHARTS.loki,
+      namespace: ns,
+      values: renderLokiValues({ loki: s, profile: args.profile, storageClass: args.storage.defaultStorageClass, retainVolumes: args.protectData }),
+      overrides: s.values,
+      dependsOn: [...args.network.ready, ...args.storage.ready],
+      protect: args.protectData ?? false,
+    });
+  }
+
+  /** Jaeger, in memory or on its own badger PVC; returns its in-cluster UI URL. */
+  private jaeger(name: string, args: ObservabilityArgs, ns: k8s.core.v1.Namespace): string {
+    const s = args.settings.jaeger;
+    const deps: pulumi.Resource[] = [...args.network.ready];
+    if (s.storage === "badger") {
+      const claim = badgerClaim(MONITORING_NAMESPACE, args.storage.defaultStorageClass, s.storageSize);
+      // The traces themselves; the Jaeger release only mounts it.
+      deps.push(
+        new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, claim as k8s.core.v1.PersistentVolumeClaimArgs, {
+          parent: this,
+          dependsOn: [ns, ...args.storage.ready],
+          protect: args.protectData ?? false,
+        }),
+      );
+    }
+    this.release(`${name}-jaeger`, {
+      releaseName: "jaeger",
+      pin: CHARTS.jaeger,
+      namespace: ns,
+      values: renderJaegerValues({ jaeger: s, profile: args.profile }),
+      overrides: s.values,
+      dependsOn: deps,
+    });
+    return serviceUrl(ENDPOINTS.jaeger.service, ENDPOINTS.jaeger.ui);
+  }
+
+  /**
+   * The Grafana Operator, its admin Secret, a Grafana with the installed backends as
+   * datasources and the platform's dashboards, and (with its own login) an Ingress at
+   * `grafana.<domain>`; behind a sign-in proxy, the proxy's Ingress serves the host.
+   */
+  private grafana(name: string, args: ObservabilityArgs, ns: k8s.core.v1.Namespace): { url: string; adminPassword: pulumi.Output<string> } {
+    const s = args.settings;
+    const host = `grafana.${args.domain}`;
+    const operator = this.release(`${name}-grafana-operator`, {
+      releaseName: "grafana-operator",
+      pin: CHARTS.grafanaOperator,
+      namespace: ns,
+      values: renderGrafanaOperatorValues(args.profile),
+      overrides: s.grafana.values,
+      dependsOn: args.network.ready,
+    });
+    const password = args.adminPassword ?? new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this }).result;
+    const adminPassword = pulumi.secret(password);
+    const secret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: ADMIN_SECRET, namespace: MONITORING_NAMESPACE },
+        type: "Opaque",
+        stringData: { GF_SECURITY_ADMIN_USER: "admin", GF_SECURITY_ADMIN_PASSWORD: adminPassword },
+      },
+      { parent: this, dependsOn: [ns] },
+    );
+    const cr = (role: string, kind: string, crName: string, spec: unknown, deps: pulumi.Resource[], labels: Record<string, string> = {}) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${role}`,
+        { apiVersion: GRAFANA_API, kind, metadata: { name: crName, namespace: MONITORING_NAMESPACE, labels }, spec },
+        { parent: this, dependsOn: deps },
+      );
+    cr("grafana", "Grafana", GRAFANA_NAME, grafanaSpec(host, args.profile, args.grafanaSignIn), [operator, secret], { ...INSTANCE_LABELS });
+    for (const ds of datasourceSpecs({ prometheus: s.prometheus.enabled, loki: s.loki.enabled, jaeger: s.jaeger.enabled })) {
+      cr(`datasource-${ds.role}`, "GrafanaDatasource", ds.role, ds.spec, [operator]);
+    }
+    cr("folder", "GrafanaFolder", FOLDER.name, folderSpec(), [operator]);
+    cr("dashboard-platform", "GrafanaDashboard", "platform", dashboardSpec(platformDashboard(args.ingress.className)), [operator]);
+    cr("dashboard-model-serving", "GrafanaDashboard", "model-serving", dashboardSpec(modelServingDashboard(args.mesh.kind)), [operator]);
+    if ((args.grafanaSignIn?.kind ?? "login") === "login") {
+      tlsIngress(
+        `${name}-grafana-ingress`,
+        { namespace: MONITORING_NAMESPACE, name: "grafana", host, service: { name: ENDPOINTS.grafana.service, port: ENDPOINTS.grafana.port } },
+        args.certificates,
+        args.ingress,
+        this,
+      );
+    }
+    return { url: `https://${host}`, adminPassword };
   }
 
   /**

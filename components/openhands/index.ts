@@ -26,6 +26,7 @@ import {
   sandboxRuntimeEnv,
   type LlmRoute,
   type OpenHandsSettings,
+  type ResolvedSandbox,
 } from "./settings";
 
 export * from "./isolation";
@@ -102,25 +103,7 @@ export class OpenHands extends pulumi.ComponentResource {
 
   constructor(name: string, args: OpenHandsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:openhands:OpenHands", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
-    const s = args.settings;
-    const fail = (msg: string) => new pulumi.ResourceError(msg, this);
-    if (!s.enabled) throw fail(`OpenHands args.settings.enabled: false; the OpenHands layer is built only when enabled`);
-    const fleet = args.models.fleets[args.fleet];
-    if (!fleet) {
-      throw fail(`OpenHands args.fleet: "${args.fleet}" is not a fleet of args.models (${Object.keys(args.models.fleets).join(", ") || "none"})`);
-    }
-    let llm: LlmRoute;
-    try {
-      llm = llmRoute(args.fleet, fleet);
-    } catch (e) {
-      throw fail((e as Error).message);
-    }
-    const sandbox = resolveSandbox(s.sandbox, { domain: args.domain, ingressClass: args.ingress.className, defaultStorageClass: args.storage.defaultStorageClass });
-    if (sandbox.issueWildcard && args.issuer !== "selfSigned") {
-      throw fail(
-        `OpenHands args.settings.sandbox.tlsSecret: missing; with args.issuer "${args.issuer}" the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.tlsSecretNamespace}`,
-      );
-    }
+    const { llm, sandbox } = this.resolve(args);
     this.sandboxDomain = sandbox.domain;
     this.llmEndpoint = llm.endpoint;
     this.llmModel = llm.model;
@@ -128,120 +111,18 @@ export class OpenHands extends pulumi.ComponentResource {
     this.sandboxNamespace = sandbox.namespace;
     this.runtimeEnv = sandboxRuntimeEnv(sandbox);
 
-    // Neither namespace joins the mesh: sandboxes run untrusted code (a sidecar would be
-    // theirs to tamper with). Every pod of `openhands` meets Pod Security restricted.
-    const keep = { retainOnDelete: args.protectData ?? false };
-    this.namespaceResource = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted", ingress: "own" }, this, keep);
-    const ns = this.namespaceResource;
-    const psa = sandboxPodSecurity(sandbox.privileged);
-    const sandboxNs = platformNamespace(
-      `${name}-sandbox-ns`,
-      { name: sandbox.namespace, podSecurity: psa.enforce, labels: { ...psa.labels, "app.kubernetes.io/component": "agent-sandboxes" }, ingress: "own" },
-      this,
-      keep,
-    );
-    const sandboxNsName = sandboxNs.metadata.name;
-
-    // RBAC: what our runtime service does, in the sandbox namespace only, for a dedicated ServiceAccount.
-    const sa = new k8s.core.v1.ServiceAccount(`${name}-runtime-sa`, { metadata: { name: RUNTIME_SERVICE_ACCOUNT, namespace: ns.metadata.name } }, { parent: this });
-    const bind = (role: string, roleName: string, rules: readonly Rule[]) => {
-      const r = new k8s.rbac.v1.Role(`${name}-${role}`, { metadata: { name: roleName, namespace: sandboxNsName }, rules: rules.map((x) => ({ ...x })) }, { parent: this });
-      const b = new k8s.rbac.v1.RoleBinding(
-        `${name}-${role}-binding`,
-        {
-          metadata: { name: roleName, namespace: sandboxNsName },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: r.metadata.name },
-          subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
-        },
-        { parent: this },
-      );
-      return [r, b];
-    };
-    const rbac = bind("sandbox-role", "openhands-sandbox-runtime", RUNTIME_RULES);
-
-    // Isolation: NetworkPolicies, quota, limits, RuntimeClass.
-    const sandboxNet = {
-      sandbox,
-      openhandsNamespace: OPENHANDS_NAMESPACE,
-      ingressNamespace: args.ingress.namespace,
-      fleet: { namespace: args.models.namespace, name: args.fleet },
-      egress: s.sandbox.egress,
-      cilium: args.cilium ?? false,
-    };
-    const platformNet = platformNetworkPolicies({
-      namespace: OPENHANDS_NAMESPACE,
-      ingressNamespace: args.ingress.namespace,
-      sandboxNamespace: sandbox.namespace,
-      apiServer: { ports: API_SERVER_PORTS },
-      cilium: args.cilium ?? false,
-      postgres: s.server.database.kind === "postgres" ? { cluster: OPENHANDS_DB_CLUSTER, operatorNamespace: CHARTS.cloudnativePg.namespace } : undefined,
-      oidcProxy: args.oidcProxy,
-    });
-    const netpol = (resourceName: string, p: { metadata: { name: string }; spec: k8s.types.input.networking.v1.NetworkPolicySpec }, namespace: pulumi.Input<string>) =>
-      new k8s.networking.v1.NetworkPolicy(resourceName, { metadata: { name: p.metadata.name, namespace }, spec: p.spec }, { parent: this });
-    const cnp = (resourceName: string, p: { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown }, namespace: pulumi.Input<string>) =>
-      new k8s.apiextensions.CustomResource(resourceName, { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata.name, namespace }, spec: p.spec }, { parent: this, dependsOn: args.network.ready });
-    const policies: pulumi.Resource[] = [
-      ...sandboxNetworkPolicies(sandboxNet).map((p) => netpol(`${name}-netpol-${p.metadata.name}`, p, sandboxNsName)),
-      ...sandboxCiliumNetworkPolicies(sandboxNet).map((p) => cnp(`${name}-cnp-${p.metadata.name}`, p, sandboxNsName)),
-      ...platformNet.networkPolicies.map((p) => netpol(`${name}-platform-netpol-${p.metadata.name}`, p, ns.metadata.name)),
-      ...platformNet.ciliumNetworkPolicies.map((p) => cnp(`${name}-platform-cnp-${p.metadata.name}`, p, ns.metadata.name)),
+    const { ns, sandboxNs } = this.namespaces(name, args, sandbox);
+    this.namespaceResource = ns;
+    // The workloads start once this contract exists: the namespaces, the runtime's RBAC, every
+    // policy (default deny and the allows together) and the sandboxes' TLS.
+    const contract: pulumi.Resource[] = [
+      ns,
+      sandboxNs,
+      ...this.sandboxRbac(name, ns, sandboxNs),
+      ...this.sandboxIsolation(name, args, sandbox, ns, sandboxNs),
+      ...this.sandboxTls(name, args, sandbox, ns),
     ];
-    // The workloads start once their namespace's policies exist (default deny and the allows together).
-    const contract: pulumi.Resource[] = [ns, sandboxNs, sa, ...rbac, ...policies];
-    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { hard: sandboxQuota(sandbox, s.sandbox.maxSandboxes) } }, { parent: this });
-    new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { limits: sandboxLimitRange(sandbox) } }, { parent: this });
-    const handler = sandbox.runtimeClass ? RUNTIME_CLASS_HANDLERS[sandbox.runtimeClass] : undefined;
-    if (sandbox.runtimeClass && handler) {
-      new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, { metadata: { name: sandbox.runtimeClass }, handler }, { parent: this });
-    }
-
-    // TLS for `<session>.<domain>`: the wildcard certificate's Secret stays in `openhands`
-    // (its key serves every session's host; nothing in the sandbox namespace may hold it).
-    // Contour serves it to the sandboxes' Ingresses through a delegation to that namespace
-    // only, which the runtime's Ingresses name with CONTOUR_TLS_CERT_NAMESPACE.
-    if (sandbox.issueWildcard) {
-      const wildcard = new k8s.apiextensions.CustomResource(
-        `${name}-sandbox-wildcard`,
-        {
-          apiVersion: "cert-manager.io/v1",
-          kind: "Certificate",
-          metadata: { name: "sandbox-wildcard", namespace: ns.metadata.name, annotations: WAIT_READY },
-          spec: {
-            secretName: sandbox.tlsSecret,
-            dnsNames: [`*.${sandbox.domain}`],
-            issuerRef: { kind: "ClusterIssuer", name: args.certificates.clusterIssuer, group: "cert-manager.io" },
-          },
-        },
-        { parent: this, dependsOn: args.certificates.ready },
-      );
-      contract.push(wildcard);
-    }
-    contract.push(
-      new k8s.apiextensions.CustomResource(
-        `${name}-sandbox-tls-delegation`,
-        { apiVersion: "projectcontour.io/v1", kind: "TLSCertificateDelegation", metadata: { name: "sandbox-tls", namespace: ns.metadata.name }, spec: sandboxTlsDelegation(sandbox) },
-        { parent: this, dependsOn: args.ingress.ready },
-      ),
-    );
-
-    // The contract as the runtime reads it, for runtimes installed outside this program too.
-    new k8s.core.v1.ConfigMap(
-      `${name}-sandbox-contract`,
-      {
-        metadata: { name: "openhands-sandbox-contract", namespace: ns.metadata.name },
-        data: {
-          ...this.runtimeEnv,
-          RUNTIME_SERVICE_ACCOUNT: RUNTIME_SERVICE_ACCOUNT,
-          RUNTIME_CERT_NAMESPACE: sandbox.tlsSecretNamespace,
-          RUNTIME_URL_PATTERN: runtimeUrlPattern(sandbox),
-          LLM_BASE_URL: llm.endpoint,
-          LLM_MODEL: `openai/${llm.model}`,
-          LLM_CONTEXT_LENGTH: String(llm.contextLength),
-        },
-      },
-      { parent: this },
-    );
+    this.contractConfigMap(name, sandbox, llm, ns);
 
     const platform = agentPlatform(
       name,
@@ -250,7 +131,7 @@ export class OpenHands extends pulumi.ComponentResource {
         ingress: args.ingress,
         certificates: args.certificates,
         storage: args.storage,
-        settings: s,
+        settings: args.settings,
         sandbox,
         domain: args.domain,
         llm: { model: llm.model, endpoint: llm.endpoint },
@@ -276,5 +157,157 @@ export class OpenHands extends pulumi.ComponentResource {
       llmModel: this.llmModel,
       sandboxNamespace: this.sandboxNamespace,
     });
+  }
+
+  /** The route to the fleet and the resolved sandbox settings; refuses arguments that cannot work, naming them. */
+  private resolve(args: OpenHandsArgs): { llm: LlmRoute; sandbox: ResolvedSandbox } {
+    const s = args.settings;
+    const fail = (msg: string) => new pulumi.ResourceError(msg, this);
+    if (!s.enabled) throw fail(`OpenHands args.settings.enabled: false; the OpenHands layer is built only when enabled`);
+    const fleet = args.models.fleets[args.fleet];
+    if (!fleet) {
+      throw fail(`OpenHands args.fleet: "${args.fleet}" is not a fleet of args.models (${Object.keys(args.models.fleets).join(", ") || "none"})`);
+    }
+    let llm: LlmRoute;
+    try {
+      llm = llmRoute(args.fleet, fleet);
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
+    const sandbox = resolveSandbox(s.sandbox, { domain: args.domain, ingressClass: args.ingress.className, defaultStorageClass: args.storage.defaultStorageClass });
+    if (sandbox.issueWildcard && args.issuer !== "selfSigned") {
+      throw fail(
+        `OpenHands args.settings.sandbox.tlsSecret: missing; with args.issuer "${args.issuer}" the platform cannot issue the wildcard certificate *.${sandbox.domain} (ACME HTTP-01 issues no wildcards). Name an existing wildcard certificate Secret in namespace ${sandbox.tlsSecretNamespace}`,
+      );
+    }
+    return { llm, sandbox };
+  }
+
+  /**
+   * `openhands` (Pod Security restricted for every pod) and the sandbox namespace. Neither
+   * joins the mesh: sandboxes run untrusted code (a sidecar would be theirs to tamper with).
+   * Both write their own policies both ways (sandboxIsolation).
+   */
+  private namespaces(name: string, args: OpenHandsArgs, sandbox: ResolvedSandbox): { ns: k8s.core.v1.Namespace; sandboxNs: k8s.core.v1.Namespace } {
+    const keep = { retainOnDelete: args.protectData ?? false };
+    const ns = platformNamespace(`${name}-ns`, { name: OPENHANDS_NAMESPACE, podSecurity: "restricted", ingress: "own" }, this, keep);
+    const psa = sandboxPodSecurity(sandbox.privileged);
+    const sandboxNs = platformNamespace(
+      `${name}-sandbox-ns`,
+      { name: sandbox.namespace, podSecurity: psa.enforce, labels: { ...psa.labels, "app.kubernetes.io/component": "agent-sandboxes" }, ingress: "own" },
+      this,
+      keep,
+    );
+    return { ns, sandboxNs };
+  }
+
+  /** What our runtime service does, in the sandbox namespace only, for a dedicated ServiceAccount in `openhands`. */
+  private sandboxRbac(name: string, ns: k8s.core.v1.Namespace, sandboxNs: k8s.core.v1.Namespace): pulumi.Resource[] {
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-runtime-sa`, { metadata: { name: RUNTIME_SERVICE_ACCOUNT, namespace: ns.metadata.name } }, { parent: this });
+    const roleName = "openhands-sandbox-runtime";
+    const role = new k8s.rbac.v1.Role(`${name}-sandbox-role`, { metadata: { name: roleName, namespace: sandboxNs.metadata.name }, rules: RUNTIME_RULES.map((x: Rule) => ({ ...x })) }, { parent: this });
+    const binding = new k8s.rbac.v1.RoleBinding(
+      `${name}-sandbox-role-binding`,
+      {
+        metadata: { name: roleName, namespace: sandboxNs.metadata.name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
+      },
+      { parent: this },
+    );
+    return [sa, role, binding];
+  }
+
+  /**
+   * The two namespaces' NetworkPolicies (and, with Cilium, CiliumNetworkPolicies), the
+   * sandboxes' quota and limits, and the RuntimeClass they run with; returns the policies.
+   */
+  private sandboxIsolation(name: string, args: OpenHandsArgs, sandbox: ResolvedSandbox, ns: k8s.core.v1.Namespace, sandboxNs: k8s.core.v1.Namespace): pulumi.Resource[] {
+    const s = args.settings;
+    const cilium = args.cilium ?? false;
+    const sandboxNet = { sandbox, openhandsNamespace: OPENHANDS_NAMESPACE, ingressNamespace: args.ingress.namespace, fleet: { namespace: args.models.namespace, name: args.fleet }, egress: s.sandbox.egress, cilium };
+    const platformNet = platformNetworkPolicies({
+      namespace: OPENHANDS_NAMESPACE,
+      ingressNamespace: args.ingress.namespace,
+      sandboxNamespace: sandbox.namespace,
+      apiServer: { ports: API_SERVER_PORTS },
+      cilium,
+      postgres: s.server.database.kind === "postgres" ? { cluster: OPENHANDS_DB_CLUSTER, operatorNamespace: CHARTS.cloudnativePg.namespace } : undefined,
+      oidcProxy: args.oidcProxy,
+    });
+    const netpol = (resourceName: string, p: { metadata: { name: string }; spec: k8s.types.input.networking.v1.NetworkPolicySpec }, namespace: pulumi.Input<string>) =>
+      new k8s.networking.v1.NetworkPolicy(resourceName, { metadata: { name: p.metadata.name, namespace }, spec: p.spec }, { parent: this });
+    const cnp = (resourceName: string, p: { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown }, namespace: pulumi.Input<string>) =>
+      new k8s.apiextensions.CustomResource(resourceName, { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata.name, namespace }, spec: p.spec }, { parent: this, dependsOn: args.network.ready });
+    const sandboxNsName = sandboxNs.metadata.name;
+    const policies: pulumi.Resource[] = [
+      ...sandboxNetworkPolicies(sandboxNet).map((p) => netpol(`${name}-netpol-${p.metadata.name}`, p, sandboxNsName)),
+      ...sandboxCiliumNetworkPolicies(sandboxNet).map((p) => cnp(`${name}-cnp-${p.metadata.name}`, p, sandboxNsName)),
+      ...platformNet.networkPolicies.map((p) => netpol(`${name}-platform-netpol-${p.metadata.name}`, p, ns.metadata.name)),
+      ...platformNet.ciliumNetworkPolicies.map((p) => cnp(`${name}-platform-cnp-${p.metadata.name}`, p, ns.metadata.name)),
+    ];
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { hard: sandboxQuota(sandbox, s.sandbox.maxSandboxes) } }, { parent: this });
+    new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: { name: "sandboxes", namespace: sandboxNsName }, spec: { limits: sandboxLimitRange(sandbox) } }, { parent: this });
+    const handler = sandbox.runtimeClass ? RUNTIME_CLASS_HANDLERS[sandbox.runtimeClass] : undefined;
+    if (sandbox.runtimeClass && handler) {
+      new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, { metadata: { name: sandbox.runtimeClass }, handler }, { parent: this });
+    }
+    return policies;
+  }
+
+  /**
+   * TLS for `<session>.<domain>`: the wildcard certificate's Secret stays in `openhands` (its
+   * key serves every session's host; nothing in the sandbox namespace may hold it). Contour
+   * serves it to the sandboxes' Ingresses through a delegation to that namespace only, which
+   * the runtime's Ingresses name with CONTOUR_TLS_CERT_NAMESPACE.
+   */
+  private sandboxTls(name: string, args: OpenHandsArgs, sandbox: ResolvedSandbox, ns: k8s.core.v1.Namespace): pulumi.Resource[] {
+    const out: pulumi.Resource[] = [];
+    if (sandbox.issueWildcard) {
+      out.push(
+        new k8s.apiextensions.CustomResource(
+          `${name}-sandbox-wildcard`,
+          {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: "sandbox-wildcard", namespace: ns.metadata.name, annotations: WAIT_READY },
+            spec: {
+              secretName: sandbox.tlsSecret,
+              dnsNames: [`*.${sandbox.domain}`],
+              issuerRef: { kind: "ClusterIssuer", name: args.certificates.clusterIssuer, group: "cert-manager.io" },
+            },
+          },
+          { parent: this, dependsOn: args.certificates.ready },
+        ),
+      );
+    }
+    out.push(
+      new k8s.apiextensions.CustomResource(
+        `${name}-sandbox-tls-delegation`,
+        { apiVersion: "projectcontour.io/v1", kind: "TLSCertificateDelegation", metadata: { name: "sandbox-tls", namespace: ns.metadata.name }, spec: sandboxTlsDelegation(sandbox) },
+        { parent: this, dependsOn: args.ingress.ready },
+      ),
+    );
+    return out;
+  }
+
+  /** The contract as the runtime reads it, for runtimes installed outside this program too. */
+  private contractConfigMap(name: string, sandbox: ResolvedSandbox, llm: LlmRoute, ns: k8s.core.v1.Namespace): void {
+    new k8s.core.v1.ConfigMap(
+      `${name}-sandbox-contract`,
+      {
+        metadata: { name: "openhands-sandbox-contract", namespace: ns.metadata.name },
+        data: {
+          ...this.runtimeEnv,
+          RUNTIME_SERVICE_ACCOUNT: RUNTIME_SERVICE_ACCOUNT,
+          RUNTIME_CERT_NAMESPACE: sandbox.tlsSecretNamespace,
+          RUNTIME_URL_PATTERN: runtimeUrlPattern(sandbox),
+          LLM_BASE_URL: llm.endpoint,
+          LLM_MODEL: `openai/${llm.model}`,
+          LLM_CONTEXT_LENGTH: String(llm.contextLength),
+        },
+      },
+      { parent: this },
+    );
   }
 }
