@@ -4,23 +4,22 @@ import * as path from "node:path";
 import { readPlatformConfig } from "./config";
 import { PreviewAccess } from "./components/access";
 import { OIDC_PROXY, OidcProxy, type OidcProxyArgs, type UPSTREAM_IDENTITY_HEADERS } from "./components/auth";
-import { Autoscaling } from "./components/autoscaling";
+import { Autoscaling, enabled as autoscalingEnabled } from "./components/autoscaling";
 import { Certificates } from "./components/certificates";
 import { Cluster } from "./components/cluster";
-import { Crossplane } from "./components/crossplane";
-import { Database } from "./components/database";
-import { Gpu, NO_GPU_CAPACITY } from "./components/gpu";
+import { Crossplane, enabled as crossplaneEnabled } from "./components/crossplane";
+import { Database, enabled as databaseEnabled } from "./components/database";
+import { enabled as gpuEnabled, Gpu, NO_GPU_CAPACITY } from "./components/gpu";
 import { Ingress } from "./components/ingress";
 import { ISTIO_INGRESS_GATEWAY_LABELS, Mesh } from "./components/mesh";
-import { HubbleUiIngress, Networking, replacesKubeProxy } from "./components/networking";
-
-import { ObjectStorage } from "./components/object-storage";
+import { HubbleUiIngress, hubbleUiEnabled, Networking, replacesKubeProxy } from "./components/networking";
+import { enabled as objectStorageEnabled, ObjectStorage } from "./components/object-storage";
 import { ENDPOINTS, GRAFANA_POD_LABELS, MONITORING_NAMESPACE, Observability } from "./components/observability";
 import { Ollama } from "./components/ollama";
-import { OpenHands, SERVICES } from "./components/openhands";
+import { enabled as openhandsEnabled, OpenHands, SERVICES } from "./components/openhands";
 import { Policy } from "./components/policy";
 import { chartVersions, selectedCharts, selectedPins } from "./components/selection";
-import { Serverless } from "./components/serverless";
+import { enabled as serverlessEnabled, Serverless } from "./components/serverless";
 import { Storage } from "./components/storage";
 import { Workspace } from "./components/workspace";
 import { meshKind as selectedMesh, openHandsFleet } from "./config/names";
@@ -61,8 +60,8 @@ const storage = new Storage("storage", {
   objectStore: config.objectStorage.cephRgw.enabled,
   protectData,
 });
-const autoscaling = config.autoscaling.keda.enabled ? new Autoscaling("autoscaling", { cluster, network, settings: config.autoscaling.keda }) : undefined;
-const crossplane = config.crossplane.enabled
+const autoscaling = autoscalingEnabled(config) ? new Autoscaling("autoscaling", { cluster, network, settings: config.autoscaling.keda }) : undefined;
+const crossplane = crossplaneEnabled(config)
   ? new Crossplane("crossplane", {
       cluster,
       network,
@@ -73,17 +72,14 @@ const crossplane = config.crossplane.enabled
 
 // 5. Layers with upstream dependencies beyond the CNI.
 const certificates = new Certificates("certificates", { cluster, network, ingress, settings: config.certificates });
-const objectStorage =
-  config.objectStorage.minio.enabled || config.objectStorage.cephRgw.enabled
-    ? new ObjectStorage("object-storage", { cluster, network, storage, settings: config.objectStorage, protectData })
+const objectStorage = objectStorageEnabled(config)
+  ? new ObjectStorage("object-storage", { cluster, network, storage, settings: config.objectStorage, protectData })
     : undefined;
-const serverless = config.serverless.knative.enabled
+const serverless = serverlessEnabled(config)
   ? new Serverless("serverless", { cluster, network, mesh, settings: config.serverless.knative, domain: config.domain, istioGatewaySelector: { ...ISTIO_INGRESS_GATEWAY_LABELS } })
   : undefined;
-const hubble = config.networking.cilium.hubble;
-const hubbleUi =
-  config.networking.cilium.enabled && hubble.enabled && hubble.ui && hubble.uiIngress
-    ? new HubbleUiIngress("hubble-ui", { cluster, network, ingress, certificates, domain: config.domain })
+const hubbleUi = hubbleUiEnabled(config)
+  ? new HubbleUiIngress("hubble-ui", { cluster, network, ingress, certificates, domain: config.domain })
     : undefined;
 const observability = new Observability("observability", {
   cluster,
@@ -107,7 +103,7 @@ const observability = new Observability("observability", {
 
 // 6. Model serving: GPU node pools (Crossplane composites) and the GPU Operator where pools
 // exist, then the fleet operator and one OllamaFleet per fleet (GPU fleets wait for capacity).
-const gpu = crossplane && config.gpu.pools.length > 0 ? new Gpu("gpu", { cluster, network, crossplane, monitoring: observability, settings: config.gpu }) : undefined;
+const gpu = crossplane && gpuEnabled(config) ? new Gpu("gpu", { cluster, network, crossplane, monitoring: observability, settings: config.gpu }) : undefined;
 const openhandsFleet = openHandsFleet(config);
 const ollama = new Ollama("ollama", {
   cluster,
@@ -127,7 +123,7 @@ const ollama = new Ollama("ollama", {
 
 // 7. The agent platform: Agent Canvas behind our gateway, the OpenHands sandbox server (its
 // Postgres in prod), our sandbox runtime and the sandbox contract; the LLM is a fleet.
-const database = selectedCharts(config).includes("cloudnativePg")
+const database = databaseEnabled(config)
   ? new Database("database", {
       cluster,
       network,
@@ -140,7 +136,7 @@ const database = selectedCharts(config).includes("cloudnativePg")
 /** A generated key: letters and digits, kept in the state as a Pulumi secret. */
 const key = (name: string, length: number) => new random.RandomPassword(name, { length, special: false }).result;
 const openhands =
-  config.openhands.enabled && openhandsFleet !== undefined
+  openhandsEnabled(config) && openhandsFleet !== undefined
     ? new OpenHands("openhands", {
         cluster,
         network,

@@ -1,9 +1,17 @@
 import type { PlatformConfig } from "../config/schema";
+import { enabled as autoscaling, httpAddonEnabled } from "./autoscaling";
 import { CHARTS, type ChartKey, type ChartPin } from "./catalog";
+import { enabled as crossplane } from "./crossplane";
+import { enabled as database } from "./database";
+import { enabled as gpu } from "./gpu";
+import { minioEnabled } from "./object-storage";
+import { signInEnabled } from "./openhands";
+import { enabled as serverless } from "./serverless";
 
 /**
  * The charts a stack installs, in catalog order. Pure: the preflight checks the cluster
- * against exactly these, and the `charts` stack output reports them.
+ * against exactly these, and the `charts` stack output reports them. An optional layer's
+ * charts follow its module's `enabled(config)`, the same test index.ts builds it by.
  */
 export function selectedCharts(c: PlatformConfig): ChartKey[] {
   const on: Record<ChartKey, boolean> = {
@@ -19,16 +27,16 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     ingressNginx: c.ingress.ingressNginx.enabled,
     certManager: true,
     kyverno: true,
-    crossplane: c.crossplane.enabled,
+    crossplane: crossplane(c),
     rookCeph: c.storage.rookCeph.enabled,
     rookCephCluster: c.storage.rookCeph.enabled,
     cephCsiDrivers: c.storage.rookCeph.enabled,
-    minioOperator: c.objectStorage.minio.enabled,
-    minioTenant: c.objectStorage.minio.enabled,
+    minioOperator: minioEnabled(c),
+    minioTenant: minioEnabled(c),
     longhorn: c.storage.longhorn.enabled,
-    keda: c.autoscaling.keda.enabled,
-    kedaHttpAddon: c.autoscaling.keda.enabled && c.autoscaling.keda.httpAddon,
-    knativeOperator: c.serverless.knative.enabled,
+    keda: autoscaling(c),
+    kedaHttpAddon: httpAddonEnabled(c),
+    knativeOperator: serverless(c),
     otelOperator: c.observability.otel.enabled,
     otelCollector: c.observability.otel.enabled,
     prometheusOperatorCrds: c.observability.prometheus.enabled,
@@ -37,12 +45,12 @@ export function selectedCharts(c: PlatformConfig): ChartKey[] {
     loki: c.observability.loki.enabled,
     jaeger: c.observability.jaeger.enabled,
     // The GPU Operator runs where GPU pools exist; the fleet operator always (fleets are config).
-    gpuOperator: c.gpu.pools.length > 0,
+    gpuOperator: gpu(c),
     ollamaFleetOperator: true,
     // Postgres for the OpenHands sandbox server, when it is configured to use one.
-    cloudnativePg: c.openhands.enabled && c.openhands.server.database.kind === "postgres",
+    cloudnativePg: database(c),
     // The OIDC proxy in front of the agent UI, when configured (prod).
-    oauth2Proxy: c.openhands.enabled && c.openhands.oidc !== undefined,
+    oauth2Proxy: signInEnabled(c),
   };
   return (Object.keys(CHARTS) as ChartKey[]).filter((k) => on[k]);
 }

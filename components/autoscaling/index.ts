@@ -4,6 +4,7 @@ import { CHARTS } from "../catalog";
 import type { AutoscalingLayer, ClusterLayer, NetworkLayer } from "../contracts";
 import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
+import type { PlatformConfig } from "../../config/schema";
 
 /** KEDA settings, as validated config gives them (`platform:autoscaling.keda`). */
 export interface AutoscalingSettings {
@@ -36,6 +37,16 @@ export function renderHttpAddonValues(): Values {
     scaler: { pullPolicy: "IfNotPresent" },
     interceptor: { pullPolicy: "IfNotPresent" },
   };
+}
+
+/** Whether the stack runs KEDA (`autoscaling.keda.enabled`). */
+export function enabled(c: PlatformConfig): boolean {
+  return c.autoscaling.keda.enabled;
+}
+
+/** Whether it also runs KEDA's HTTP add-on. */
+export function httpAddonEnabled(c: PlatformConfig): boolean {
+  return enabled(c) && c.autoscaling.keda.httpAddon;
 }
 
 /**

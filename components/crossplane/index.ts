@@ -19,6 +19,7 @@ import {
   type CloudSettings,
   type PackagePin,
 } from "./packages";
+import type { PlatformConfig } from "../../config/schema";
 
 export * from "./packages";
 
@@ -27,6 +28,11 @@ export interface CrossplaneSettings {
   enabled: boolean;
   providers: Record<Cloud, CloudSettings>;
   values: Values;
+}
+
+/** Whether the stack runs Crossplane (`crossplane.enabled`). */
+export function enabled(c: PlatformConfig): boolean {
+  return c.crossplane.enabled;
 }
 
 /** Arguments of {@link Crossplane}. */

@@ -7,6 +7,7 @@ import type { ClusterLayer, DatabaseLayer, NetworkLayer, ObservabilityLayer, Pos
 import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow } from "../namespace-ingress";
 import { WAIT_READY } from "../platform-names";
+import type { PlatformConfig } from "../../config/schema";
 
 /*
  * PostgreSQL for the platform's own services (the OpenHands sandbox server's database in
@@ -128,6 +129,11 @@ export function renderCluster(name: string, spec: PostgresSpec, defaultStorageCl
       enablePDB: spec.instances > 1,
     },
   };
+}
+
+/** Whether the stack runs Postgres for the sandbox server (CloudNativePG). */
+export function enabled(c: PlatformConfig): boolean {
+  return c.openhands.enabled && c.openhands.server.database.kind === "postgres";
 }
 
 /** Arguments of {@link Database}. */

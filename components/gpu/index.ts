@@ -8,6 +8,7 @@ import { platformNamespace, platformRelease } from "../helm";
 import { WAIT_HEALTHY, WAIT_READY } from "../platform-names";
 import { compositionName, POOLS_NAMESPACE, renderComposition, renderXrd, XR_API_VERSION, XR_KIND } from "./compositions";
 import { renderGpuOperatorValues, renderPoolSpec, type GpuPoolSettings } from "./pools";
+import type { PlatformConfig } from "../../config/schema";
 
 export * from "./compositions";
 export * from "./pools";
@@ -19,6 +20,11 @@ export const NO_GPU_CAPACITY: GpuLayer = { capacityReady: [], pools: [] };
 export interface GpuSettings {
   pools: GpuPoolSettings[];
   values: Values;
+}
+
+/** Whether the stack has GPU node pools (and so the GPU Operator); config requires Crossplane for them. */
+export function enabled(c: PlatformConfig): boolean {
+  return c.gpu.pools.length > 0;
 }
 
 /** Arguments of {@link Gpu}. */

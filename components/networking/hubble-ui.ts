@@ -4,6 +4,13 @@ import { CHARTS } from "../catalog";
 import type { CertificatesLayer, ClusterLayer, IngressLayer, NetworkLayer } from "../contracts";
 import { tlsIngress } from "../ingress/tls-ingress";
 import { hubbleHost } from "./values";
+import type { PlatformConfig } from "../../config/schema";
+
+/** Whether the stack routes the Hubble UI through the ingress controller. */
+export function enabled(c: PlatformConfig): boolean {
+  const h = c.networking.cilium.hubble;
+  return c.networking.cilium.enabled && h.enabled && h.ui && h.uiIngress;
+}
 
 /** Arguments of {@link HubbleUiIngress}. */
 export interface HubbleUiIngressArgs {

@@ -5,7 +5,7 @@ import type { ClusterLayer, NetworkLayer } from "../contracts";
 import { platformRelease } from "../helm";
 import { apiServerProblem, renderCiliumValues, type CiliumSettings, type MeshOnTop } from "./values";
 
-export { HubbleUiIngress, type HubbleUiIngressArgs } from "./hubble-ui";
+export { enabled as hubbleUiEnabled, HubbleUiIngress, type HubbleUiIngressArgs } from "./hubble-ui";
 export { apiServerProblem, hubbleHost, meshCniChained, renderCiliumValues, replacesKubeProxy, type CiliumSettings, type CiliumValuesInput, type MeshOnTop } from "./values";
 
 /** Arguments of {@link Networking}. */

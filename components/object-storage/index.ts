@@ -17,6 +17,7 @@ import {
   renderRgwUserSpec,
   type ObjectStorageSettings,
 } from "./values";
+import type { PlatformConfig } from "../../config/schema";
 
 export * from "./values";
 
@@ -24,6 +25,16 @@ export * from "./values";
 export interface S3Credentials {
   accessKey: string;
   secretKey: string;
+}
+
+/** Whether the stack serves object storage: MinIO, or Ceph's gateway in the Rook cluster. */
+export function enabled(c: PlatformConfig): boolean {
+  return c.objectStorage.minio.enabled || c.objectStorage.cephRgw.enabled;
+}
+
+/** Whether that is MinIO (its operator and tenant charts). */
+export function minioEnabled(c: PlatformConfig): boolean {
+  return c.objectStorage.minio.enabled;
 }
 
 /** Arguments of {@link ObjectStorage}. */

@@ -28,11 +28,22 @@ import {
   type OpenHandsSettings,
   type ResolvedSandbox,
 } from "./settings";
+import type { PlatformConfig } from "../../config/schema";
 
 export * from "./isolation";
 export * from "./settings";
 export * from "./platform";
 export * from "./workloads";
+
+/** Whether the stack runs the agent platform (`openhands.enabled`). */
+export function enabled(c: PlatformConfig): boolean {
+  return c.openhands.enabled;
+}
+
+/** Whether people sign in to it through the OIDC proxy (`openhands.oidc`). */
+export function signInEnabled(c: PlatformConfig): boolean {
+  return enabled(c) && c.openhands.oidc !== undefined;
+}
 
 /** Arguments of {@link OpenHands}. */
 export interface OpenHandsArgs {

@@ -6,11 +6,17 @@ import { platformNamespace, platformRelease } from "../helm";
 import { apiServerFlow, type NamespaceIngress } from "../namespace-ingress";
 import { WAIT_READY } from "../platform-names";
 import { renderKnativeServingSpec, type ServerlessSettings } from "./spec";
+import type { PlatformConfig } from "../../config/schema";
 
 export * from "./spec";
 
 /** Namespace of Knative Serving's control plane (and Kourier's gateway). */
 export const KNATIVE_SERVING_NAMESPACE = "knative-serving";
+
+/** Whether the stack runs Knative Serving (`serverless.knative.enabled`). */
+export function enabled(c: PlatformConfig): boolean {
+  return c.serverless.knative.enabled;
+}
 
 /** The Knative Operator's namespace: the API server calls its webhook (`app: operator-webhook`, 8443). */
 export const KNATIVE_OPERATOR_INGRESS: NamespaceIngress = {
