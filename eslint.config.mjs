@@ -22,7 +22,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "tools/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -1,6 +1,7 @@
 /* One evaluation of a stack under mocks, in a fresh process; prints JSON for bench/index.ts. */
 import { performance } from "node:perf_hooks";
-import { PROD_SECRETS, runProgram } from "../test/helpers/program";
+import { runProgram } from "../tools/program";
+import { PROD_SECRETS } from "../tools/stack-config";
 
 const stack = process.argv[2] ?? "dev";
 const t0 = performance.now();

@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { api, KUBECONFIG } from "../test/integration/helpers/kube";
 import { deleteNamespace, ensureNamespace, freePort, processMemory } from "../test/integration/helpers/operator";
 import { buildService, deleteStandInVolumes, httpJson, openhandsInstall, PodStandIn, type Proc, startService, until } from "../test/integration/helpers/sandbox-runtime";
-import { ROOT } from "../test/helpers/program";
+import { ROOT } from "../tools/stack-config";
 
 const NS = "srt-bench";
 const API_KEY = "bench-sandbox-api-key-0123456789";

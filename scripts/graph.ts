@@ -4,7 +4,9 @@
  * with --releases. Edges are real dependencies only: explicit dependsOn, outputs used as
  * inputs, and the provider.
  */
-import { PROD_SECRETS, runProgram } from "../test/helpers/program";
+import { runProgram } from "../tools/program";
+import { PROD_SECRETS } from "../tools/stack-config";
+import { TYPES } from "../tools/types";
 import { layerEdges, layers, releaseEdges, toMermaid } from "./lib/graph";
 
 const args = process.argv.slice(2);
@@ -17,7 +19,7 @@ if (stack !== "dev" && stack !== "prod") {
 runProgram({ stack, secrets: stack === "prod" ? PROD_SECRETS : undefined }).then((run) => {
   if (args.includes("--releases")) {
     const edges = releaseEdges(run);
-    const nodes = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => `${r.type}::${r.name}`);
+    const nodes = run.resources.filter((r) => r.type === TYPES.release).map((r) => `${r.type}::${r.name}`);
     console.log(toMermaid(nodes, edges, `${stack}: Helm releases (arrow: installs before)`));
   } else {
     console.log(toMermaid(layers(run), layerEdges(run), `${stack}: layers (arrow: installs before)`));

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadPlatformConfig } from "../config/load";
 import { renderPackConfig } from "../policies/pack";
-import { PROD_SECRETS, ROOT, stackFileConfig } from "../test/helpers/program";
+import { PROD_SECRETS, ROOT, stackFileConfig } from "../tools/stack-config";
 import { STACKS } from "./lib/charts-verify";
 
 /** The command that rewrites the pack configs, for messages. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
+import { TYPES } from "../tools/types";
 import { PROD_SECRETS, resolveOutput, ROOT, runProgram, type ProgramRun, type Recorded, type RunOptions } from "./helpers/program";
 
 /*
@@ -41,16 +42,16 @@ interface Row {
   policy: string;
 }
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
-const SECRET = "kubernetes:core/v1:Secret";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const CNPG_CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
-const FLEET = "kubernetes:openhands.ai/v1alpha1:OllamaFleet";
-const RGW_USER = "kubernetes:ceph.rook.io/v1:CephObjectStoreUser";
-const BUCKET_CLAIM = "kubernetes:objectbucket.io/v1alpha1:ObjectBucketClaim";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const RELEASE = TYPES.release;
+const NAMESPACE = TYPES.namespace;
+const PVC = TYPES.persistentVolumeClaim;
+const SECRET = TYPES.secret;
+const STORAGE_CLASS = TYPES.storageClass;
+const CNPG_CLUSTER = TYPES.postgresCluster;
+const FLEET = TYPES.ollamaFleet;
+const RGW_USER = TYPES.cephObjectStoreUser;
+const BUCKET_CLAIM = TYPES.objectBucketClaim;
+const CONFIG_MAP = TYPES.configMap;
 /** kind's built-in local-path class (not the platform's): its volumes go with their claims. */
 const KIND_CLASSES: Record<string, string> = { standard: "Delete" };
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { layerEdges, layerOf, layers, releaseEdges, shortName } from "../scripts/lib/graph";
+import { TYPES } from "../tools/types";
 import { PROD_SECRETS, runProgram, type ProgramRun } from "./helpers/program";
 
 /*
@@ -8,7 +9,7 @@ import { PROD_SECRETS, runProgram, type ProgramRun } from "./helpers/program";
  * nothing waits for a layer it does not need (the layer edges are asserted exactly).
  */
 
-const REL = "kubernetes:helm.sh/v3:Release";
+const REL = TYPES.release;
 const named = (edges: [string, string][]) => edges.map(([a, b]) => `${shortName(a)} <- ${shortName(b)}`);
 
 function hardEdges(run: ProgramRun, pairs: [string, string][]): void {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { stackConfig } from "../tools/stack-config";
 import { parse } from "yaml";
 import { CHARTS } from "../components/catalog";
-import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames } from "./helpers/invariants";
+import { assertExplicitKubernetesProvider, assertLayersFollowEnabled, assertSchemasValid, assertUniqueNames } from "./helpers/invariants";
 import { resolveOutput, runProgram, type ProgramRun } from "./helpers/program";
 
 describe("the dev stack", () => {
@@ -33,6 +34,7 @@ describe("the dev stack", () => {
   it("puts every Kubernetes resource on the cluster's provider", () => assertExplicitKubernetesProvider(run));
   it("emits only schema-valid Kubernetes objects", () => assertSchemasValid(run));
   it("names every resource uniquely", () => assertUniqueNames(run));
+  it("builds each optional layer exactly when its enabled(config) holds, and installs exactly the selected charts", () => assertLayersFollowEnabled(run, stackConfig("dev")));
 
   it("reports the charts it installs with their pinned versions", async () => {
     const charts = (await resolveOutput<Record<string, string>>(run.exports.charts)).value;

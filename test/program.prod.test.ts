@@ -3,7 +3,9 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { CHARTS } from "../components/catalog";
-import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames, snapshot } from "./helpers/invariants";
+import { assertExplicitKubernetesProvider, assertLayersFollowEnabled, assertSchemasValid, assertUniqueNames, snapshot } from "./helpers/invariants";
+import { stackConfig } from "../tools/stack-config";
+import { TYPES } from "../tools/types";
 import { PROD_SECRETS, resolveOutput, ROOT, runProgram, type ProgramRun } from "./helpers/program";
 
 describe("the prod stack", () => {
@@ -29,6 +31,7 @@ describe("the prod stack", () => {
   it("puts every Kubernetes resource on the cluster's provider", () => assertExplicitKubernetesProvider(run));
   it("emits only schema-valid Kubernetes objects", () => assertSchemasValid(run));
   it("names every resource uniquely", () => assertUniqueNames(run));
+  it("builds each optional layer exactly when its enabled(config) holds, and installs exactly the selected charts", () => assertLayersFollowEnabled(run, stackConfig("prod")));
 
   it("reports the charts it installs with their pinned versions", async () => {
     const charts = (await resolveOutput<Record<string, string>>(run.exports.charts)).value;
@@ -77,13 +80,13 @@ describe("the prod stack", () => {
     assert.deepEqual(grafana["auth.proxy"], { enabled: "true", header_name: "x-forwarded-email", header_property: "email", auto_sign_up: "true", enable_login_token: "false" });
     assert.equal(grafana["auth.anonymous"].enabled, "false");
     // oauth2-proxy sets (and strips from the client) the header Grafana trusts.
-    const proxy = run.get("kubernetes:helm.sh/v3:Release", "grafana-oidc-oauth2-proxy").inputs;
+    const proxy = run.get(TYPES.release, "grafana-oidc-oauth2-proxy").inputs;
     assert.equal(proxy.namespace, "monitoring");
     assert.equal(proxy.values.extraArgs["pass-user-headers"], true);
     assert.equal(proxy.values.extraArgs["skip-auth-strip-headers"], true);
     assert.equal(proxy.values.extraArgs["redirect-url"], "https://grafana.agents.example.com/oauth2/callback");
     assert.equal(proxy.values.config.cookieName, "__Host-grafana-oidc");
-    assert.notEqual(run.get("kubernetes:helm.sh/v3:Release", "openhands-oidc-oauth2-proxy").inputs.values.config.cookieName, proxy.values.config.cookieName);
+    assert.notEqual(run.get(TYPES.release, "openhands-oidc-oauth2-proxy").inputs.values.config.cookieName, proxy.values.config.cookieName);
     const policy = run.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "grafana-service-from-oidc-proxy")!;
     assert.equal(policy.inputs.metadata.namespace, "monitoring");
     assert.deepEqual(policy.inputs.spec.podSelector, { matchLabels: { app: "grafana" } });

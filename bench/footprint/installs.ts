@@ -7,9 +7,10 @@
  */
 import { CHARTS, type ChartKey } from "../../components/catalog";
 import { selectedCharts } from "../../components/selection";
-import { loadPlatformConfig } from "../../config/load";
 import type { Values } from "../../lib/merge";
-import { runProgram, stackFileConfig, type Recorded } from "../../test/helpers/program";
+import { runProgram, type Recorded } from "../../tools/program";
+import { stackConfig } from "../../tools/stack-config";
+import { TYPES } from "../../tools/types";
 import type { Installed } from "./footprint";
 
 /** A workload the program creates itself (no chart): its pod's requests, summed over containers. */
@@ -33,7 +34,7 @@ export interface StackInstalls {
 }
 
 const EXTRA_KINDS: Record<string, string> = {
-  "kubernetes:operator.knative.dev/v1beta1:KnativeServing": "KnativeServing",
+  [TYPES.knativeServing]: "KnativeServing",
   "kubernetes:grafana.integreatly.org/v1beta1:Grafana": "Grafana",
 };
 
@@ -49,7 +50,7 @@ export function workloadsOf(resources: readonly Recorded[]): DirectWorkload[] {
   const out: DirectWorkload[] = [];
   type Ctr = { name: string; resources?: { requests?: { cpu?: string; memory?: string } } };
   for (const r of resources) {
-    if (r.type === "kubernetes:apps/v1:Deployment") {
+    if (r.type === TYPES.deployment) {
       const spec = r.inputs.spec as { replicas?: number; template: { spec: { containers: Ctr[] } } };
       out.push({
         name: `Deployment/${String((r.inputs.metadata as { name?: string }).name ?? r.name)}`,
@@ -58,7 +59,7 @@ export function workloadsOf(resources: readonly Recorded[]): DirectWorkload[] {
       });
     }
     const md = r.inputs.metadata as { name?: string } | undefined;
-    if (r.type === "kubernetes:core/v1:ConfigMap" && md?.name === "openhands-sandbox-runtime") {
+    if (r.type === TYPES.configMap && md?.name === "openhands-sandbox-runtime") {
       const config = JSON.parse(String((r.inputs.data as Record<string, string>)["config.json"])) as { resources: { requests: { cpu: string; memory: string } } };
       out.push({ name: "sandbox (one idle session)", replicas: 1, containers: [{ name: "agent-server", ...config.resources.requests }] });
     }
@@ -71,7 +72,7 @@ export function installsOf(resources: readonly Recorded[]): { releases: Installe
   const releases: Installed[] = [];
   const extras: Installed[] = [];
   for (const r of resources) {
-    if (r.type === "kubernetes:helm.sh/v3:Release") {
+    if (r.type === TYPES.release) {
       const key = chartKeyOf(r.inputs);
       releases.push({ release: String(r.inputs.name ?? r.name), chart: key ?? String(r.inputs.chart), values: (r.inputs.values ?? {}) as Values });
     } else if (EXTRA_KINDS[r.type]) {
@@ -83,7 +84,7 @@ export function installsOf(resources: readonly Recorded[]): { releases: Installe
 
 /** Runs the program for `stack` under mocks and collects its installs. */
 export async function stackInstalls(stack: string): Promise<StackInstalls> {
-  const { config } = loadPlatformConfig(stackFileConfig(stack), new Set());
+  const config = stackConfig(stack);
   if (config.cluster.mode !== "kind") throw new Error(`the footprint counts kind stacks only (node count known); ${stack} is "${config.cluster.mode}"`);
   const nodes = 1 + config.cluster.kind.workers.reduce((n, w) => n + w.count, 0);
   const run = await runProgram({ stack });

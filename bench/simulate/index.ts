@@ -5,7 +5,8 @@
  * wall time, the serial sum and the critical path of the dependency graph, and the charts
  * simulated at the default readiness time.
  */
-import { PROD_SECRETS, runProgram } from "../../test/helpers/program";
+import { runProgram } from "../../tools/program";
+import { PROD_SECRETS } from "../../tools/stack-config";
 import { chartsAtDefault, simulatedSeconds } from "./readiness";
 import { schedule } from "./schedule";
 

@@ -1,4 +1,5 @@
 import { CHARTS, type ChartKey } from "../../components/catalog";
+import { TYPES } from "../../tools/types";
 
 /*
  * How long each resource takes to become ready in a simulated deploy, in seconds. Helm
@@ -82,7 +83,7 @@ export const RESOURCE_SECONDS: Record<string, number> = {
   default: 1,
 };
 
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const HELM_RELEASE = TYPES.release;
 const BY_CHART = new Map<string, ChartKey>(Object.entries(CHARTS).map(([k, p]) => [p.chart, k as ChartKey]));
 
 /** The figure of a release's chart (by its `chart` input), undefined where it has none. */

@@ -1,4 +1,4 @@
-import type { ProgramRun } from "../../test/helpers/program";
+import type { ProgramRun } from "../../tools/program";
 
 /** Serial sum and critical path of a recorded run, given each resource's duration. */
 export function schedule(run: ProgramRun, seconds: (type: string, inputs: Record<string, any>) => number): { serial: number; criticalPath: number; path: string[] } {

@@ -6,11 +6,12 @@
  * Usage: node --import tsx scripts/lib/charts-verify-stack.ts <stack> <out.json>
  */
 import * as fs from "node:fs";
-import { PROD_SECRETS, runProgram } from "../../test/helpers/program";
-import { unwrapSecrets } from "../../test/helpers/validate";
+import { runProgram, unwrapSecrets } from "../../tools/program";
+import { PROD_SECRETS } from "../../tools/stack-config";
+import { TYPES } from "../../tools/types";
 import { STACKS, type StackRelease } from "./charts-verify";
 
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const HELM_RELEASE = TYPES.release;
 
 async function main(stack: string, out: string): Promise<void> {
   const s = STACKS[stack];

@@ -34,7 +34,7 @@ export interface VerifiedStack {
   stackFile: string;
   /** Config set over the stack file's, keys without namespace. Defaults to none. */
   config?: Record<string, unknown>;
-  /** Whether the run gets the secrets the prod stack needs (test/helpers/program.ts PROD_SECRETS). */
+  /** Whether the run gets the secrets the prod stack needs (tools/stack-config.ts PROD_SECRETS). */
   prodSecrets: boolean;
   /** `policies/config/<pack>.json`. */
   pack: string;

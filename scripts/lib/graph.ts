@@ -1,4 +1,5 @@
-import type { ProgramRun, Recorded } from "../../test/helpers/program";
+import type { ProgramRun, Recorded } from "../../tools/program";
+import { TYPES } from "../../tools/types";
 
 /** A resource key, `type::name`. */
 export type Key = string;
@@ -41,7 +42,7 @@ export function shortName(k: Key): string {
  * other release that itself waits for S (a transitive reduction, so the graph stays legible).
  */
 export function releaseEdges(run: ProgramRun): [Key, Key][] {
-  const releases = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map(keyOf);
+  const releases = run.resources.filter((r) => r.type === TYPES.release).map(keyOf);
   const waits = new Map(releases.map((r) => [r, releases.filter((s) => s !== r && run.waitsFor(r, s))]));
   const edges: [Key, Key][] = [];
   for (const [r, ss] of waits) {

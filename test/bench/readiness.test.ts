@@ -3,8 +3,9 @@ import { describe, it } from "node:test";
 import { chartsAtDefault, DEFAULT_RELEASE_SECONDS, RELEASE_SECONDS, simulatedSeconds } from "../../bench/simulate/readiness";
 import { defaultedLine } from "../../bench/simulate/report";
 import { CHARTS, type ChartKey } from "../../components/catalog";
+import { TYPES } from "../../tools/types";
 
-const release = (chart: string) => ({ type: "kubernetes:helm.sh/v3:Release", inputs: { chart } });
+const release = (chart: string) => ({ type: TYPES.release, inputs: { chart } });
 
 describe("simulated readiness times", () => {
   it("has a figure for every chart the catalog pins, so the default stays the exception", () => {

@@ -3,12 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { PREVIEW_ACCESS, PreviewAccess } from "../../components/access";
+import { TYPES } from "../../tools/types";
+import { fakeProvider } from "../helpers/layers";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
 
-const SA = "kubernetes:core/v1:ServiceAccount";
-const SECRET = "kubernetes:core/v1:Secret";
-const BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+const SA = TYPES.serviceAccount;
+const SECRET = TYPES.secret;
+const BINDING = TYPES.clusterRoleBinding;
 const READ_VERBS = new Set(["get", "list", "watch"]);
 
 describe("preview access (a read-only ServiceAccount for pull-request previews)", () => {
@@ -16,8 +18,7 @@ describe("preview access (a read-only ServiceAccount for pull-request previews)"
   let access: PreviewAccess;
   before(async () => {
     run = await recordResources(async () => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-      access = new PreviewAccess("preview-access", { cluster: { provider } });
+      access = new PreviewAccess("preview-access", { cluster: { provider: fakeProvider() } });
       return {};
     });
   });

@@ -16,13 +16,15 @@ import {
 import { CHARTS } from "../../components/catalog";
 import { CLUSTER_ISSUER_ANNOTATION } from "../../components/ingress/tls-ingress";
 import { evaluateFlow, type NetworkPolicy } from "../../lib/netpol";
+import { TYPES } from "../../tools/types";
+import { configMapMarker, fakeCertificates, fakeCluster, fakeIngress, fakeNetwork, fakeProvider } from "../helpers/layers";
 import { recordResources, type ProgramRun } from "../helpers/program";
 import { unwrapSecrets, validateAll } from "../helpers/validate";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const SECRET = "kubernetes:core/v1:Secret";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const RELEASE = TYPES.release;
+const SECRET = TYPES.secret;
+const INGRESS = TYPES.ingress;
+const NETPOL = TYPES.networkPolicy;
 
 const CLIENT_SECRET = "client-secret-fixture-5d1e0c9a";
 // 32 letters and digits: 32 raw bytes, as a RandomPassword({ length: 32, special: false }) gives.
@@ -48,15 +50,15 @@ async function build(settings: OidcSettings = SETTINGS, extra: Partial<OidcProxy
   let proxy: OidcProxy | undefined;
   let error: unknown;
   const run = await recordResources(() => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider });
+    const provider = fakeProvider();
+    const m = configMapMarker(provider);
     const ns = new k8s.core.v1.Namespace("openhands-ns", { metadata: { name: "openhands" } }, { provider });
     try {
       proxy = new OidcProxy("auth", {
-        cluster: { provider, apiServer: { host: "auto", port: 443 } },
-        network: { ready: [m("cni")] },
-        ingress: { className: "contour", namespace: "projectcontour", ready: [m("ingress")] },
-        certificates: { clusterIssuer: "platform-acme", ready: [m("issuer")], webhookReady: [m("cert-manager")] },
+        cluster: fakeCluster({ provider }),
+        network: fakeNetwork([m("cni")]),
+        ingress: fakeIngress({ ready: [m("ingress")] }),
+        certificates: fakeCertificates({ clusterIssuer: "platform-acme", ready: [m("issuer")], webhookReady: [m("cert-manager")] }),
         namespace: ns.metadata.name,
         dependsOn: [ns],
         settings,

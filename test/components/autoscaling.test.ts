@@ -1,21 +1,21 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Autoscaling, renderHttpAddonValues, renderKedaValues, type AutoscalingSettings } from "../../components/autoscaling";
 import { CHARTS } from "../../components/catalog";
-import { loadPlatformConfig } from "../../config/load";
-import { recordResources, stackFileConfig, type ProgramRun } from "../helpers/program";
+import { stackConfig } from "../../tools/stack-config";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
+import { recordResources, type ProgramRun } from "../helpers/program";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const DEV = loadPlatformConfig(stackFileConfig("dev"), new Set()).config;
+const RELEASE = TYPES.release;
+const DEV = stackConfig("dev");
 
 async function build(settings: AutoscalingSettings): Promise<{ run: ProgramRun; layer: Autoscaling }> {
   let layer: Autoscaling | undefined;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
-    layer = new Autoscaling("autoscaling", { cluster: { provider, apiServer: { host: "auto", port: 443 } }, network: { ready: [cni] }, settings });
+    const cluster = fakeCluster();
+    const cni = componentMarker("test:network:Cni")("cni");
+    layer = new Autoscaling("autoscaling", { cluster, network: fakeNetwork([cni]), settings });
     return {};
   });
   return { run, layer: layer! };
@@ -38,7 +38,7 @@ describe("Autoscaling component", () => {
     const keda = run.get(RELEASE, "autoscaling-keda");
     assert.deepEqual([keda.inputs.chart, keda.inputs.version, keda.inputs.namespace], ["keda", CHARTS.keda.version, "keda"]);
     assert.ok(run.dependsOn(`${RELEASE}::autoscaling-keda`, "test:network:Cni::cni"));
-    const ns = run.get("kubernetes:core/v1:Namespace", "autoscaling-ns");
+    const ns = run.get(TYPES.namespace, "autoscaling-ns");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
   });
 

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
@@ -12,14 +11,15 @@ import {
   rootCaCertificateSpec,
   type CertificatesSettings,
 } from "../../components/certificates";
-import type { ClusterLayer } from "../../components/contracts";
 import { validateAll } from "../helpers/validate";
 import { recordResources } from "../helpers/program";
+import { TYPES } from "../../tools/types";
+import { configMapMarker, fakeCluster, fakeIngress, fakeNetwork } from "../helpers/layers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
-const CERT = "kubernetes:cert-manager.io/v1:Certificate";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const RELEASE = TYPES.release;
+const ISSUER = TYPES.clusterIssuer;
+const CERT = TYPES.certificate;
+const CONFIGMAP = TYPES.configMap;
 
 describe("cert-manager values and issuer specs", () => {
   it("installs CRDs with crds.enabled, not the deprecated installCRDs", () => {
@@ -56,9 +56,9 @@ describe("cert-manager values and issuer specs", () => {
 });
 
 function layers() {
-  const cluster: ClusterLayer = { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
-  const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider: cluster.provider });
-  return { cluster, network: { ready: [m("cni")] }, ingress: { className: "contour", namespace: "projectcontour", ready: [m("controller")] } };
+  const cluster = fakeCluster();
+  const m = configMapMarker(cluster.provider);
+  return { cluster, network: fakeNetwork([m("cni")]), ingress: fakeIngress({ ready: [m("controller")] }) };
 }
 
 describe("Certificates component", () => {

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,12 +10,14 @@ import {
   type Cloud,
   type CrossplaneSettings,
 } from "../../components/crossplane";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources, type ProgramRun } from "../helpers/program";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const PROVIDER = "kubernetes:pkg.crossplane.io/v1:Provider";
-const FUNCTION = "kubernetes:pkg.crossplane.io/v1:Function";
-const SECRET = "kubernetes:core/v1:Secret";
+const RELEASE = TYPES.release;
+const PROVIDER = TYPES.crossplaneProvider;
+const FUNCTION = TYPES.crossplaneFunction;
+const SECRET = TYPES.secret;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 const off = { enabled: false };
@@ -37,11 +38,11 @@ async function build(s: CrossplaneSettings, creds: Partial<Record<Cloud, string>
   let layer: Crossplane | undefined;
   let error: unknown;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
+    const cluster = fakeCluster();
+    const cni = componentMarker("test:network:Cni")("cni");
     const credentials = Object.fromEntries(Object.entries(creds).map(([k, v]) => [k, pulumi.secret(v)]));
     try {
-      layer = new Crossplane("crossplane", { cluster: { provider, apiServer: { host: "auto", port: 443 } }, network: { ready: [cni] }, settings: s, credentials });
+      layer = new Crossplane("crossplane", { cluster, network: fakeNetwork([cni]), settings: s, credentials });
     } catch (e) {
       error = e;
     }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
-import type { ClusterLayer, PostgresConnection, PostgresSpec } from "../../components/contracts";
+import type { PostgresConnection, PostgresSpec } from "../../components/contracts";
 import {
   Database,
   OPERATOR_RESOURCES,
@@ -14,14 +14,16 @@ import {
   renderCnpgValues,
   type DatabaseSettings,
 } from "../../components/database";
+import { TYPES } from "../../tools/types";
+import { configMapMarker, fakeCluster, fakeNetwork, fakeObservability, fakeProvider, fakeStorage } from "../helpers/layers";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { VALID_CLUSTER, validateCnpgCluster } from "../helpers/schemas/cnpg";
 import { toObject, validateAll } from "../helpers/validate";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
+const RELEASE = TYPES.release;
+const CLUSTER = TYPES.postgresCluster;
+const CONFIGMAP = TYPES.configMap;
+const NAMESPACE = TYPES.namespace;
 const CALLER = "test:openhands:OpenHands";
 
 const SETTINGS: DatabaseSettings = { operatorReplicas: 2, monitoring: false };
@@ -47,15 +49,15 @@ async function build(settings: DatabaseSettings = SETTINGS, spec: Partial<Postgr
   let db: PostgresConnection | undefined;
   let error: unknown;
   const run = await recordResources(() => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const cluster: ClusterLayer = { provider, apiServer: { host: "auto", port: 443 } };
-    const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider });
+    const provider = fakeProvider();
+    const cluster = fakeCluster({ provider });
+    const m = configMapMarker(provider);
     try {
       layer = new Database("database", {
         cluster,
-        network: { ready: [m("cni")] },
-        storage: { defaultStorageClass: "ceph-block", ready: [m("storage")] },
-        monitoring: opts.monitoring === false ? undefined : { ready: [m("monitoring-crds")] },
+        network: fakeNetwork([m("cni")]),
+        storage: fakeStorage({ defaultStorageClass: "ceph-block", ready: [m("storage")] }),
+        monitoring: opts.monitoring === false ? undefined : fakeObservability({ ready: [m("monitoring-crds")] }),
         settings,
       });
       if (spec !== null) {

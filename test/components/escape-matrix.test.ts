@@ -13,12 +13,12 @@ import { API_SERVER_PORTS, OPENHANDS_DB_CLUSTER, platformNetworkPolicies } from 
 import { CHARTS } from "../../components/catalog";
 import { ACME_SOLVER } from "../../components/namespace-ingress";
 import { MONITORING_NAMESPACE, MONITORING_PODS } from "../../components/observability";
-import { loadPlatformConfig, type PlatformConfig } from "../../config";
+import type { PlatformConfig } from "../../config";
 import { fleetName, meshKind, openHandsFleet } from "../../config/names";
 import { evaluateFlow, type AnyNetworkPolicy, type CiliumNetworkPolicy, type Decision, type ExternalEndpoint, type Flow, type NetworkPolicy, type PodEndpoint } from "../../lib/netpol";
 import { ACCELERATOR_LABEL, fleetLabels } from "../../operator/src/labels";
 import { commonLabels } from "../../sandbox-runtime/src/labels";
-import { PROD_SECRETS, runProgram, stackFileConfig } from "../helpers/program";
+import { PROD_SECRETS, runProgram, stackConfig } from "../helpers/program";
 
 /*
  * The escape matrix: what an agent sandbox (untrusted code) and the platform's own workloads
@@ -69,19 +69,6 @@ function recordInChild(stack: Stack): Promise<Recording> {
       resolve(rec);
     });
   });
-}
-
-/** The stack's config as the program reads it. */
-function stackConfig(stack: Stack): PlatformConfig {
-  const raw = stackFileConfig(stack);
-  const secretKeys = new Set<string>();
-  if (stack === "prod") {
-    for (const [k, v] of Object.entries(PROD_SECRETS)) {
-      raw[`platform:${k}`] = v;
-      secretKeys.add(`platform:${k}`);
-    }
-  }
-  return loadPlatformConfig(raw, secretKeys).config;
 }
 
 /** Everything the matrix needs of one stack. */

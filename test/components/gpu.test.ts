@@ -1,5 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
@@ -15,15 +13,17 @@ import {
   type GpuPoolSettings,
   type GpuSettings,
 } from "../../components/gpu";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeCrossplane, fakeNetwork, fakeObservability, PROMETHEUS_URL } from "../helpers/layers";
 import { recordResources, type ProgramRun } from "../helpers/program";
 import { SCHEMAS } from "../helpers/schemas";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
+const RELEASE = TYPES.release;
 const XRD = "kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition";
 const COMPOSITION = "kubernetes:apiextensions.crossplane.io/v1:Composition";
-const POOL = "kubernetes:platform.openhands.ai/v1alpha1:GPUNodePool";
-const PROVIDER = "kubernetes:pkg.crossplane.io/v1:Provider";
-const NS = "kubernetes:core/v1:Namespace";
+const POOL = TYPES.gpuNodePool;
+const PROVIDER = TYPES.crossplaneProvider;
+const NS = TYPES.namespace;
 
 const base = { instanceType: "g6.xlarge", gpuType: "nvidia-l4", gpuCount: 1, minSize: 0, maxSize: 4, diskSizeGb: 100, labels: {} };
 const AWS: GpuPoolSettings = { ...base, name: "gpu-l4", cloud: "aws", aws: { clusterName: "platform-prod", region: "us-east-1" } };
@@ -40,19 +40,19 @@ async function build(s: GpuSettings, prometheus = true): Promise<{ run: ProgramR
   let layer: Gpu | undefined;
   let error: unknown;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
+    const cluster = fakeCluster();
+    const cni = componentMarker("test:network:Cni")("cni");
     // Crossplane's release, each cloud's family Provider, and everything (function, provider configs).
-    const core = new pulumi.ComponentResource("test:crossplane:Core", "core");
-    const family = (cloud: string) => new pulumi.ComponentResource("test:crossplane:Family", `family-${cloud}`);
-    const xp = new pulumi.ComponentResource("test:crossplane:Crossplane", "xp");
-    const kps = new pulumi.ComponentResource("test:observability:Kps", "kps");
+    const core = componentMarker("test:crossplane:Core")("core");
+    const family = (cloud: string) => componentMarker("test:crossplane:Family")(`family-${cloud}`);
+    const xp = componentMarker("test:crossplane:Crossplane")("xp");
+    const kps = componentMarker("test:observability:Kps")("kps");
     try {
       layer = new Gpu("gpu", {
-        cluster: { provider, apiServer: { host: "auto", port: 443 } },
-        network: { ready: [cni] },
-        crossplane: { ready: [core, xp], core: [core], families: { aws: family("aws"), gcp: family("gcp"), azure: family("azure") }, providerConfigs: { aws: "default", gcp: "default", azure: "default" } },
-        monitoring: { ready: prometheus ? [kps] : [], prometheusUrl: prometheus ? "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" : undefined },
+        cluster,
+        network: fakeNetwork([cni]),
+        crossplane: fakeCrossplane({ ready: [core, xp], core: [core], families: { aws: family("aws"), gcp: family("gcp"), azure: family("azure") }, providerConfigs: { aws: "default", gcp: "default", azure: "default" } }),
+        monitoring: fakeObservability({ ready: prometheus ? [kps] : [], prometheusUrl: prometheus ? PROMETHEUS_URL : undefined }),
         settings: s,
       });
     } catch (e) {

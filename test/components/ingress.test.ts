@@ -1,8 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
-import type { ClusterLayer } from "../../components/contracts";
 import {
   bindsKindHostPorts,
   defaultController,
@@ -15,10 +13,12 @@ import {
 } from "../../components/ingress";
 import { validateAll } from "../helpers/validate";
 import { recordResources } from "../helpers/program";
+import { TYPES } from "../../tools/types";
+import { configMapMarker, fakeCertificates, fakeCluster, fakeIngress, fakeNetwork, fakeProvider } from "../helpers/layers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const RELEASE = TYPES.release;
+const NAMESPACE = TYPES.namespace;
+const CONFIGMAP = TYPES.configMap;
 
 const contourOnly: IngressSettings = {
   contour: { enabled: true, default: true, values: {} },
@@ -144,33 +144,29 @@ describe("tlsIngress", () => {
 
   it("creates the Ingress under its parent's provider, after the issuer, the controller and extra dependencies", async () => {
     const run = await recordResources(() => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-      const m = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider });
-      const parent = new k8s.core.v1.ConfigMap("parent", {}, { provider });
-      tlsIngress("grafana-ingress", args, { clusterIssuer: "platform-ca", ready: [m("issuer")], webhookReady: [] }, { className: "contour", namespace: "projectcontour", ready: [m("controller")] }, parent, {
+      const provider = fakeProvider();
+      const m = configMapMarker(provider);
+      const parent = m("parent");
+      tlsIngress("grafana-ingress", args, fakeCertificates({ ready: [m("issuer")] }), fakeIngress({ ready: [m("controller")] }), parent, {
         dependsOn: [m("grafana-release")],
         provider,
       });
       return {};
     });
-    const from = "kubernetes:networking.k8s.io/v1:Ingress::grafana-ingress";
+    const from = `${TYPES.ingress}::grafana-ingress`;
     for (const to of ["issuer", "controller", "grafana-release"]) assert.ok(run.dependsOn(from, `${CONFIGMAP}::${to}`), to);
     assert.deepEqual(await validateAll(run.resources), []);
-    assert.equal(run.get("kubernetes:networking.k8s.io/v1:Ingress", "grafana-ingress").parent, `${CONFIGMAP}::parent`);
+    assert.equal(run.get(TYPES.ingress, "grafana-ingress").parent, `${CONFIGMAP}::parent`);
   });
 });
-
-function fakeCluster(): ClusterLayer {
-  return { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
-}
 
 describe("Ingress component", () => {
   it("installs the pinned Contour chart in its namespace after the CNI, and names its class", async () => {
     let layer: Ingress | undefined;
     const run = await recordResources(() => {
       const cluster = fakeCluster();
-      const cni = new k8s.core.v1.ConfigMap("cni", {}, { provider: cluster.provider });
-      layer = new Ingress("ingress", { cluster, network: { ready: [cni] }, clusterMode: "kind", settings: contourOnly });
+      const cni = configMapMarker(cluster.provider)("cni");
+      layer = new Ingress("ingress", { cluster, network: fakeNetwork([cni]), clusterMode: "kind", settings: contourOnly });
       return {};
     });
     const r = run.get(RELEASE, "ingress-contour");
@@ -191,7 +187,7 @@ describe("Ingress component", () => {
   it("adds ingress-nginx when enabled, with the stack's overrides, and uses its class when it is the default", async () => {
     let layer: Ingress | undefined;
     const run = await recordResources(() => {
-      layer = new Ingress("ingress", { cluster: fakeCluster(), network: { ready: [] }, clusterMode: "existing", settings: both });
+      layer = new Ingress("ingress", { cluster: fakeCluster(), network: fakeNetwork(), clusterMode: "existing", settings: both });
       return {};
     });
     const nginx = run.get(RELEASE, "ingress-ingress-nginx");

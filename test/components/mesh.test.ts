@@ -3,7 +3,6 @@ import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ARTIFACTS, CHARTS } from "../../components/catalog";
-import type { ClusterLayer } from "../../components/contracts";
 import {
   istioTelemetrySpec,
   LINKERD_CNI,
@@ -21,13 +20,15 @@ import {
 } from "../../components/mesh";
 import { validateAll } from "../helpers/validate";
 import { recordResources, resolveOutput } from "../helpers/program";
+import { TYPES } from "../../tools/types";
+import { configMapMarker, fakeCluster, fakeNetwork, fakeProvider } from "../helpers/layers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const SECRET = "kubernetes:core/v1:Secret";
-const TELEMETRY = "kubernetes:telemetry.istio.io/v1:Telemetry";
-const CONFIGFILE = "kubernetes:yaml/v2:ConfigFile";
+const RELEASE = TYPES.release;
+const NAMESPACE = TYPES.namespace;
+const CONFIGMAP = TYPES.configMap;
+const SECRET = TYPES.secret;
+const TELEMETRY = TYPES.telemetry;
+const CONFIGFILE = TYPES.configFile;
 
 const proxy = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } };
 const istioOn: MeshSettings = {
@@ -113,8 +114,8 @@ describe("mesh values", () => {
 });
 
 function layers() {
-  const cluster: ClusterLayer = { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
-  return { cluster, network: { ready: [new k8s.core.v1.ConfigMap("cni", {}, { provider: cluster.provider })] } };
+  const cluster = fakeCluster();
+  return { cluster, network: fakeNetwork([configMapMarker(cluster.provider)("cni")]) };
 }
 
 describe("Mesh component: Istio", () => {
@@ -284,7 +285,7 @@ describe("Mesh component: Linkerd", () => {
   it("keeps the generated issuer key secret", async () => {
     let key: unknown;
     await recordResources(() => {
-      const parent = new k8s.core.v1.ConfigMap("parent", {}, { provider: new k8s.Provider("fake", { kubeconfig: "fake" }) });
+      const parent = configMapMarker(fakeProvider())("parent");
       key = linkerdIdentity("id", { trustAnchorValidityHours: 48, issuerValidityHours: 24 }, parent).issuerKeyPem;
       return {};
     });

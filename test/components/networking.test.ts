@@ -1,15 +1,16 @@
-import * as k8s from "@pulumi/kubernetes";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
-import type { CertificatesLayer, ClusterLayer, IngressLayer } from "../../components/contracts";
+import type { ClusterLayer } from "../../components/contracts";
 import { apiServerProblem, HubbleUiIngress, hubbleHost, Networking, renderCiliumValues, replacesKubeProxy, type CiliumSettings, type CiliumValuesInput } from "../../components/networking";
 import * as pulumi from "@pulumi/pulumi";
 import { validateAll } from "../helpers/validate";
 import { recordResources } from "../helpers/program";
+import { TYPES } from "../../tools/types";
+import * as layers from "../helpers/layers";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const RELEASE = TYPES.release;
+const INGRESS = TYPES.ingress;
 
 const settings: CiliumSettings = {
   enabled: true,
@@ -25,7 +26,7 @@ const kindInput: CiliumValuesInput = {
 };
 
 function fakeCluster(apiServer: ClusterLayer["apiServer"] = { host: "api.example.internal", port: 443 }): ClusterLayer {
-  return { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer };
+  return layers.fakeCluster({ apiServer });
 }
 
 describe("Cilium values", () => {
@@ -229,9 +230,9 @@ describe("Hubble UI ingress", () => {
     const run = await recordResources(() => {
       const cluster = fakeCluster();
       const network = new Networking("network", { cluster, clusterMode: "existing", settings, mesh: { kind: "none" } });
-      const marker = (n: string) => new k8s.core.v1.ConfigMap(n, {}, { provider: cluster.provider });
-      const certificates: CertificatesLayer = { clusterIssuer: "platform-ca", ready: [marker("issuer")], webhookReady: [] };
-      const ingress: IngressLayer = { className: "contour", namespace: "projectcontour", ready: [marker("controller")] };
+      const marker = layers.configMapMarker(cluster.provider);
+      const certificates = layers.fakeCertificates({ ready: [marker("issuer")] });
+      const ingress = layers.fakeIngress({ ready: [marker("controller")] });
       hubble = new HubbleUiIngress("hubble", { cluster, network, ingress, certificates, domain: "agents.example.org" });
       return {};
     });

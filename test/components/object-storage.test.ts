@@ -1,5 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
@@ -14,16 +12,19 @@ import {
   type ObjectStorageSettings,
   type S3Credentials,
 } from "../../components/object-storage";
-import { ConfigError, loadPlatformConfig } from "../../config/load";
-import { mockPassword, recordResources, resolveOutput, stackFileConfig, type ProgramRun } from "../helpers/program";
+import { ConfigError } from "../../config/load";
+import { stackConfig } from "../../tools/stack-config";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeNetwork, fakeStorage } from "../helpers/layers";
+import { mockPassword, recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const SECRET = "kubernetes:core/v1:Secret";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const OBC = "kubernetes:objectbucket.io/v1alpha1:ObjectBucketClaim";
-const USER = "kubernetes:ceph.rook.io/v1:CephObjectStoreUser";
+const RELEASE = TYPES.release;
+const SECRET = TYPES.secret;
+const NAMESPACE = TYPES.namespace;
+const OBC = TYPES.objectBucketClaim;
+const USER = TYPES.cephObjectStoreUser;
 
-const DEV = loadPlatformConfig(stackFileConfig("dev"), new Set()).config;
+const DEV = stackConfig("dev");
 const minio: MinioSettings = { ...DEV.objectStorage.minio, enabled: true, buckets: ["agent-artifacts", "loki-chunks"] };
 const minioOnly: ObjectStorageSettings = { minio, cephRgw: { enabled: false, buckets: [] } };
 const rgwOnly: ObjectStorageSettings = { minio: { ...minio, enabled: false }, cephRgw: { enabled: true, buckets: ["agent-artifacts", "loki-chunks"] } };
@@ -31,13 +32,13 @@ const rgwOnly: ObjectStorageSettings = { minio: { ...minio, enabled: false }, ce
 const OBJECT_STORE = { name: "ceph-objectstore", namespace: "rook-ceph", bucketStorageClass: "ceph-bucket", endpoint: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80" };
 
 function layers(objectStore = false): { cluster: ClusterLayer; network: NetworkLayer; storage: StorageLayer } {
-  const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-  const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
-  const blocks = new pulumi.ComponentResource("test:storage:Blocks", "blocks");
+  const cluster = fakeCluster();
+  const cni = componentMarker("test:network:Cni")("cni");
+  const blocks = componentMarker("test:storage:Blocks")("blocks");
   return {
-    cluster: { provider, apiServer: { host: "auto", port: 443 } },
-    network: { ready: [cni] },
-    storage: { defaultStorageClass: "standard", ready: [blocks], cephObjectStore: objectStore ? OBJECT_STORE : undefined },
+    cluster,
+    network: fakeNetwork([cni]),
+    storage: fakeStorage({ ready: [blocks], cephObjectStore: objectStore ? OBJECT_STORE : undefined }),
   };
 }
 
@@ -209,7 +210,7 @@ describe("ObjectStorage with Ceph RGW", () => {
 describe("MinIO volume size rule", () => {
   function problems(volumeSize: string): string[] {
     try {
-      loadPlatformConfig({ ...stackFileConfig("dev"), "platform:objectStorage": JSON.stringify({ minio: { enabled: true, volumeSize } }) }, new Set());
+      stackConfig("dev", { objectStorage: { minio: { enabled: true, volumeSize } } });
       return [];
     } catch (e) {
       assert.ok(e instanceof ConfigError);

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -8,23 +7,16 @@ import { Observability, type ObservabilitySettings } from "../../components/obse
 import { PROFILE_DEFAULTS } from "../../config/profiles";
 import { platformSchema } from "../../config/schema";
 import { assertExplicitKubernetesProvider, assertSchemasValid, assertUniqueNames } from "../helpers/invariants";
-import { mockPassword, recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
+import { componentMarker, fakeCertificates, fakeCluster, fakeIngress, fakeMesh, fakeNetwork, fakeProvider, fakeStorage } from "../helpers/layers";
+import { mockPassword, recordResources, resolveOutput, SECRET_SIG, SECRET_VALUE as SECRET_VALUE_SIG, type ProgramRun } from "../helpers/program";
+import { TYPES } from "../../tools/types";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
+const RELEASE = TYPES.release;
 const CR = (kind: string) => `kubernetes:grafana.integreatly.org/v1beta1:${kind}`;
 const FAKE = "test:fake:Layer";
 const rel = (n: string) => `${RELEASE}::obs-${n}`;
 const fake = (n: string) => `${FAKE}::${n}`;
 
-// How Pulumi's RPC layer marks a secret value (what the mocks receive).
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-class FakeLayer extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super(FAKE, name, {}, {});
-  }
-}
 
 function settings(profile: "dev" | "prod", patch: (s: ObservabilitySettings) => void = () => {}): ObservabilitySettings {
   const s = platformSchema.parse({ ...PROFILE_DEFAULTS[profile], domain: "agents.example.org" }).observability;
@@ -40,15 +32,16 @@ interface Built {
 async function build(profile: "dev" | "prod", s: ObservabilitySettings, extra: { adminPassword?: string; mesh?: MeshLayer["kind"] } = {}): Promise<Built> {
   let obs!: Observability;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("cluster-provider", { kubeconfig: "fake" });
-    const layer = (n: string) => [new FakeLayer(n)];
+    const provider = fakeProvider("cluster-provider");
+    const marker = componentMarker(FAKE);
+    const layer = (n: string) => [marker(n)];
     obs = new Observability("obs", {
-      cluster: { provider, apiServer: { host: "auto", port: 443 } },
-      network: { ready: layer("network") },
-      mesh: { kind: extra.mesh ?? "linkerd", injector: [], ingressGateway: [], ready: layer("mesh") },
-      ingress: { className: "contour", namespace: "projectcontour", ready: layer("ingress") },
-      certificates: { clusterIssuer: "platform-ca", ready: layer("certificates"), webhookReady: layer("cert-manager") },
-      storage: { defaultStorageClass: "standard", ready: layer("storage") },
+      cluster: fakeCluster({ provider }),
+      network: fakeNetwork(layer("network")),
+      mesh: fakeMesh(extra.mesh ?? "linkerd", { ready: layer("mesh") }),
+      ingress: fakeIngress({ ready: layer("ingress") }),
+      certificates: fakeCertificates({ ready: layer("certificates"), webhookReady: layer("cert-manager") }),
+      storage: fakeStorage({ ready: layer("storage") }),
       settings: s,
       profile,
       domain: "agents.example.org",
@@ -147,12 +140,12 @@ describe("Observability (dev, everything on)", () => {
   });
 
   it("serves Grafana over TLS at grafana.<domain>, after the ingress controller and cert-manager", () => {
-    const ing = run.get("kubernetes:networking.k8s.io/v1:Ingress", "obs-grafana-ingress");
+    const ing = run.get(TYPES.ingress, "obs-grafana-ingress");
     assert.equal(ing.inputs.spec.ingressClassName, "contour");
     assert.equal(ing.inputs.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
     assert.deepEqual(ing.inputs.spec.tls, [{ hosts: ["grafana.agents.example.org"], secretName: "grafana-tls" }]);
     assert.equal(ing.inputs.spec.rules[0].http.paths[0].backend.service.name, "grafana-service");
-    const key = "kubernetes:networking.k8s.io/v1:Ingress::obs-grafana-ingress";
+    const key = `${TYPES.ingress}::obs-grafana-ingress`;
     assert.ok(run.dependsOn(key, fake("ingress")) && run.dependsOn(key, fake("certificates")));
     assert.ok(!run.dependsOn(key, rel("grafana-operator")));
   });

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { ConfigError, loadPlatformConfig } from "../../config/load";
 import { azureNodePoolName, fleetName } from "../../config/names";
 import { modelSlug } from "../../operator/src/names";
-import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
+import { stackFileConfig, stackRawConfig } from "../helpers/program";
 
 /*
  * `platform:ollama` and `platform:gpu`: the shipped profiles, and every rule with its exact
@@ -11,8 +11,7 @@ import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
  */
 
 const DEV = stackFileConfig("dev");
-const PROD = { ...stackFileConfig("prod"), ...Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) };
-const PROD_SECRET_KEYS = new Set(Object.keys(PROD_SECRETS).map((k) => `platform:${k}`));
+const { raw: PROD, secretKeys: PROD_SECRET_KEYS } = stackRawConfig("prod");
 
 function problems(base: Record<string, string>, changes: Record<string, unknown>, secretKeys = new Set<string>()): string[] {
   const raw = { ...base };

@@ -1,5 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -9,6 +7,7 @@ import { desiredStatefulSet } from "../../operator/src/desired";
 import { modelSlug } from "../../operator/src/names";
 import type { OllamaFleet } from "../../operator/src/types";
 import { renderFleet } from "../../components/ollama/fleet";
+import { componentMarker, fakeCluster, fakeGpu, fakeMesh, fakeNetwork, fakeObservability, fakeStorage } from "../helpers/layers";
 import { recordResources, ROOT } from "../helpers/program";
 import { stackConfig } from "../policies/self-consistency";
 
@@ -96,16 +95,15 @@ describe("the fleet namespace's ResourceQuota", () => {
   it("is created in the fleet namespace before the fleets, with Linkerd's proxy resources on the namespace", async () => {
     const fleets: FleetSettings[] = [{ model: "qwen2.5-coder:0.5b", replicas: 1, resources: { gpu: 0, cpu: "500m", memory: "1536Mi" }, storage: { size: "10Gi", retainPolicy: "Retain" }, contextLength: 32768, keepAlive: "24h" }];
     const run = await recordResources(async () => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-      const c = (t: string, name: string) => new pulumi.ComponentResource(t, name);
+      const c = (t: string, name: string) => componentMarker(t)(name);
       new Ollama("ollama", {
-        cluster: { provider, apiServer: { host: "auto", port: 443 } },
-        network: { ready: [c("test:network:Cni", "cni")] },
-        mesh: { kind: "linkerd", injection: { labels: {}, annotations: { "linkerd.io/inject": "enabled" } }, injector: [c("test:mesh:Mesh", "mesh")], ingressGateway: [], ready: [c("test:mesh:Mesh", "mesh")] },
-        storage: { defaultStorageClass: "standard", ready: [] },
-        monitoring: { ready: [] },
+        cluster: fakeCluster(),
+        network: fakeNetwork([c("test:network:Cni", "cni")]),
+        mesh: fakeMesh("linkerd", { injector: [c("test:mesh:Mesh", "mesh")], ready: [c("test:mesh:Mesh", "mesh")] }),
+        storage: fakeStorage(),
+        monitoring: fakeObservability(),
         autoscaling: undefined,
-        gpu: { capacityReady: [], pools: [] },
+        gpu: fakeGpu(),
         settings: { operator: { image: "r.example.com/op:0.1.0", replicas: 1, values: {} }, namespace: "ollama", fleets },
         operatorDir: path.join(ROOT, "operator"),
         devBuild: undefined,

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -24,12 +23,14 @@ import {
   releasedImage,
 } from "../../components/ollama";
 import { modelSlug } from "../../operator/src/names";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeAutoscaling, fakeCluster, fakeGpu, fakeMesh, fakeNetwork, fakeObservability, fakeStorage, PROMETHEUS_URL } from "../helpers/layers";
 import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
 import { SCHEMAS } from "../helpers/schemas";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const FLEET = "kubernetes:openhands.ai/v1alpha1:OllamaFleet";
-const NS = "kubernetes:core/v1:Namespace";
+const RELEASE = TYPES.release;
+const FLEET = TYPES.ollamaFleet;
+const NS = TYPES.namespace;
 const CMD = "command:local:Command";
 
 const storage = { size: "10Gi", retainPolicy: "Retain" as const };
@@ -71,31 +72,25 @@ interface Options {
 /** KEDA as the autoscaling layer exposes it, with or without the HTTP add-on. */
 function kedaLayer(c: (t: string, n: string) => pulumi.Resource, httpAddon: boolean) {
   const keda = c("test:autoscaling:Keda", "keda");
-  return { scaledObjects: [keda], httpScaledObjects: httpAddon ? [keda, c("test:autoscaling:HttpAddon", "http-addon")] : [] };
+  const httpScaledObjects = httpAddon ? [keda, c("test:autoscaling:HttpAddon", "http-addon")] : [];
+  return fakeAutoscaling({ httpAddon, scaledObjects: [keda], httpScaledObjects, ready: [...new Set([keda, ...httpScaledObjects])] });
 }
 
 async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; error?: unknown }> {
   let layer: Ollama | undefined;
   let error: unknown;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const c = (t: string, n: string) => new pulumi.ComponentResource(t, n);
+    const c = (t: string, n: string) => componentMarker(t)(n);
     const mesh = o.mesh ?? "istio";
-    const gpu: GpuLayer = o.gpu === false ? NO_GPU_CAPACITY : { capacityReady: [c("test:gpu:Pool", "pool")], pools: ["gpu-l4"] };
+    const gpu: GpuLayer = o.gpu === false ? NO_GPU_CAPACITY : fakeGpu({ capacityReady: [c("test:gpu:Pool", "pool")], pools: ["gpu-l4"] });
     try {
       layer = new Ollama("ollama", {
-        cluster: { provider, apiServer: { host: "auto", port: 443 } },
-        network: { ready: [c("test:network:Cni", "cni")] },
-        mesh: {
-          kind: mesh,
-          injection: mesh === "istio" ? { labels: { "istio-injection": "enabled" }, annotations: {} } : mesh === "linkerd" ? { labels: {}, annotations: { "linkerd.io/inject": "enabled" } } : undefined,
-          // The whole mesh (gateways, Telemetry) apart from its injector: fleets must not wait for it.
-          injector: [c("test:mesh:Injector", "injector")],
-          ingressGateway: [c("test:mesh:IngressGateway", "ingress-gateway")],
-          ready: [c("test:mesh:Mesh", "mesh")],
-        },
-        storage: { defaultStorageClass: "standard", ready: [c("test:storage:Storage", "storage")] },
-        monitoring: o.prometheus === false ? { ready: [] } : { ready: [c("test:observability:Kps", "kps")], prometheusUrl: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" },
+        cluster: fakeCluster(),
+        network: fakeNetwork([c("test:network:Cni", "cni")]),
+        // The whole mesh (gateways, Telemetry) apart from its injector: fleets must not wait for it.
+        mesh: fakeMesh(mesh, { injector: [c("test:mesh:Injector", "injector")], ingressGateway: [c("test:mesh:IngressGateway", "ingress-gateway")], ready: [c("test:mesh:Mesh", "mesh")] }),
+        storage: fakeStorage({ ready: [c("test:storage:Storage", "storage")] }),
+        monitoring: o.prometheus === false ? fakeObservability() : fakeObservability({ ready: [c("test:observability:Kps", "kps")], prometheusUrl: PROMETHEUS_URL }),
         autoscaling: o.keda === false ? undefined : kedaLayer(c, o.keda !== "keda"),
         gpu,
         settings: o.settings,

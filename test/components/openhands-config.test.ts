@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, loadPlatformConfig } from "../../config";
+import { ConfigError } from "../../config";
 import { resolveSandbox, runtimeUrlPattern, sandboxRuntimeEnv } from "../../components/openhands/settings";
 import { platformSchema } from "../../config/schema";
-import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
+import { loadStack } from "../helpers/program";
 
-const dev = (openhands: unknown) => loadPlatformConfig({ ...stackFileConfig("dev"), "platform:openhands": JSON.stringify(openhands) }, new Set());
+const dev = (openhands: unknown) => loadStack("dev", { openhands });
 const problems = (f: () => unknown): string[] => {
   try {
     f();
@@ -49,8 +49,7 @@ describe("openhands config", () => {
   });
 
   it("requires a wildcard certificate Secret with the acme issuer", () => {
-    const raw = { ...stackFileConfig("prod"), ...Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) };
-    const load = (openhands: unknown) => loadPlatformConfig({ ...raw, "platform:openhands": JSON.stringify(openhands) }, new Set(Object.keys(PROD_SECRETS).map((k) => `platform:${k}`)));
+    const load = (openhands: unknown) => loadStack("prod", { openhands });
     const p = problems(() => load({ enabled: true }));
     assert.ok(p.some((m) => m.startsWith("platform:openhands.sandbox.tlsSecret: missing; sandboxes are served at *.sandboxes.agents.example.com and ACME HTTP-01 cannot issue wildcard certificates")), p.join("\n"));
     assert.ok(!problems(() => load({ enabled: true, sandbox: { tlsSecret: "wildcard-tls" } })).some((m) => m.includes("tlsSecret")));

@@ -1,50 +1,46 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { platformSchema, type PlatformConfigInput } from "../../config/schema";
-import type { OllamaLayer } from "../../components/contracts";
 import { OpenHands, RUNTIME_SERVICE_ACCOUNT, type OpenHandsArgs, type OpenHandsSettings } from "../../components/openhands";
 import { evaluateFlow, type NetworkPolicy } from "../../lib/netpol";
+import { TYPES } from "../../tools/types";
+import { componentMarker, FAKE_FLEET, fakeCertificates, fakeCluster, fakeIngress, fakeNetwork, fakeOllama, fakeProvider, fakeStorage } from "../helpers/layers";
 import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
 import { parseConfig } from "../../sandbox-runtime/src/config";
 import { desiredIngress } from "../../sandbox-runtime/src/desired";
 
-const REL = "kubernetes:helm.sh/v3:Release";
-const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
-const BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
-const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const NS = "kubernetes:core/v1:Namespace";
+const REL = TYPES.release;
+const ROLE = TYPES.role;
+const BINDING = TYPES.roleBinding;
+const NETPOL = TYPES.networkPolicy;
+const NS = TYPES.namespace;
 
 /** Settings as validated config gives them, from a partial `platform:openhands`. */
 export function settings(o: NonNullable<PlatformConfigInput["openhands"]> = {}): OpenHandsSettings {
   return platformSchema.shape.openhands.parse({ enabled: true, ...o });
 }
 
-const FLEET = "qwen2-5-coder-0-5b-4e80b5";
-export const models = (contextLength = 32768): OllamaLayer => ({
-  namespace: "ollama",
-  fleets: { [FLEET]: { endpoint: `http://${FLEET}.ollama.svc.cluster.local:11434/v1`, model: "qwen2.5-coder:0.5b", contextLength } },
-  ready: [],
-});
+const FLEET = FAKE_FLEET;
+export const models = fakeOllama;
 
 /** Builds the layer under mocks with fake upstream layers; a construction error is returned. */
 export async function build(s: OpenHandsSettings, over: Partial<OpenHandsArgs> = {}): Promise<{ run: ProgramRun; oh?: OpenHands; error?: unknown }> {
   let oh: OpenHands | undefined;
   let error: unknown;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const marker = (n: string) => new pulumi.ComponentResource("test:layer:Marker", n, {});
+    const provider = fakeProvider();
+    const marker = componentMarker();
     try {
       oh = new OpenHands("openhands", {
-      cluster: { provider, apiServer: { host: "auto", port: 6443 } },
-      network: { ready: [marker("cni")] },
-      ingress: { className: "contour", namespace: "projectcontour", ready: [marker("controller")] },
-      certificates: { clusterIssuer: "platform-ca", ready: [marker("issuer")], webhookReady: [] },
-      storage: { defaultStorageClass: "standard", ready: [marker("storage")] },
+      cluster: fakeCluster({ provider, apiServer: { host: "auto", port: 6443 } }),
+      network: fakeNetwork([marker("cni")]),
+      ingress: fakeIngress({ ready: [marker("controller")] }),
+      certificates: fakeCertificates({ ready: [marker("issuer")] }),
+      storage: fakeStorage({ ready: [marker("storage")] }),
       models: models(),
       fleet: FLEET,
       settings: s,

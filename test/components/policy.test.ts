@@ -1,25 +1,25 @@
-import * as k8s from "@pulumi/kubernetes";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
-import type { ClusterLayer } from "../../components/contracts";
 import { Policy, renderKyvernoValues, renderValidatingPolicies, type PolicyConfig } from "../../components/policy";
 import { packPolicyObject } from "../../policies/pack";
 import { DEFAULT_POLICY_SETTINGS, RULES } from "../../policies/rules";
+import { TYPES } from "../../tools/types";
+import { configMapMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources } from "../helpers/program";
 import { packConfig, stackConfig } from "../policies/self-consistency";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const VPOL = "kubernetes:policies.kyverno.io/v1:ValidatingPolicy";
+const RELEASE = TYPES.release;
+const NAMESPACE = TYPES.namespace;
+const VPOL = TYPES.validatingPolicy;
 
 const settings = (enforcement: "Audit" | "Deny"): PolicyConfig => ({ ...DEFAULT_POLICY_SETTINGS, enforcement });
 
 async function build(config: PolicyConfig) {
   return recordResources(async () => {
-    const cluster: ClusterLayer = { provider: new k8s.Provider("fake", { kubeconfig: "fake" }), apiServer: { host: "auto", port: 443 } };
-    const cni = new k8s.core.v1.ConfigMap("cni", {}, { provider: cluster.provider });
-    const policy = new Policy("policy", { cluster, network: { ready: [cni] }, settings: config });
+    const cluster = fakeCluster();
+    const cni = configMapMarker(cluster.provider)("cni");
+    const policy = new Policy("policy", { cluster, network: fakeNetwork([cni]), settings: config });
     return { names: policy.policyNames };
   });
 }

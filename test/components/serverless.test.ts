@@ -1,14 +1,14 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog";
 import type { MeshLayer } from "../../components/contracts";
 import { DEFAULT_AUTOSCALER_CLASS, KEDA_AUTOSCALER_CLASS, renderKnativeServingSpec, Serverless, type ServerlessSettings } from "../../components/serverless";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeMesh, fakeNetwork } from "../helpers/layers";
 import { recordResources, type ProgramRun } from "../helpers/program";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing";
+const RELEASE = TYPES.release;
+const SERVING = TYPES.knativeServing;
 
 const kourier: ServerlessSettings = { enabled: true, networking: "kourier" };
 const istio: ServerlessSettings = { enabled: true, networking: "istio" };
@@ -17,17 +17,17 @@ async function build(settings: ServerlessSettings, meshKind: MeshLayer["kind"]):
   let layer: Serverless | undefined;
   let error: unknown;
   const run = await recordResources(async () => {
-    const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-    const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
-    const istiod = new pulumi.ComponentResource("test:mesh:Istiod", "istiod");
-    const gateway = new pulumi.ComponentResource("test:mesh:IngressGateway", "ingress-gateway");
+    const cluster = fakeCluster();
+    const cni = componentMarker("test:network:Cni")("cni");
+    const istiod = componentMarker("test:mesh:Istiod")("istiod");
+    const gateway = componentMarker("test:mesh:IngressGateway")("ingress-gateway");
     // The rest of the mesh (egress gateway, Telemetry): Knative uses none of it.
-    const rest = new pulumi.ComponentResource("test:mesh:Rest", "rest");
+    const rest = componentMarker("test:mesh:Rest")("rest");
     try {
       layer = new Serverless("serverless", {
-        cluster: { provider, apiServer: { host: "auto", port: 443 } },
-        network: { ready: [cni] },
-        mesh: { kind: meshKind, injector: [istiod], ingressGateway: [istiod, gateway], ready: [istiod, gateway, rest] },
+        cluster,
+        network: fakeNetwork([cni]),
+        mesh: fakeMesh(meshKind, { injector: [istiod], ingressGateway: [istiod, gateway], ready: [istiod, gateway, rest] }),
         settings,
         domain: "agents.example.org",
       });

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -14,15 +13,16 @@ import {
   Storage,
   type StorageSettings,
 } from "../../components/storage";
-import { loadPlatformConfig } from "../../config/load";
-import { PROD_SECRETS, recordResources, stackFileConfig } from "../helpers/program";
+import { stackConfig } from "../../tools/stack-config";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
+import { recordResources } from "../helpers/program";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
+const RELEASE = TYPES.release;
+const NAMESPACE = TYPES.namespace;
 
-const prodSecrets = Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v]));
-const PROD = loadPlatformConfig({ ...stackFileConfig("prod"), ...prodSecrets }, new Set(Object.keys(prodSecrets))).config;
-const DEV = loadPlatformConfig(stackFileConfig("dev"), new Set()).config;
+const PROD = stackConfig("prod");
+const DEV = stackConfig("dev");
 
 const rook: StorageSettings["rookCeph"] = PROD.storage.rookCeph;
 const off = { enabled: false, default: false };
@@ -33,9 +33,7 @@ const longhornOnly: StorageSettings = {
 };
 
 function fakeLayers(): { cluster: ClusterLayer; network: NetworkLayer } {
-  const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-  const cni = new pulumi.ComponentResource("test:network:Cni", "cni");
-  return { cluster: { provider, apiServer: { host: "auto", port: 443 } }, network: { ready: [cni] } };
+  return { cluster: fakeCluster(), network: fakeNetwork([componentMarker("test:network:Cni")("cni")]) };
 }
 
 describe("default StorageClass", () => {

@@ -1,22 +1,22 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { Workspace, WORKSPACE } from "../../components/workspace";
+import { TYPES } from "../../tools/types";
+import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
 
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SERVICE = "kubernetes:core/v1:Service";
+const DEPLOYMENT = TYPES.deployment;
+const SERVICE = TYPES.service;
 
 describe("the ubuntu-dev workspace (kubernetesx on @pulumi/kubernetes v4)", () => {
   let run: ProgramRun;
   let ws: Workspace;
   before(async () => {
     run = await recordResources(async () => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
-      const cni = new pulumi.ComponentResource("test:layer:Marker", "cni", {});
-      ws = new Workspace("workspace", { cluster: { provider, apiServer: { host: "auto", port: 6443 } }, network: { ready: [cni] }, namespace: "openhands", image: "gitpod/openvscode-server:1.105.1" });
+      const cluster = fakeCluster({ apiServer: { host: "auto", port: 6443 } });
+      const cni = componentMarker()("cni");
+      ws = new Workspace("workspace", { cluster, network: fakeNetwork([cni]), namespace: "openhands", image: "gitpod/openvscode-server:1.105.1" });
       return {};
     });
   });

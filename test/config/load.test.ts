@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, loadPlatformConfig } from "../../config/load";
-import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
+import { PROD_SECRETS, stackFileConfig, stackSecretConfig } from "../helpers/program";
 
 const DEV = stackFileConfig("dev");
 const PROD = stackFileConfig("prod");
-const PROD_SECRET_KEYS = Object.keys(PROD_SECRETS).map((k) => `platform:${k}`);
-const prodSecrets = Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v]));
+const prodSecrets = stackSecretConfig("prod");
+const PROD_SECRET_KEYS = Object.keys(prodSecrets);
 
 /** Loads `base` with `changes` applied (objects JSON-encoded), returning the problems. */
 function problems(base: Record<string, string>, changes: Record<string, unknown>, secretKeys: string[] = []): string[] {

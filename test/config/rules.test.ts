@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadPlatformConfig } from "../../config/load";
 import { fleetName, meshKind } from "../../config/names";
 import { CHECKS, checkRules, type SecretValues } from "../../config/rules";
 import type { PlatformConfig } from "../../config/schema";
-import { PROD_SECRETS, stackFileConfig } from "../helpers/program";
+import { loadStack } from "../helpers/program";
 
-const DEV = loadPlatformConfig(stackFileConfig("dev"), new Set());
-const PROD = loadPlatformConfig(
-  { ...stackFileConfig("prod"), ...Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) },
-  new Set(Object.keys(PROD_SECRETS).map((k) => `platform:${k}`)),
-);
+const DEV = loadStack("dev");
+const PROD = loadStack("prod");
 
 /** One failing config per check: a shipped stack with one change, and the start of the message it must give. */
 interface Case {

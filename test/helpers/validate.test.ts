@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { TYPES } from "../../tools/types";
 import { apiOf, validateObject } from "./validate";
 
 describe("schema validation of emitted objects", () => {
   it("maps Pulumi types to API versions and kinds", () => {
     assert.deepEqual(apiOf("kubernetes:core/v1:Namespace"), { apiVersion: "v1", kind: "Namespace" });
     assert.deepEqual(apiOf("kubernetes:cert-manager.io/v1:ClusterIssuer"), { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer" });
-    assert.equal(apiOf("kubernetes:helm.sh/v3:Release"), undefined);
+    assert.equal(apiOf(TYPES.release), undefined);
   });
 
   it("accepts a well-formed object", async () => {

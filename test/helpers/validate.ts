@@ -1,5 +1,8 @@
-import type { Recorded } from "./program";
+import { TYPES } from "../../tools/types";
+import { unwrapSecrets, type Recorded } from "./program";
 import { SCHEMAS } from "./schemas";
+
+export { unwrapSecrets };
 
 /*
  * Validates every Kubernetes object the program registers against its published schema:
@@ -11,8 +14,8 @@ import { SCHEMAS } from "./schemas";
 /** Pulumi types that are not Kubernetes objects (or are validated elsewhere). */
 const NOT_OBJECTS = new Set([
   "pulumi:providers:kubernetes",
-  "kubernetes:helm.sh/v3:Release",
-  "kubernetes:yaml/v2:ConfigFile",
+  TYPES.release,
+  TYPES.configFile,
   "kubernetes:yaml/v2:ConfigGroup",
   "kubernetes:kustomize/v2:Directory",
 ]);
@@ -50,19 +53,6 @@ async function modelClass(apiVersion: string, kind: string): Promise<(new (data:
     }
   }
   return undefined;
-}
-
-/** Pulumi's marker of a secret value in serialized inputs (`{ [SECRET_SIG]: SECRET_VALUE, value }`). */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-
-/** The value with every Pulumi secret wrapper replaced by the plain value it wraps. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value === null || typeof value !== "object") return value;
-  const o = value as Record<string, unknown>;
-  if (o[SECRET_SIG] === SECRET_VALUE) return unwrapSecrets(o.value);
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
 /** The object a resource's inputs describe, as the API server would receive it (secrets unwrapped). */

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { renderValidatingPolicies, type PolicyConfig } from "../../components/policy";
-import { loadPlatformConfig } from "../../config/load";
 import { toKubernetesObject } from "../../policies/engine/resources";
 import { evaluateResource, renderPackConfig } from "../../policies/pack";
 import { DEFAULT_POLICY_SETTINGS, RULES } from "../../policies/rules";
-import { PROD_SECRETS, ROOT, stackFileConfig } from "../helpers/program";
+import { ROOT, stackConfig } from "../helpers/program";
 import { pulumiType } from "../policies/helpers";
 import { caseKey, kyvernoVerdicts, kyvernoVersion, loadCorpus, type Outcome } from "./helpers/kyverno";
 
@@ -22,10 +21,7 @@ const CORPUS = loadCorpus(path.join(ROOT, "test", "policies", "corpus"));
 // and RuntimeClass gvisor required in openhands-sandboxes (corpus/runtime-class.yaml).
 const CORPUS_SETTINGS: PolicyConfig = { ...DEFAULT_POLICY_SETTINGS, pvcQuotaExceptions: { "bulk-data": "500Gi" }, runtimeClasses: { "openhands-sandboxes": "gvisor" }, enforcement: "Deny" };
 // The policy settings of the dev and prod stacks, as their stack files configure them.
-const profile = (stack: "dev" | "prod"): PolicyConfig => {
-  const secrets = stack === "prod" ? Object.fromEntries(Object.entries(PROD_SECRETS).map(([k, v]) => [`platform:${k}`, v])) : {};
-  return loadPlatformConfig({ ...stackFileConfig(stack), ...secrets }, new Set(Object.keys(secrets))).config.policy;
-};
+const profile = (stack: "dev" | "prod"): PolicyConfig => stackConfig(stack).policy;
 const SETTINGS: [string, PolicyConfig][] = [
   ["corpus", CORPUS_SETTINGS],
   ["dev", profile("dev")],

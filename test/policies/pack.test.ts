@@ -10,6 +10,7 @@ import { ConfigError } from "../../config/load";
 import { checkCel } from "../../policies/cel/env";
 import { packPolicies, renderPackConfig } from "../../policies/pack";
 import { buildRules, DEFAULT_POLICY_SETTINGS, RULES } from "../../policies/rules";
+import { fakeProvider } from "../helpers/layers";
 import { recordResources, ROOT } from "../helpers/program";
 import { manifestViolations } from "./helpers";
 import { packConfig, refusalsOf, stackConfig, unaccountedPrivilegedNamespaces } from "./self-consistency";
@@ -87,7 +88,7 @@ describe("per-stack pack config", () => {
 describe("self-consistency checker", () => {
   it("reports a registered resource that its stack's policies refuse", async () => {
     const run = await recordResources(async () => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      const provider = fakeProvider();
       new k8s.core.v1.Pod("bad", { metadata: { namespace: "apps" }, spec: { containers: [{ name: "app", image: "nginx" }] } }, { provider });
       return {};
     });
@@ -102,7 +103,7 @@ describe("self-consistency checker", () => {
 describe("privileged namespaces and disallow-privileged", () => {
   it("reports a privileged namespace that is neither a system namespace nor one with named host access", async () => {
     const run = await recordResources(async () => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      const provider = fakeProvider();
       for (const [name, level] of [["monitoring-node-exporter", "privileged"], ["rook-ceph", "privileged"], ["agents", "privileged"], ["apps", "baseline"]]) {
         new k8s.core.v1.Namespace(name, { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level } } }, { provider });
       }
@@ -115,7 +116,7 @@ describe("privileged namespaces and disallow-privileged", () => {
 describe("the pack on Pulumi's patch and custom resource types", () => {
   it("refuses what @pulumi/kubernetes registers as DeploymentPatch, PodPatch, a Knative Service and its CustomResourcePatch", async () => {
     const run = await recordResources(async () => {
-      const provider = new k8s.Provider("fake", { kubeconfig: "fake" });
+      const provider = fakeProvider();
       new k8s.apps.v1.DeploymentPatch("latest", { metadata: { name: "web", namespace: "apps" }, spec: { template: { spec: { containers: [{ name: "web", image: "nginx:latest" }] } } } }, { provider });
       new k8s.core.v1.PodPatch("host", { metadata: { name: "debug", namespace: "apps" }, spec: { hostPID: true } }, { provider });
       const svc = { metadata: { name: "hello", namespace: "apps" }, spec: { template: { spec: { containers: [{ image: "ghcr.io/knative/helloworld-go:latest" }] } } } };

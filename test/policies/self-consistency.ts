@@ -3,29 +3,15 @@ import * as path from "node:path";
 import { evaluateResource } from "../../policies/pack";
 import { RULES } from "../../policies/rules";
 import { HOST_ACCESS_EXCEPTIONS } from "../../policies/rules/disallow-privileged";
-import { loadPlatformConfig } from "../../config/load";
-import type { PlatformConfig } from "../../config/schema";
-import { PROD_SECRETS, ROOT, runProgram, stackFileConfig, type Recorded } from "../helpers/program";
+import { PROD_SECRETS, ROOT, runProgram, type Recorded } from "../helpers/program";
+
+export { stackConfig } from "../../tools/stack-config";
 
 /** A resource that one of its stack's policies refuses. */
 export interface Refusal {
   resource: string;
   rule: string;
   messages: string[];
-}
-
-/** A stack's validated config (with extra config keys), as the program reads it. */
-export function stackConfig(stack: "dev" | "prod", config: Record<string, unknown> = {}): PlatformConfig {
-  const raw = stackFileConfig(stack);
-  for (const [k, v] of Object.entries(config)) raw[`platform:${k}`] = JSON.stringify(v);
-  const keys = new Set<string>();
-  if (stack === "prod") {
-    for (const [k, v] of Object.entries(PROD_SECRETS)) {
-      raw[`platform:${k}`] = v;
-      keys.add(`platform:${k}`);
-    }
-  }
-  return loadPlatformConfig(raw, keys).config;
 }
 
 /** The pack config of a stack (policies/config/<stack>.json). */
