@@ -57,6 +57,19 @@ export interface ObjectStorageArgs {
   protectData?: boolean;
 }
 
+/** The generated keys, as Pulumi secrets. */
+interface GeneratedKeys {
+  accessKey: pulumi.Output<string>;
+  secretKey: pulumi.Output<string>;
+}
+
+/** What a backend serves. */
+interface Served {
+  buckets: string[];
+  endpoint: pulumi.Output<string>;
+  ready: pulumi.Resource[];
+}
+
 /**
  * The platform's one S3 endpoint: a MinIO tenant (operator, then tenant) or buckets in
  * Rook-Ceph's object gateway (RGW). Either way the root/owner keys are generated with
@@ -98,110 +111,122 @@ export class ObjectStorage extends pulumi.ComponentResource {
       pulumi.all([accessKey.result, secretKey.result]).apply(([a, s]): S3Credentials => ({ accessKey: a, secretKey: s })),
     );
 
-    if (this.backend === "minio") {
-      this.buckets = minio.buckets;
-      // Nothing calls in: the platform's buckets use static keys, not the operator's STS API.
-      const operatorNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.minioOperator.namespace, podSecurity: "restricted", ingress: {} }, this);
-      const operator = platformRelease(
-        `${name}-operator`,
-        { pin: CHARTS.minioOperator, releaseName: "minio-operator", namespace: operatorNs, values: renderMinioOperatorValues(), overrides: minio.operatorValues, dependsOn: args.network.ready },
-        { parent: this },
-      );
-      // The operator adds its own sidecar and init container to tenant pods; baseline
-      // leaves room for them.
-      const tenantNs = platformNamespace(
-        `${name}-tenant-ns`,
-        {
-          name: CHARTS.minioTenant.namespace,
-          podSecurity: "baseline",
-          ingress: {
-            flows: [
-              {
-                name: "s3",
-                to: { matchExpressions: [{ key: "v1.min.io/tenant", operator: "Exists" }] },
-                from: "any",
-                ports: [{ protocol: "TCP", port: 9000 }],
-                why: "Buckets' users and the MinIO operator call the tenant's S3 API.",
-              },
-            ],
-          },
-        },
-        this,
-        { retainOnDelete: protect },
-      );
-      const rootConfig = new k8s.core.v1.Secret(
-        `${name}-root`,
-        {
-          metadata: { name: MINIO_CONFIG_SECRET, namespace: tenantNs.metadata.name },
-          type: "Opaque",
-          stringData: { "config.env": pulumi.secret(pulumi.all([accessKey.result, secretKey.result]).apply(([a, s]) => minioConfigEnv(a, s))) },
-        },
-        { parent: this, protect },
-      );
-      const tenant = platformRelease(
-        `${name}-tenant`,
-        {
-          pin: CHARTS.minioTenant,
-          releaseName: "minio-tenant",
-          namespace: tenantNs,
-          values: renderMinioTenantValues(minio, args.storage.defaultStorageClass),
-          overrides: minio.values,
-          // The Tenant CRD comes with the operator; the pool's PVCs need the StorageClass.
-          dependsOn: [operator, rootConfig, ...args.storage.ready],
-        },
-        // Holds the Tenant: uninstalling the release deletes MinIO's pools.
-        { parent: this, protect },
-      );
-      this.s3Endpoint = pulumi.output(minioEndpoint(CHARTS.minioTenant.namespace));
-      this.ready = [tenant];
-    } else {
-      this.buckets = cephRgw.buckets;
-      const store = args.storage.cephObjectStore;
-      if (!store) {
-        throw new pulumi.ResourceError(
-          `ObjectStorage args.storage.cephObjectStore: missing, but args.settings.cephRgw.enabled is true; build Storage with Rook-Ceph and objectStore: true`,
-          this,
-        );
-      }
-      const keys = new k8s.core.v1.Secret(
-        `${name}-rgw-keys`,
-        {
-          metadata: { name: RGW_KEYS_SECRET, namespace: store.namespace },
-          type: "Opaque",
-          stringData: { "access-key": accessKey.result, "secret-key": secretKey.result },
-        },
-        { parent: this, protect },
-      );
-      const user = new k8s.apiextensions.CustomResource(
-        `${name}-rgw-user`,
-        {
-          apiVersion: "ceph.rook.io/v1",
-          kind: "CephObjectStoreUser",
-          // A custom resource gets no readiness await by default: wait for Rook's phase.
-          metadata: { name: RGW_USER, namespace: store.namespace, annotations: waitFor("jsonpath={.status.phase}=Ready") },
-          spec: renderRgwUserSpec(store.name),
-        },
-        // Rook creates the user only once the Ceph cluster and its gateway are up.
-        { parent: this, dependsOn: [keys, ...args.storage.ready], customTimeouts: { create: "30m", update: "30m" }, protect },
-      );
-      const claims = cephRgw.buckets.map(
-        (bucket) =>
-          new k8s.apiextensions.CustomResource(
-            `${name}-bucket-${bucket}`,
-            {
-              apiVersion: "objectbucket.io/v1alpha1",
-              kind: "ObjectBucketClaim",
-              metadata: { name: bucket, namespace: store.namespace, annotations: waitFor("jsonpath={.status.phase}=Bound") },
-              spec: renderBucketClaimSpec(bucket, store.bucketStorageClass),
-            },
-            // bucketOwner names the user: it must exist before the bucket is linked to it.
-            { parent: this, dependsOn: [user], protect },
-          ),
-      );
-      this.s3Endpoint = pulumi.output(store.endpoint);
-      this.ready = [user, ...claims];
-    }
+    const keys = { accessKey: accessKey.result, secretKey: secretKey.result };
+    const served = this.backend === "minio" ? this.minio(name, args, keys) : this.cephRgw(name, args, keys);
+    this.buckets = served.buckets;
+    this.s3Endpoint = served.endpoint;
+    this.ready = served.ready;
 
     this.registerOutputs({ backend: this.backend, s3Endpoint: this.s3Endpoint, credentials: this.credentials, buckets: this.buckets });
+  }
+
+  /**
+   * MinIO: its operator, then a tenant whose root keys are the generated ones (a Secret the
+   * platform creates), in a baseline namespace (the operator adds its own sidecar and init
+   * container to tenant pods). The operator's namespace admits no one: the platform's buckets
+   * use static keys, not the operator's STS API.
+   */
+  private minio(name: string, args: ObjectStorageArgs, keys: GeneratedKeys): Served {
+    const minio = args.settings.minio;
+    const protect = args.protectData ?? false;
+    const operatorNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.minioOperator.namespace, podSecurity: "restricted", ingress: {} }, this);
+    const operator = platformRelease(
+      `${name}-operator`,
+      { pin: CHARTS.minioOperator, releaseName: "minio-operator", namespace: operatorNs, values: renderMinioOperatorValues(), overrides: minio.operatorValues, dependsOn: args.network.ready },
+      { parent: this },
+    );
+    const tenantNs = platformNamespace(
+      `${name}-tenant-ns`,
+      {
+        name: CHARTS.minioTenant.namespace,
+        podSecurity: "baseline",
+        ingress: {
+          flows: [
+            {
+              name: "s3",
+              to: { matchExpressions: [{ key: "v1.min.io/tenant", operator: "Exists" }] },
+              from: "any",
+              ports: [{ protocol: "TCP", port: 9000 }],
+              why: "Buckets' users and the MinIO operator call the tenant's S3 API.",
+            },
+          ],
+        },
+      },
+      this,
+      { retainOnDelete: protect },
+    );
+    const rootConfig = new k8s.core.v1.Secret(
+      `${name}-root`,
+      {
+        metadata: { name: MINIO_CONFIG_SECRET, namespace: tenantNs.metadata.name },
+        type: "Opaque",
+        stringData: { "config.env": pulumi.secret(pulumi.all([keys.accessKey, keys.secretKey]).apply(([a, s]) => minioConfigEnv(a, s))) },
+      },
+      { parent: this, protect },
+    );
+    const tenant = platformRelease(
+      `${name}-tenant`,
+      {
+        pin: CHARTS.minioTenant,
+        releaseName: "minio-tenant",
+        namespace: tenantNs,
+        values: renderMinioTenantValues(minio, args.storage.defaultStorageClass),
+        overrides: minio.values,
+        // The Tenant CRD comes with the operator; the pool's PVCs need the StorageClass.
+        dependsOn: [operator, rootConfig, ...args.storage.ready],
+      },
+      // Holds the Tenant: uninstalling the release deletes MinIO's pools.
+      { parent: this, protect },
+    );
+    return { buckets: minio.buckets, endpoint: pulumi.output(minioEndpoint(CHARTS.minioTenant.namespace)), ready: [tenant] };
+  }
+
+  /** Ceph's gateway in the Rook cluster: a user with the generated keys, and one bucket claim per bucket owned by it. */
+  private cephRgw(name: string, args: ObjectStorageArgs, keys: GeneratedKeys): Served {
+    const cephRgw = args.settings.cephRgw;
+    const protect = args.protectData ?? false;
+    const store = args.storage.cephObjectStore;
+    if (!store) {
+      throw new pulumi.ResourceError(
+        `ObjectStorage args.storage.cephObjectStore: missing, but args.settings.cephRgw.enabled is true; build Storage with Rook-Ceph and objectStore: true`,
+        this,
+      );
+    }
+    const secret = new k8s.core.v1.Secret(
+      `${name}-rgw-keys`,
+      {
+        metadata: { name: RGW_KEYS_SECRET, namespace: store.namespace },
+        type: "Opaque",
+        stringData: { "access-key": keys.accessKey, "secret-key": keys.secretKey },
+      },
+      { parent: this, protect },
+    );
+    const user = new k8s.apiextensions.CustomResource(
+      `${name}-rgw-user`,
+      {
+        apiVersion: "ceph.rook.io/v1",
+        kind: "CephObjectStoreUser",
+        // A custom resource gets no readiness await by default: wait for Rook's phase.
+        metadata: { name: RGW_USER, namespace: store.namespace, annotations: waitFor("jsonpath={.status.phase}=Ready") },
+        spec: renderRgwUserSpec(store.name),
+      },
+      // Rook creates the user only once the Ceph cluster and its gateway are up.
+      { parent: this, dependsOn: [secret, ...args.storage.ready], customTimeouts: { create: "30m", update: "30m" }, protect },
+    );
+    const claims = cephRgw.buckets.map(
+      (bucket) =>
+        new k8s.apiextensions.CustomResource(
+          `${name}-bucket-${bucket}`,
+          {
+            apiVersion: "objectbucket.io/v1alpha1",
+            kind: "ObjectBucketClaim",
+            metadata: { name: bucket, namespace: store.namespace, annotations: waitFor("jsonpath={.status.phase}=Bound") },
+            spec: renderBucketClaimSpec(bucket, store.bucketStorageClass),
+          },
+          // bucketOwner names the user: it must exist before the bucket is linked to it.
+          { parent: this, dependsOn: [user], protect },
+        ),
+    );
+    return { buckets: cephRgw.buckets, endpoint: pulumi.output(store.endpoint), ready: [user, ...claims] };
   }
 }

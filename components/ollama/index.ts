@@ -89,8 +89,90 @@ export class Ollama extends pulumi.ComponentResource implements OllamaLayer {
   constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:ollama:Ollama", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     const s = args.settings;
-    const pin = CHARTS.ollamaFleetOperator;
+    const { opNs, fleetNs } = this.namespaces(name, args);
+    // The fleets wait for their namespace's quota and policies (default deny and the allows together).
+    const guards = [fleetNs, this.fleetQuota(name, args, fleetNs), ...this.fleetPolicies(name, args, fleetNs)];
+    const { release, image } = this.operatorRelease(name, args, opNs);
+    this.operatorImage = image;
+    this.operator = release;
+    this.namespace = s.namespace;
+    const fleets = s.fleets.map((f) => this.fleet(name, args, f, [release, ...guards]));
+    this.ready = fleets.length > 0 ? fleets : [release];
 
+    this.fleets = fleetEndpoints(s.fleets, s.namespace);
+    this.endpoints = Object.fromEntries(Object.entries(this.fleets).map(([k, v]) => [k, v.endpoint]));
+    this.registerOutputs({ endpoints: this.endpoints, fleets: this.fleets, operatorImage: this.operatorImage });
+  }
+
+  /**
+   * `ollama-system` for the operator (out of the mesh: it talks to the API server only;
+   * nothing calls it but Prometheus, and the kubelet probes its health port) and the fleet
+   * namespace: meshed, baseline (Ollama's image runs as root, its cache at /root/.ollama),
+   * holding the model caches (the operator's PVCs), so a destroy in prod leaves it in place.
+   */
+  private namespaces(name: string, args: OllamaArgs): { opNs: k8s.core.v1.Namespace; fleetNs: k8s.core.v1.Namespace } {
+    const opNs = platformNamespace(`${name}-operator-ns`, { name: CHARTS.ollamaFleetOperator.namespace, podSecurity: "baseline", ingress: {} }, this);
+    const injection = args.mesh.injection;
+    const fleetNs = platformNamespace(
+      `${name}-fleets-ns`,
+      {
+        name: args.settings.namespace,
+        podSecurity: "baseline",
+        // Its policies both ways are the fleets' own (netpol.ts).
+        ingress: "own",
+        mesh: injection
+          ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? { ...LINKERD_NATIVE_SIDECAR, ...linkerdProxyAnnotations(LINKERD_FLEET_PROXY) } : {}) } }
+          : undefined,
+      },
+      this,
+      { retainOnDelete: args.protectData ?? false },
+    );
+    return { opNs, fleetNs };
+  }
+
+  /** The configured fleets at their most replicas, and no more (quota.ts). */
+  private fleetQuota(name: string, args: OllamaArgs, fleetNs: k8s.core.v1.Namespace): k8s.core.v1.ResourceQuota {
+    const s = args.settings;
+    const proxy = args.mesh.kind === "linkerd" ? LINKERD_FLEET_PROXY : args.mesh.kind === "istio" ? args.mesh.proxyResources : undefined;
+    return new k8s.core.v1.ResourceQuota(
+      `${name}-fleets-quota`,
+      { metadata: { name: "fleets", namespace: fleetNs.metadata.name }, spec: { hard: fleetQuota({ fleets: s.fleets, namespace: s.namespace, proxy }) } },
+      { parent: this },
+    );
+  }
+
+  /** Default deny in the fleet namespace, then DNS, model pulls, the mesh and the sandboxes (netpol.ts). */
+  private fleetPolicies(name: string, args: OllamaArgs, fleetNs: k8s.core.v1.Namespace): pulumi.Resource[] {
+    const s = args.settings;
+    const requestScaled = s.fleets.some((f) => f.scaling?.metrics.some((m) => isRequestMetric(m.type)));
+    const fleetNet = fleetNetworkPolicies({
+      namespace: s.namespace,
+      mesh: args.mesh.kind,
+      cilium: args.cilium ?? false,
+      sandboxes: args.sandboxes,
+      interceptor: args.mesh.kind === "none" && args.autoscaling !== undefined && requestScaled ? { namespace: CHARTS.kedaHttpAddon.namespace } : undefined,
+    });
+    return [
+      ...fleetNet.networkPolicies.map(
+        (p) => new k8s.networking.v1.NetworkPolicy(`${name}-fleet-netpol-${p.metadata.name}`, { metadata: { name: p.metadata.name, namespace: fleetNs.metadata.name }, spec: p.spec }, { parent: this }),
+      ),
+      ...fleetNet.ciliumNetworkPolicies.map(
+        (p) =>
+          new k8s.apiextensions.CustomResource(
+            `${name}-fleet-cnp-${p.metadata.name}`,
+            { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata.name, namespace: fleetNs.metadata.name }, spec: p.spec },
+            { parent: this, dependsOn: args.network.ready },
+          ),
+      ),
+    ];
+  }
+
+  /**
+   * The operator's image (in dev built from source and loaded into kind; elsewhere the
+   * configured or released one) and its release, after Prometheus's CRDs when it monitors.
+   */
+  private operatorRelease(name: string, args: OllamaArgs, opNs: k8s.core.v1.Namespace): { release: k8s.helm.v3.Release; image: string } {
+    const s = args.settings;
     const { image, build } = resolveImage(
       `${name}-operator-image`,
       {
@@ -106,65 +188,11 @@ export class Ollama extends pulumi.ComponentResource implements OllamaLayer {
       args.devBuild?.kindCluster,
       { parent: this, dependsOn: [args.cluster.provider] },
     );
-    this.operatorImage = `${image.repository}:${image.tag}`;
-
-    // The operator's pods stay out of the mesh (it talks to the API server only).
-    // Nothing calls the operator but Prometheus (its metrics); the kubelet probes its health port.
-    const opNs = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "baseline", ingress: {} }, this);
-    // Ollama's image runs as root (its cache at /root/.ollama): baseline, not restricted.
-    const injection = args.mesh.injection;
-    // It holds the model caches (the operator's PVCs): a destroy in prod leaves it in place.
-    const fleetNs = platformNamespace(
-      `${name}-fleets-ns`,
-      {
-        name: s.namespace,
-        podSecurity: "baseline",
-        // Its policies both ways are the fleets' own (netpol.ts).
-        ingress: "own",
-        mesh: injection
-          ? { labels: injection.labels, annotations: { ...injection.annotations, ...(args.mesh.kind === "linkerd" ? { ...LINKERD_NATIVE_SIDECAR, ...linkerdProxyAnnotations(LINKERD_FLEET_PROXY) } : {}) } }
-          : undefined,
-      },
-      this,
-      { retainOnDelete: args.protectData ?? false },
-    );
-
-    // The configured fleets at their most replicas, and no more (quota.ts).
-    const proxy = args.mesh.kind === "linkerd" ? LINKERD_FLEET_PROXY : args.mesh.kind === "istio" ? args.mesh.proxyResources : undefined;
-    const quota = new k8s.core.v1.ResourceQuota(
-      `${name}-fleets-quota`,
-      { metadata: { name: "fleets", namespace: fleetNs.metadata.name }, spec: { hard: fleetQuota({ fleets: s.fleets, namespace: s.namespace, proxy }) } },
-      { parent: this },
-    );
-
-    // Default deny in the fleet namespace, then DNS, model pulls, the mesh and the sandboxes.
-    const requestScaled = s.fleets.some((f) => f.scaling?.metrics.some((m) => isRequestMetric(m.type)));
-    const fleetNet = fleetNetworkPolicies({
-      namespace: s.namespace,
-      mesh: args.mesh.kind,
-      cilium: args.cilium ?? false,
-      sandboxes: args.sandboxes,
-      interceptor: args.mesh.kind === "none" && args.autoscaling !== undefined && requestScaled ? { namespace: CHARTS.kedaHttpAddon.namespace } : undefined,
-    });
-    const fleetPolicies: pulumi.Resource[] = [
-      ...fleetNet.networkPolicies.map(
-        (p) => new k8s.networking.v1.NetworkPolicy(`${name}-fleet-netpol-${p.metadata.name}`, { metadata: { name: p.metadata.name, namespace: fleetNs.metadata.name }, spec: p.spec }, { parent: this }),
-      ),
-      ...fleetNet.ciliumNetworkPolicies.map(
-        (p) =>
-          new k8s.apiextensions.CustomResource(
-            `${name}-fleet-cnp-${p.metadata.name}`,
-            { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata.name, namespace: fleetNs.metadata.name }, spec: p.spec },
-            { parent: this, dependsOn: args.network.ready },
-          ),
-      ),
-    ];
-
     const prometheusUrl = args.monitoring.prometheusUrl;
     const release = platformRelease(
       `${name}-operator`,
       {
-        pin,
+        pin: CHARTS.ollamaFleetOperator,
         releaseName: "ollama-fleet-operator",
         namespace: opNs,
         values: renderOperatorValues({ image, replicas: s.operator.replicas, mesh: args.mesh.kind, prometheusUrl, fleetNamespace: s.namespace }),
@@ -173,47 +201,34 @@ export class Ollama extends pulumi.ComponentResource implements OllamaLayer {
       },
       { parent: this },
     );
-    this.operator = release;
-    this.namespace = s.namespace;
-    const fleets: pulumi.Resource[] = [];
+    return { release, image: `${image.repository}:${image.tag}` };
+  }
 
-    for (const f of s.fleets) {
-      const fleet = fleetName(f);
-      const pool = f.placement?.gpuPool;
-      if (pool !== undefined && !args.gpu.pools.includes(pool)) {
-        throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).placement.gpuPool: "${pool}" is not a GPU pool of args.gpu (${args.gpu.pools.join(", ") || "none"})`, this);
-      }
-      if (f.scaling && args.autoscaling === undefined) {
-        throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).scaling: set, but KEDA is not installed (args.autoscaling is undefined)`, this);
-      }
-      // The fleet itself is not protected: a model change renames it (its name is the model's
-      // slug), and a protected fleet would block that. Its caches outlive it instead.
-      const retainPolicy = args.protectData === undefined ? f.storage.retainPolicy : args.protectData ? "Retain" : "Delete";
-      const scaler = fleetScaler(f, args.mesh.kind);
-      const scalerReady = scaler === undefined ? [] : scaler === "HTTPScaledObject" ? args.autoscaling!.httpScaledObjects : args.autoscaling!.scaledObjects;
-      if (scaler === "HTTPScaledObject" && scalerReady.length === 0) {
-        throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).scaling: request metrics without a mesh need the KEDA HTTP add-on (args.autoscaling.httpScaledObjects is empty)`, this);
-      }
-      const cr = new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet({ ...f, storage: { ...f.storage, retainPolicy } }, s.namespace) as k8s.apiextensions.CustomResourceArgs, {
-        parent: this,
-        dependsOn: [
-          release,
-          fleetNs,
-          quota,
-          ...fleetPolicies,
-          ...args.mesh.injector,
-          ...args.storage.ready,
-          ...scalerReady,
-          ...(f.resources.gpu > 0 ? args.gpu.capacityReady : []),
-        ],
-        customTimeouts: FLEET_TIMEOUTS,
-      });
-      fleets.push(cr);
+  /**
+   * One OllamaFleet, after the operator, its namespace's guards, the mesh's injector, storage,
+   * the scaler kind it uses and, with GPUs, the pools' capacity. Not protected: a model change
+   * renames it (its name is the model's slug), and a protected fleet would block that; its
+   * caches outlive it instead.
+   */
+  private fleet(name: string, args: OllamaArgs, f: OllamaArgs["settings"]["fleets"][number], after: pulumi.Resource[]): k8s.apiextensions.CustomResource {
+    const fleet = fleetName(f);
+    const pool = f.placement?.gpuPool;
+    if (pool !== undefined && !args.gpu.pools.includes(pool)) {
+      throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).placement.gpuPool: "${pool}" is not a GPU pool of args.gpu (${args.gpu.pools.join(", ") || "none"})`, this);
     }
-    this.ready = fleets.length > 0 ? fleets : [release];
-
-    this.fleets = fleetEndpoints(s.fleets, s.namespace);
-    this.endpoints = Object.fromEntries(Object.entries(this.fleets).map(([k, v]) => [k, v.endpoint]));
-    this.registerOutputs({ endpoints: this.endpoints, fleets: this.fleets, operatorImage: this.operatorImage });
+    if (f.scaling && args.autoscaling === undefined) {
+      throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).scaling: set, but KEDA is not installed (args.autoscaling is undefined)`, this);
+    }
+    const retainPolicy = args.protectData === undefined ? f.storage.retainPolicy : args.protectData ? "Retain" : "Delete";
+    const scaler = fleetScaler(f, args.mesh.kind);
+    const scalerReady = scaler === undefined ? [] : scaler === "HTTPScaledObject" ? args.autoscaling!.httpScaledObjects : args.autoscaling!.scaledObjects;
+    if (scaler === "HTTPScaledObject" && scalerReady.length === 0) {
+      throw new pulumi.ResourceError(`Ollama args.settings.fleets (${fleet}).scaling: request metrics without a mesh need the KEDA HTTP add-on (args.autoscaling.httpScaledObjects is empty)`, this);
+    }
+    return new k8s.apiextensions.CustomResource(`${name}-fleet-${fleet}`, renderFleet({ ...f, storage: { ...f.storage, retainPolicy } }, args.settings.namespace) as k8s.apiextensions.CustomResourceArgs, {
+      parent: this,
+      dependsOn: [...after, ...args.mesh.injector, ...args.storage.ready, ...scalerReady, ...(f.resources.gpu > 0 ? args.gpu.capacityReady : [])],
+      customTimeouts: FLEET_TIMEOUTS,
+    });
   }
 }

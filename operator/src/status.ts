@@ -56,10 +56,23 @@ function pulling(pod: V1Pod): boolean {
 }
 
 /** Why pods cannot be scheduled, when they cannot. */
-function unschedulable(pods: V1Pod[]): Verdict | undefined {
+/**
+ * How long a pod may wait to be scheduled before its fleet counts as Degraded. A first
+ * scheduling attempt often fails for a moment during a normal start (its claim not bound
+ * yet, a node still joining); marking each such fleet Degraded and then Recovered cost an
+ * Event and a status write per fleet for nothing. A pass on a progressing fleet comes at
+ * least every PROGRESS_RESYNC_MS (reconcile.ts), so a lasting failure shows within that
+ * plus this.
+ */
+export const SCHEDULING_GRACE_MS = 30_000;
+
+function unschedulable(pods: V1Pod[], now: Date): Verdict | undefined {
   for (const p of pods) {
     const c = p.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False" && x.reason === KUBE.Unschedulable);
     if (!c) continue;
+    // Without a transition time (it cannot be told how long), the failure counts at once.
+    const since = c.lastTransitionTime ? new Date(c.lastTransitionTime).getTime() : Number.NEGATIVE_INFINITY;
+    if (now.getTime() - since < SCHEDULING_GRACE_MS) continue;
     const msg = c.message ?? "";
     if (/nvidia\.com\/gpu/.test(msg)) return { status: "True", reason: Reason.GPUUnavailable, message: cut(`pod ${podName(p)} cannot be scheduled: ${msg}`) };
     return { status: "True", reason: Reason.Unschedulable, message: cut(`pod ${podName(p)} cannot be scheduled: ${msg}`) };
@@ -117,7 +130,7 @@ export function computeStatus(fleet: OllamaFleet, observed: Observed, now: Date,
   const invalidSpec = problem?.kind === "spec";
   const degraded: Verdict =
     (problem && { status: "True", reason: problem.reason, message: cut(problem.message) }) ??
-    unschedulable(pods) ??
+    unschedulable(pods, now) ??
     pods.map(pullFailure).flatMap((m, i) => (m ? [{ status: "True" as const, reason: Reason.PullFailed, message: cut(`pod ${podName(pods[i])}: ${m}`) }] : []))[0] ??
     crashing(pods) ??
     (replicas < desiredReplicas ? failedCreate(observed.events ?? []) : undefined) ?? { status: "False", reason: Reason.AsExpected, message: "" };

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { type ConditionType, type OllamaFleetStatus, RefusalReason, SpecReason } from "../../operator/src/api/v1alpha1";
 import type { V1Pod } from "../../operator/src/port";
 import type { Problem } from "../../operator/src/problem";
-import { computeStatus, type Observed } from "../../operator/src/status";
+import { computeStatus, type Observed, SCHEDULING_GRACE_MS } from "../../operator/src/status";
 import { fleet, pod, statefulSet } from "./fixtures";
 
 const NOW = new Date("2026-05-01T12:00:00.000Z");
@@ -94,6 +94,17 @@ describe("fleet status", () => {
   it("reports other scheduling failures as Unschedulable", () => {
     const p = pod("coder-0", { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." }] });
     assert.equal(brief(status({ statefulSet: statefulSet({ replicas: 1, observedGeneration: 1 }), pods: [p] }), "Degraded"), "True/Unschedulable");
+  });
+
+  it("counts a pod that has waited less than the grace period to be scheduled as progressing, not degraded", () => {
+    const since = (ms: number) => new Date(NOW.getTime() - ms);
+    const waiting = (ms: number) =>
+      pod("coder-0", { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", lastTransitionTime: since(ms), message: "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims." }] });
+    const early = status({ statefulSet: statefulSet({ replicas: 1, observedGeneration: 1 }), pods: [waiting(SCHEDULING_GRACE_MS - 1000)] });
+    assert.equal(brief(early, "Degraded"), "False/AsExpected");
+    assert.match(brief(early, "Progressing"), /^True\//);
+    const late = status({ statefulSet: statefulSet({ replicas: 1, observedGeneration: 1 }), pods: [waiting(SCHEDULING_GRACE_MS + 1000)] });
+    assert.equal(brief(late, "Degraded"), "True/Unschedulable");
   });
 
   it("reports pods the cluster refused to create, from the StatefulSet's FailedCreate events", () => {
