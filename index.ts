@@ -103,14 +103,14 @@ const observability = new Observability("observability", {
 
 // 6. Model serving: GPU node pools (Crossplane composites) and the GPU Operator where pools
 // exist, then the fleet operator and one OllamaFleet per fleet (GPU fleets wait for capacity).
-const gpu = crossplane && gpuEnabled(config) ? new Gpu("gpu", { cluster, network, crossplane, monitoring: observability, settings: config.gpu }) : undefined;
+const gpu = crossplane && gpuEnabled(config) ? new Gpu("gpu", { cluster, network, crossplane, observability, settings: config.gpu }) : undefined;
 const openhandsFleet = openHandsFleet(config);
 const ollama = new Ollama("ollama", {
   cluster,
   network,
   mesh,
   storage,
-  monitoring: observability,
+  observability,
   autoscaling,
   gpu: gpu ?? NO_GPU_CAPACITY,
   settings: config.ollama,
@@ -128,7 +128,7 @@ const database = databaseEnabled(config)
       cluster,
       network,
       storage,
-      monitoring: observability,
+      observability,
       settings: { operatorReplicas: config.profile === "prod" ? 2 : 1, monitoring: config.observability.prometheus.enabled },
       protectData,
     })
@@ -143,7 +143,7 @@ const openhands =
         ingress,
         certificates,
         storage,
-        models: ollama,
+        ollama,
         fleet: openhandsFleet,
         cilium: config.networking.cilium.enabled,
         oidcProxy: config.openhands.oidc ? { podLabels: { ...OIDC_PROXY.podLabels }, port: OIDC_PROXY.containerPort } : undefined,

@@ -144,7 +144,7 @@ export interface DatabaseArgs {
   /** Every instance's data volume is a PVC: Clusters wait for the storage layer. */
   storage: StorageLayer;
   /** The Prometheus Operator's CRDs, which the operator's PodMonitor needs; required when `settings.monitoring`. */
-  monitoring?: ObservabilityLayer;
+  observability?: ObservabilityLayer;
   settings: DatabaseSettings;
   /**
    * Keep the data (prod). Defaults to false (dev). When set, every Cluster
@@ -179,8 +179,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
     if (!Number.isInteger(s.operatorReplicas) || s.operatorReplicas < 1) {
       throw new pulumi.ResourceError(`Database args.settings.operatorReplicas: ${s.operatorReplicas} must be an integer of at least 1`, this);
     }
-    if (s.monitoring && args.monitoring === undefined) {
-      throw new pulumi.ResourceError(`Database args.settings.monitoring: true, but args.monitoring is undefined; the operator's PodMonitor needs the Prometheus Operator CRDs`, this);
+    if (s.monitoring && args.observability === undefined) {
+      throw new pulumi.ResourceError(`Database args.settings.monitoring: true, but args.observability is undefined; the operator's PodMonitor needs the Prometheus Operator CRDs`, this);
     }
     this.provider = args.cluster.provider;
     this.storage = args.storage;
@@ -197,7 +197,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseLayer 
         namespace: ns,
         values: renderCnpgValues(s),
         overrides: s.values,
-        dependsOn: [...args.network.ready, ...(s.monitoring ? args.monitoring!.ready : [])],
+        dependsOn: [...args.network.ready, ...(s.monitoring ? args.observability!.ready : [])],
       },
       { parent: this },
     );

@@ -35,7 +35,7 @@ export interface GpuArgs {
   /** Pools are Crossplane composites. */
   crossplane: CrossplaneLayer;
   /** The DCGM exporter's ServiceMonitor needs the Prometheus Operator's CRDs (when Prometheus runs). */
-  monitoring: ObservabilityLayer;
+  observability: ObservabilityLayer;
   settings: GpuSettings;
 }
 
@@ -68,7 +68,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuLayer {
     // No webhook or cross-namespace caller: the operator, NFD and the node daemons talk to the
     // API server and each other; Prometheus scrapes the DCGM exporter.
     const ns = platformNamespace(`${name}-operator-ns`, { name: pin.namespace, podSecurity: "privileged", ingress: {} }, this);
-    const serviceMonitor = args.monitoring.prometheusUrl !== undefined;
+    const serviceMonitor = args.observability.prometheusUrl !== undefined;
     this.operator = platformRelease(
       `${name}-operator`,
       {
@@ -77,7 +77,7 @@ export class Gpu extends pulumi.ComponentResource implements GpuLayer {
         namespace: ns,
         values: renderGpuOperatorValues({ serviceMonitor }),
         overrides: s.values,
-        dependsOn: [...args.network.ready, ...(serviceMonitor ? args.monitoring.ready : [])],
+        dependsOn: [...args.network.ready, ...(serviceMonitor ? args.observability.ready : [])],
       },
       { parent: this },
     );

@@ -30,7 +30,7 @@ export interface OllamaArgs {
   /** Each replica's model cache is a PVC of the default StorageClass. */
   storage: StorageLayer;
   /** Prometheus (its URL for scaling queries; its CRDs for the operator's ServiceMonitor). */
-  monitoring: ObservabilityLayer;
+  observability: ObservabilityLayer;
   /**
    * KEDA, which scaled fleets need (a ScaledObject; the HTTP add-on only for an HTTPScaledObject,
    * see {@link fleetScaler}); undefined when disabled (config then allows no scaling).
@@ -188,7 +188,7 @@ export class Ollama extends pulumi.ComponentResource implements OllamaLayer {
       args.devBuild?.kindCluster,
       { parent: this, dependsOn: [args.cluster.provider] },
     );
-    const prometheusUrl = args.monitoring.prometheusUrl;
+    const prometheusUrl = args.observability.prometheusUrl;
     const release = platformRelease(
       `${name}-operator`,
       {
@@ -197,7 +197,7 @@ export class Ollama extends pulumi.ComponentResource implements OllamaLayer {
         namespace: opNs,
         values: renderOperatorValues({ image, replicas: s.operator.replicas, mesh: args.mesh.kind, prometheusUrl, fleetNamespace: s.namespace }),
         overrides: s.operator.values,
-        dependsOn: [...args.network.ready, ...(prometheusUrl !== undefined ? args.monitoring.ready : []), ...(build ? [build] : [])],
+        dependsOn: [...args.network.ready, ...(prometheusUrl !== undefined ? args.observability.ready : []), ...(build ? [build] : [])],
       },
       { parent: this },
     );

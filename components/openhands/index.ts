@@ -57,8 +57,8 @@ export interface OpenHandsArgs {
   /** The default StorageClass: sandbox workspaces. */
   storage: StorageLayer;
   /** The Ollama fleets; `fleet` names the one OpenHands uses. */
-  models: OllamaLayer;
-  /** Name of the fleet in `models.fleets` (config: `openhands.llm.fleet`, or the first fleet). */
+  ollama: OllamaLayer;
+  /** Name of the fleet in `ollama.fleets` (config: `openhands.llm.fleet`, or the first fleet). */
   fleet: string;
   settings: OpenHandsSettings;
   /** Platform base domain. */
@@ -175,9 +175,9 @@ export class OpenHands extends pulumi.ComponentResource {
     const s = args.settings;
     const fail = (msg: string) => new pulumi.ResourceError(msg, this);
     if (!s.enabled) throw fail(`OpenHands args.settings.enabled: false; the OpenHands layer is built only when enabled`);
-    const fleet = args.models.fleets[args.fleet];
+    const fleet = args.ollama.fleets[args.fleet];
     if (!fleet) {
-      throw fail(`OpenHands args.fleet: "${args.fleet}" is not a fleet of args.models (${Object.keys(args.models.fleets).join(", ") || "none"})`);
+      throw fail(`OpenHands args.fleet: "${args.fleet}" is not a fleet of args.ollama (${Object.keys(args.ollama.fleets).join(", ") || "none"})`);
     }
     let llm: LlmRoute;
     try {
@@ -236,7 +236,7 @@ export class OpenHands extends pulumi.ComponentResource {
   private sandboxIsolation(name: string, args: OpenHandsArgs, sandbox: ResolvedSandbox, ns: k8s.core.v1.Namespace, sandboxNs: k8s.core.v1.Namespace): pulumi.Resource[] {
     const s = args.settings;
     const cilium = args.cilium ?? false;
-    const sandboxNet = { sandbox, openhandsNamespace: OPENHANDS_NAMESPACE, ingressNamespace: args.ingress.namespace, fleet: { namespace: args.models.namespace, name: args.fleet }, egress: s.sandbox.egress, cilium };
+    const sandboxNet = { sandbox, openhandsNamespace: OPENHANDS_NAMESPACE, ingressNamespace: args.ingress.namespace, fleet: { namespace: args.ollama.namespace, name: args.fleet }, egress: s.sandbox.egress, cilium };
     const platformNet = platformNetworkPolicies({
       namespace: OPENHANDS_NAMESPACE,
       ingressNamespace: args.ingress.namespace,

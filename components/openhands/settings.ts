@@ -161,7 +161,7 @@ export interface LlmRoute {
 export function llmRoute(fleetName: string, fleet: ModelFleet): LlmRoute {
   if (fleet.contextLength < MIN_CONTEXT_LENGTH) {
     throw new Error(
-      `OpenHands args.models.fleets (${fleetName}).contextLength: ${fleet.contextLength} is below ${MIN_CONTEXT_LENGTH}; OpenHands agents need a context of 32k tokens or more`,
+      `OpenHands args.ollama.fleets (${fleetName}).contextLength: ${fleet.contextLength} is below ${MIN_CONTEXT_LENGTH}; OpenHands agents need a context of 32k tokens or more`,
     );
   }
   return { fleet: fleetName, endpoint: fleet.endpoint, model: fleet.model, contextLength: fleet.contextLength };

@@ -57,7 +57,7 @@ async function build(settings: DatabaseSettings = SETTINGS, spec: Partial<Postgr
         cluster,
         network: fakeNetwork([m("cni")]),
         storage: fakeStorage({ defaultStorageClass: "ceph-block", ready: [m("storage")] }),
-        monitoring: opts.monitoring === false ? undefined : fakeObservability({ ready: [m("monitoring-crds")] }),
+        observability: opts.monitoring === false ? undefined : fakeObservability({ ready: [m("monitoring-crds")] }),
         settings,
       });
       if (spec !== null) {
@@ -114,7 +114,7 @@ describe("Database component", () => {
     const { run } = await build({ ...SETTINGS, monitoring: true }, null);
     assert.equal(run.get(RELEASE, "database-cnpg").inputs.values.monitoring.podMonitorEnabled, true);
     assert.ok(run.dependsOn(`${RELEASE}::database-cnpg`, `${CONFIGMAP}::monitoring-crds`));
-    assert.match(await buildError({ ...SETTINGS, monitoring: true }, null, { monitoring: false }), /Database args\.settings\.monitoring: true, but args\.monitoring is undefined/);
+    assert.match(await buildError({ ...SETTINGS, monitoring: true }, null, { monitoring: false }), /Database args\.settings\.monitoring: true, but args\.observability is undefined/);
   });
 
   it("merges the stack's values over the rendered ones", async () => {

@@ -52,7 +52,7 @@ async function build(s: GpuSettings, prometheus = true): Promise<{ run: ProgramR
         cluster,
         network: fakeNetwork([cni]),
         crossplane: fakeCrossplane({ ready: [core, xp], core: [core], families: { aws: family("aws"), gcp: family("gcp"), azure: family("azure") }, providerConfigs: { aws: "default", gcp: "default", azure: "default" } }),
-        monitoring: fakeObservability({ ready: prometheus ? [kps] : [], prometheusUrl: prometheus ? PROMETHEUS_URL : undefined }),
+        observability: fakeObservability({ ready: prometheus ? [kps] : [], prometheusUrl: prometheus ? PROMETHEUS_URL : undefined }),
         settings: s,
       });
     } catch (e) {

@@ -101,7 +101,7 @@ describe("the fleet namespace's ResourceQuota", () => {
         network: fakeNetwork([c("test:network:Cni", "cni")]),
         mesh: fakeMesh("linkerd", { injector: [c("test:mesh:Mesh", "mesh")], ready: [c("test:mesh:Mesh", "mesh")] }),
         storage: fakeStorage(),
-        monitoring: fakeObservability(),
+        observability: fakeObservability(),
         autoscaling: undefined,
         gpu: fakeGpu(),
         settings: { operator: { image: "r.example.com/op:0.1.0", replicas: 1, values: {} }, namespace: "ollama", fleets },

@@ -90,7 +90,7 @@ async function build(o: Options): Promise<{ run: ProgramRun; layer?: Ollama; err
         // The whole mesh (gateways, Telemetry) apart from its injector: fleets must not wait for it.
         mesh: fakeMesh(mesh, { injector: [c("test:mesh:Injector", "injector")], ingressGateway: [c("test:mesh:IngressGateway", "ingress-gateway")], ready: [c("test:mesh:Mesh", "mesh")] }),
         storage: fakeStorage({ ready: [c("test:storage:Storage", "storage")] }),
-        monitoring: o.prometheus === false ? fakeObservability() : fakeObservability({ ready: [c("test:observability:Kps", "kps")], prometheusUrl: PROMETHEUS_URL }),
+        observability: o.prometheus === false ? fakeObservability() : fakeObservability({ ready: [c("test:observability:Kps", "kps")], prometheusUrl: PROMETHEUS_URL }),
         autoscaling: o.keda === false ? undefined : kedaLayer(c, o.keda !== "keda"),
         gpu,
         settings: o.settings,

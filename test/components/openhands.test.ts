@@ -41,7 +41,7 @@ export async function build(s: OpenHandsSettings, over: Partial<OpenHandsArgs> =
       ingress: fakeIngress({ ready: [marker("controller")] }),
       certificates: fakeCertificates({ ready: [marker("issuer")] }),
       storage: fakeStorage({ ready: [marker("storage")] }),
-      models: models(),
+      ollama: models(),
       fleet: FLEET,
       settings: s,
       domain: "localhost",
@@ -531,7 +531,7 @@ describe("sandbox namespace isolation", () => {
 
 describe("OpenHands' LLM", () => {
   it("refuses a fleet whose context is below 32k tokens", async () => {
-    const { error } = await build(settings(), { models: models(8192) });
+    const { error } = await build(settings(), { ollama: models(8192) });
     assert.ok(error instanceof pulumi.ResourceError);
     assert.match((error as Error).message, /contextLength: 8192 is below 32768; OpenHands agents need a context of 32k tokens or more/);
   });
@@ -539,7 +539,7 @@ describe("OpenHands' LLM", () => {
   it("refuses a fleet the model layer does not have", async () => {
     const { error } = await build(settings(), { fleet: "missing" });
     assert.ok(error instanceof pulumi.ResourceError);
-    assert.match((error as Error).message, /^OpenHands args\.fleet: "missing" is not a fleet of args\.models \(qwen2-5-coder-0-5b-4e80b5\)/);
+    assert.match((error as Error).message, /^OpenHands args\.fleet: "missing" is not a fleet of args\.ollama \(qwen2-5-coder-0-5b-4e80b5\)/);
   });
 
   it("exports the sandbox domain, and the LLM endpoint and model", async () => {

@@ -106,7 +106,7 @@ const openhands = new OpenHands(
     ingress: { className: "contour", namespace: "projectcontour", ready: [contourCrd] },
     certificates: { clusterIssuer: "platform-ca", ready: none, webhookReady: none },
     storage: { defaultStorageClass: "standard", ready: none },
-    models: {
+    ollama: {
       namespace: platform.ollama.namespace,
       fleets,
       ready: [fleetNs, operator],
