@@ -42,16 +42,6 @@ interface Row {
   policy: string;
 }
 
-const RELEASE = TYPES.release;
-const NAMESPACE = TYPES.namespace;
-const PVC = TYPES.persistentVolumeClaim;
-const SECRET = TYPES.secret;
-const STORAGE_CLASS = TYPES.storageClass;
-const CNPG_CLUSTER = TYPES.postgresCluster;
-const FLEET = TYPES.ollamaFleet;
-const RGW_USER = TYPES.cephObjectStoreUser;
-const BUCKET_CLAIM = TYPES.objectBucketClaim;
-const CONFIG_MAP = TYPES.configMap;
 /** kind's built-in local-path class (not the platform's): its volumes go with their claims. */
 const KIND_CLASSES: Record<string, string> = { standard: "Delete" };
 
@@ -60,10 +50,10 @@ const key = (r: Recorded) => `${r.type}::${r.name}`;
 /** The StorageClasses the platform creates, with their reclaim policy: Pulumi resources and those its charts render. */
 function storageClasses(run: ProgramRun): { name: string; reclaimPolicy: string; resource: string; data: string }[] {
   const out: { name: string; reclaimPolicy: string; resource: string; data: string }[] = [];
-  for (const sc of run.ofType(STORAGE_CLASS)) {
+  for (const sc of run.ofType(TYPES.storageClass)) {
     out.push({ name: sc.inputs.metadata.name, reclaimPolicy: sc.inputs.reclaimPolicy ?? "Delete", resource: key(sc), data: "StorageClass" });
   }
-  for (const r of run.ofType(RELEASE)) {
+  for (const r of run.ofType(TYPES.release)) {
     const v = r.inputs.values ?? {};
     const inRelease = (what: string, sc: any) => {
       // The rook-ceph-cluster chart defaults an unset reclaimPolicy to Delete.
@@ -160,15 +150,15 @@ async function rowsOf(run: ProgramRun): Promise<StackReport> {
   for (const c of classes) rows.push(notPulumi(c.resource, `${c.data} ${c.name}`, "reclaim", c.reclaimPolicy));
 
   // PVCs the program creates.
-  for (const r of run.ofType(PVC)) {
+  for (const r of run.ofType(TYPES.persistentVolumeClaim)) {
     const md = r.inputs.metadata;
     dataNamespaces.add(md.namespace);
     rows.push(pulumiRow(r, `PVC ${md.namespace}/${md.name}`, "protect", reclaimOf(r.inputs.spec?.storageClassName)));
   }
 
   // Helm releases whose workloads hold data, and the PVCs those workloads create.
-  const claims = new Set(run.ofType(PVC).map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`));
-  for (const r of run.ofType(RELEASE)) {
+  const claims = new Set(run.ofType(TYPES.persistentVolumeClaim).map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`));
+  for (const r of run.ofType(TYPES.release)) {
     const d = DATA_CHARTS[r.inputs.name]?.(r.inputs.values ?? {});
     for (const k of volumeKeys(r.inputs.values ?? {})) {
       const claim = k.startsWith("claim:") ? k.slice("claim:".length) : undefined;
@@ -183,7 +173,7 @@ async function rowsOf(run: ProgramRun): Promise<StackReport> {
   }
 
   // Postgres: the operator makes the Cluster the owner of its PVCs (deleting it deletes them).
-  for (const r of run.ofType(CNPG_CLUSTER)) {
+  for (const r of run.ofType(TYPES.postgresCluster)) {
     const md = r.inputs.metadata;
     dataNamespaces.add(md.namespace);
     rows.push(pulumiRow(r, `Postgres Cluster ${md.namespace}/${md.name}`, "protect", reclaimOf(r.inputs.spec?.storage?.storageClass)));
@@ -191,7 +181,7 @@ async function rowsOf(run: ProgramRun): Promise<StackReport> {
   }
 
   // Model caches: the operator's StatefulSet volumeClaimTemplates follow spec.storage.retainPolicy.
-  for (const r of run.ofType(FLEET)) {
+  for (const r of run.ofType(TYPES.ollamaFleet)) {
     const md = r.inputs.metadata;
     const p = r.inputs.spec?.storage?.retainPolicy ?? "Retain";
     dataNamespaces.add(md.namespace);
@@ -202,25 +192,25 @@ async function rowsOf(run: ProgramRun): Promise<StackReport> {
   }
 
   // Ceph's object gateway: the user, the keys it is given and the buckets it owns.
-  for (const user of run.ofType(RGW_USER)) {
+  for (const user of run.ofType(TYPES.cephObjectStoreUser)) {
     const md = user.inputs.metadata;
     dataNamespaces.add(md.namespace);
     rows.push(pulumiRow(user, `CephObjectStoreUser ${md.namespace}/${md.name} (owns the platform's buckets)`, "protect"));
     const secretNames = new Set<string>((user.inputs.spec?.keys ?? []).flatMap((k: any) => [k.accessKeyRef?.name, k.secretKeyRef?.name]));
-    for (const s of run.ofType(SECRET).filter((x) => x.inputs.metadata.namespace === md.namespace && secretNames.has(x.inputs.metadata.name))) {
+    for (const s of run.ofType(TYPES.secret).filter((x) => x.inputs.metadata.namespace === md.namespace && secretNames.has(x.inputs.metadata.name))) {
       rows.push(pulumiRow(s, `Secret ${md.namespace}/${s.inputs.metadata.name}: the user's S3 keys`, "protect"));
       rows.push(...generatedKeys(s));
     }
   }
-  for (const r of run.ofType(BUCKET_CLAIM)) {
+  for (const r of run.ofType(TYPES.objectBucketClaim)) {
     const md = r.inputs.metadata;
     dataNamespaces.add(md.namespace);
     rows.push(pulumiRow(r, `ObjectBucketClaim ${md.namespace}/${md.name}: bucket ${r.inputs.spec?.bucketName}`, "protect", reclaimOf(r.inputs.spec?.storageClassName)));
   }
   // MinIO: the root credentials the tenant reads.
-  for (const t of run.ofType(RELEASE).filter((r) => r.inputs.name === "minio-tenant")) {
+  for (const t of run.ofType(TYPES.release).filter((r) => r.inputs.name === "minio-tenant")) {
     const name = t.inputs.values?.tenant?.configSecret?.name;
-    for (const s of run.ofType(SECRET).filter((x) => x.inputs.metadata.name === name)) {
+    for (const s of run.ofType(TYPES.secret).filter((x) => x.inputs.metadata.name === name)) {
       rows.push(pulumiRow(s, `Secret ${t.inputs.namespace}/${name}: MinIO's root credentials`, "protect"));
       rows.push(...generatedKeys(s));
     }
@@ -229,13 +219,13 @@ async function rowsOf(run: ProgramRun): Promise<StackReport> {
   // Sandbox workspaces: PVCs the sandbox runtime creates at run time in the sandbox namespace.
   if (openHands.enabled && openHands.sandboxNamespace) {
     dataNamespaces.add(openHands.sandboxNamespace);
-    const config = run.ofType(CONFIG_MAP).find((c) => c.inputs.data?.["config.json"]?.includes('"workspace"'));
+    const config = run.ofType(TYPES.configMap).find((c) => c.inputs.data?.["config.json"]?.includes('"workspace"'));
     const workspace = config ? JSON.parse(config.inputs.data["config.json"]).workspace : undefined;
     rows.push(notPulumi(`sandbox-runtime (${config ? key(config) : "no config"})`, `PVCs in ${openHands.sandboxNamespace}: sandbox workspaces, created at run time`, "reclaim", reclaimOf(workspace?.storageClassName)));
   }
 
   // The namespaces holding any of it: deleting a namespace deletes every PVC in it.
-  for (const ns of run.ofType(NAMESPACE).filter((n) => dataNamespaces.has(n.inputs.metadata.name))) {
+  for (const ns of run.ofType(TYPES.namespace).filter((n) => dataNamespaces.has(n.inputs.metadata.name))) {
     rows.push(pulumiRow(ns, `Namespace ${ns.inputs.metadata.name}`, "retainOnDelete"));
   }
   return { rows, unaccounted };
@@ -323,26 +313,26 @@ if (child) {
     it("finds the data of the prod stack: volumes, releases, Postgres, model caches, S3 user and keys, workspaces, their namespaces and classes", () => {
       const have = rows.prod.map((r) => r.resource);
       for (const expected of [
-        `${RELEASE}::storage-rook-cluster`,
-        `${RELEASE}::storage-rook-cluster values`,
-        `${RELEASE}::observability-kube-prometheus-stack`,
-        `${RELEASE}::observability-loki`,
-        `${PVC}::observability-jaeger-badger`,
-        `${PVC}::openhands-server-data`,
-        `${CNPG_CLUSTER}::openhands-postgres`,
-        `${RGW_USER}::object-storage-rgw-user`,
-        `${SECRET}::object-storage-rgw-keys`,
+        `${TYPES.release}::storage-rook-cluster`,
+        `${TYPES.release}::storage-rook-cluster values`,
+        `${TYPES.release}::observability-kube-prometheus-stack`,
+        `${TYPES.release}::observability-loki`,
+        `${TYPES.persistentVolumeClaim}::observability-jaeger-badger`,
+        `${TYPES.persistentVolumeClaim}::openhands-server-data`,
+        `${TYPES.postgresCluster}::openhands-postgres`,
+        `${TYPES.cephObjectStoreUser}::object-storage-rgw-user`,
+        `${TYPES.secret}::object-storage-rgw-keys`,
         "random:index/randomPassword:RandomPassword::object-storage-access-key",
         "random:index/randomPassword:RandomPassword::object-storage-secret-key",
-        `${NAMESPACE}::storage-rook-ns`,
-        `${NAMESPACE}::observability-namespace`,
-        `${NAMESPACE}::ollama-fleets-ns`,
-        `${NAMESPACE}::openhands-ns`,
-        `${NAMESPACE}::openhands-sandbox-ns`,
+        `${TYPES.namespace}::storage-rook-ns`,
+        `${TYPES.namespace}::observability-namespace`,
+        `${TYPES.namespace}::ollama-fleets-ns`,
+        `${TYPES.namespace}::openhands-ns`,
+        `${TYPES.namespace}::openhands-sandbox-ns`,
       ]) {
         assert.ok(have.includes(expected), `prod: ${expected} is not listed; listed: ${have.join(", ")}`);
       }
-      assert.equal(rows.prod.filter((r) => r.resource.startsWith(`${FLEET}::`)).length, 2, "prod: both fleets' model caches");
+      assert.equal(rows.prod.filter((r) => r.resource.startsWith(`${TYPES.ollamaFleet}::`)).length, 2, "prod: both fleets' model caches");
       assert.ok(rows.prod.some((r) => r.data.startsWith("PVCs in openhands-sandboxes: sandbox workspaces")), "prod: the sandbox workspaces");
       assert.deepEqual(
         rows.prod.filter((r) => r.guard === "reclaim" && r.data.startsWith("StorageClass")).map((r) => r.data),
@@ -353,17 +343,17 @@ if (child) {
     it("finds the data of the dev stack", () => {
       const have = rows.dev.map((r) => r.resource);
       for (const expected of [
-        `${RELEASE}::observability-kube-prometheus-stack`,
-        `${RELEASE}::observability-loki`,
-        `${PVC}::openhands-server-data`,
-        `${NAMESPACE}::observability-namespace`,
-        `${NAMESPACE}::ollama-fleets-ns`,
-        `${NAMESPACE}::openhands-ns`,
-        `${NAMESPACE}::openhands-sandbox-ns`,
+        `${TYPES.release}::observability-kube-prometheus-stack`,
+        `${TYPES.release}::observability-loki`,
+        `${TYPES.persistentVolumeClaim}::openhands-server-data`,
+        `${TYPES.namespace}::observability-namespace`,
+        `${TYPES.namespace}::ollama-fleets-ns`,
+        `${TYPES.namespace}::openhands-ns`,
+        `${TYPES.namespace}::openhands-sandbox-ns`,
       ]) {
         assert.ok(have.includes(expected), `dev: ${expected} is not listed; listed: ${have.join(", ")}`);
       }
-      assert.equal(rows.dev.filter((r) => r.resource.startsWith(`${FLEET}::`)).length, 1, "dev: the fleet's model cache");
+      assert.equal(rows.dev.filter((r) => r.resource.startsWith(`${TYPES.ollamaFleet}::`)).length, 1, "dev: the fleet's model cache");
     });
 
     it("accounts for every volume a release asks for", () => {

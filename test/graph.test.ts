@@ -9,7 +9,6 @@ import { PROD_SECRETS, runProgram, type ProgramRun } from "./helpers/program";
  * nothing waits for a layer it does not need (the layer edges are asserted exactly).
  */
 
-const REL = TYPES.release;
 const named = (edges: [string, string][]) => edges.map(([a, b]) => `${shortName(a)} <- ${shortName(b)}`);
 
 function hardEdges(run: ProgramRun, pairs: [string, string][]): void {
@@ -81,51 +80,51 @@ describe("the prod dependency graph", () => {
     for (const l of layers(run).filter((x) => shortName(x) !== "cluster")) {
       assert.ok(run.waitsFor(l, "platform:cluster:Cluster::cluster") || run.directWaits(l).length === 0, l);
     }
-    const releases = run.ofType(REL);
+    const releases = run.ofType(TYPES.release);
     for (const r of releases) assert.equal(r.providerDep, "pulumi:providers:kubernetes::cluster-provider", r.name);
   });
 
   it("installs the CNI before anything that runs pods", () => {
     // Istio's base chart and the Prometheus Operator's CRDs hold only CRDs and cluster-wide objects: they need not wait.
-    for (const r of run.ofType(REL).filter((x) => !["network-cilium", "mesh-istio-base", "observability-prometheus-operator-crds"].includes(x.name))) {
-      assert.ok(run.waitsFor(`${REL}::${r.name}`, `${REL}::network-cilium`), `${r.name} does not wait for Cilium`);
+    for (const r of run.ofType(TYPES.release).filter((x) => !["network-cilium", "mesh-istio-base", "observability-prometheus-operator-crds"].includes(x.name))) {
+      assert.ok(run.waitsFor(`${TYPES.release}::${r.name}`, `${TYPES.release}::network-cilium`), `${r.name} does not wait for Cilium`);
     }
   });
 
   it("orders the releases and custom resources as the design requires", () => {
     hardEdges(run, [
-      [`${REL}::mesh-istiod`, `${REL}::mesh-istio-base`],
-      [`${REL}::mesh-istio-ingress`, `${REL}::mesh-istiod`],
-      [`${REL}::mesh-istio-egress`, `${REL}::mesh-istiod`],
-      [`${REL}::storage-rook-cluster`, `${REL}::storage-rook-operator`],
-      [`${REL}::observability-otel-operator`, `${REL}::certificates-cert-manager`],
-      [`${REL}::observability-loki`, `${REL}::storage-rook-cluster`],
-      [`${REL}::observability-kube-prometheus-stack`, `${REL}::storage-rook-cluster`],
-      [`${REL}::observability-kube-prometheus-stack`, `${REL}::observability-prometheus-operator-crds`],
-      [`${REL}::autoscaling-http-addon`, `${REL}::autoscaling-keda`],
+      [`${TYPES.release}::mesh-istiod`, `${TYPES.release}::mesh-istio-base`],
+      [`${TYPES.release}::mesh-istio-ingress`, `${TYPES.release}::mesh-istiod`],
+      [`${TYPES.release}::mesh-istio-egress`, `${TYPES.release}::mesh-istiod`],
+      [`${TYPES.release}::storage-rook-cluster`, `${TYPES.release}::storage-rook-operator`],
+      [`${TYPES.release}::observability-otel-operator`, `${TYPES.release}::certificates-cert-manager`],
+      [`${TYPES.release}::observability-loki`, `${TYPES.release}::storage-rook-cluster`],
+      [`${TYPES.release}::observability-kube-prometheus-stack`, `${TYPES.release}::storage-rook-cluster`],
+      [`${TYPES.release}::observability-kube-prometheus-stack`, `${TYPES.release}::observability-prometheus-operator-crds`],
+      [`${TYPES.release}::autoscaling-http-addon`, `${TYPES.release}::autoscaling-keda`],
     ]);
     for (const issuer of run.ofType("kubernetes:cert-manager.io/v1:ClusterIssuer")) {
-      assert.ok(run.waitsFor(`kubernetes:cert-manager.io/v1:ClusterIssuer::${issuer.name}`, `${REL}::certificates-cert-manager`), issuer.name);
+      assert.ok(run.waitsFor(`kubernetes:cert-manager.io/v1:ClusterIssuer::${issuer.name}`, `${TYPES.release}::certificates-cert-manager`), issuer.name);
     }
     for (const sm of run.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")) {
-      assert.ok(run.waitsFor(`kubernetes:monitoring.coreos.com/v1:ServiceMonitor::${sm.name}`, `${REL}::observability-prometheus-operator-crds`), sm.name);
+      assert.ok(run.waitsFor(`kubernetes:monitoring.coreos.com/v1:ServiceMonitor::${sm.name}`, `${TYPES.release}::observability-prometheus-operator-crds`), sm.name);
     }
     for (const cr of run.resources.filter((r) => r.type.startsWith("kubernetes:grafana.integreatly.org/"))) {
-      assert.ok(run.waitsFor(`${cr.type}::${cr.name}`, `${REL}::observability-grafana-operator`), cr.name);
+      assert.ok(run.waitsFor(`${cr.type}::${cr.name}`, `${TYPES.release}::observability-grafana-operator`), cr.name);
     }
     for (const p of run.resources.filter((r) => r.type.startsWith("kubernetes:pkg.crossplane.io/"))) {
-      assert.ok(run.waitsFor(`${p.type}::${p.name}`, `${REL}::crossplane-crossplane`), p.name);
+      assert.ok(run.waitsFor(`${p.type}::${p.name}`, `${TYPES.release}::crossplane-crossplane`), p.name);
     }
     const serving = run.ofType("kubernetes:operator.knative.dev/v1beta1:KnativeServing")[0];
-    assert.ok(run.waitsFor(`${serving.type}::${serving.name}`, `${REL}::serverless-operator`));
+    assert.ok(run.waitsFor(`${serving.type}::${serving.name}`, `${TYPES.release}::serverless-operator`));
   });
 
   it("makes ServiceMonitor consumers wait for the Prometheus Operator's CRDs, not for Prometheus and its storage", () => {
-    const consumers = [`${REL}::gpu-operator`, `${REL}::ollama-operator`, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor::observability-collector-servicemonitor"];
+    const consumers = [`${TYPES.release}::gpu-operator`, `${TYPES.release}::ollama-operator`, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor::observability-collector-servicemonitor"];
     for (const c of consumers) {
-      assert.ok(run.waitsFor(c, `${REL}::observability-prometheus-operator-crds`), `${c} does not wait for the CRDs`);
-      assert.ok(!run.waitsFor(c, `${REL}::observability-kube-prometheus-stack`), `${c} waits for kube-prometheus-stack`);
-      assert.ok(!run.waitsFor(c, `${REL}::storage-rook-cluster`), `${c} waits for Ceph`);
+      assert.ok(run.waitsFor(c, `${TYPES.release}::observability-prometheus-operator-crds`), `${c} does not wait for the CRDs`);
+      assert.ok(!run.waitsFor(c, `${TYPES.release}::observability-kube-prometheus-stack`), `${c} waits for kube-prometheus-stack`);
+      assert.ok(!run.waitsFor(c, `${TYPES.release}::storage-rook-cluster`), `${c} waits for Ceph`);
     }
   });
 
@@ -135,14 +134,14 @@ describe("the prod dependency graph", () => {
     for (const f of fleets) {
       // Sidecars from istiod; both fleets scale on Istio's request metrics through a ScaledObject (KEDA's own CRD).
       assert.deepEqual(waitsIn(run, `${f.type}::${f.name}`, ["mesh", "autoscaling"]), ["autoscaling/autoscaling-keda", "mesh/mesh-istiod"], f.name);
-      for (const not of [`${REL}::mesh-istio-ingress`, `${REL}::mesh-istio-egress`, "kubernetes:telemetry.istio.io/v1:Telemetry::mesh-istio-telemetry", `${REL}::autoscaling-http-addon`]) {
+      for (const not of [`${TYPES.release}::mesh-istio-ingress`, `${TYPES.release}::mesh-istio-egress`, "kubernetes:telemetry.istio.io/v1:Telemetry::mesh-istio-telemetry", `${TYPES.release}::autoscaling-http-addon`]) {
         assert.ok(!run.waitsFor(`${f.type}::${f.name}`, not), `${f.name} waits for ${not}`);
       }
     }
     // Knative's net-istio: istiod and the ingress gateway its Gateways select; not egress or Telemetry.
     const serving = "kubernetes:operator.knative.dev/v1beta1:KnativeServing::serverless-serving";
     assert.deepEqual(waitsIn(run, serving, ["mesh"]), ["mesh/mesh-istio-ingress", "mesh/mesh-istiod"]);
-    assert.ok(!run.waitsFor(serving, `${REL}::mesh-istio-egress`));
+    assert.ok(!run.waitsFor(serving, `${TYPES.release}::mesh-istio-egress`));
     assert.ok(!run.waitsFor(serving, "kubernetes:telemetry.istio.io/v1:Telemetry::mesh-istio-telemetry"));
     // The XRD and Composition need Crossplane alone; the IAM provider its family; the pool everything.
     const XP = "kubernetes:pkg.crossplane.io/v1:Provider";
@@ -156,13 +155,13 @@ describe("the prod dependency graph", () => {
     // Nothing waits for Kyverno, so destroy may remove it early: its policies go first (they
     // depend on it), then its pre-delete hook removes its webhook configurations before its
     // pods stop, so no request is left calling a webhook that is gone.
-    const kyverno = run.get(REL, "policy-kyverno");
+    const kyverno = run.get(TYPES.release, "policy-kyverno");
     assert.equal(kyverno.inputs.values.webhooksCleanup.enabled, true);
     for (const p of run.ofType("kubernetes:policies.kyverno.io/v1:ValidatingPolicy")) {
-      assert.ok(run.waitsFor(`${p.type}::${p.name}`, `${REL}::policy-kyverno`), p.name);
+      assert.ok(run.waitsFor(`${p.type}::${p.name}`, `${TYPES.release}::policy-kyverno`), p.name);
     }
-    for (const r of run.ofType(REL).filter((x) => x.name !== "policy-kyverno")) {
-      assert.ok(!run.waitsFor(`${REL}::${r.name}`, `${REL}::policy-kyverno`), `${r.name} waits for Kyverno`);
+    for (const r of run.ofType(TYPES.release).filter((x) => x.name !== "policy-kyverno")) {
+      assert.ok(!run.waitsFor(`${TYPES.release}::${r.name}`, `${TYPES.release}::policy-kyverno`), `${r.name} waits for Kyverno`);
     }
   });
 
@@ -178,15 +177,15 @@ describe("the prod dependency graph", () => {
       ["observability-grafana-operator", "storage-rook-cluster"],
     ];
     for (const [a, b] of independent) {
-      assert.ok(!run.waitsFor(`${REL}::${a}`, `${REL}::${b}`), `${a} waits for ${b}`);
-      assert.ok(!run.waitsFor(`${REL}::${b}`, `${REL}::${a}`), `${b} waits for ${a}`);
+      assert.ok(!run.waitsFor(`${TYPES.release}::${a}`, `${TYPES.release}::${b}`), `${a} waits for ${b}`);
+      assert.ok(!run.waitsFor(`${TYPES.release}::${b}`, `${TYPES.release}::${a}`), `${b} waits for ${a}`);
     }
   });
 
   it("reduces to a release graph whose roots are the CNI and CRD-only charts", () => {
     const edges = releaseEdges(run);
     const dependents = new Set(edges.map(([from]) => from));
-    const roots = run.ofType(REL).map((r) => `${REL}::${r.name}`).filter((k) => !dependents.has(k));
+    const roots = run.ofType(TYPES.release).map((r) => `${TYPES.release}::${r.name}`).filter((k) => !dependents.has(k));
     assert.deepEqual(roots.map(shortName).sort(), ["mesh-istio-base", "network-cilium", "observability-prometheus-operator-crds"]);
   });
 });
@@ -225,8 +224,8 @@ describe("the dev dependency graph", () => {
   });
 
   it("starts the fleet operator after the Prometheus Operator's CRDs, not after Prometheus", () => {
-    assert.ok(run.waitsFor(`${REL}::ollama-operator`, `${REL}::observability-prometheus-operator-crds`));
-    assert.ok(!run.waitsFor(`${REL}::ollama-operator`, `${REL}::observability-kube-prometheus-stack`));
+    assert.ok(run.waitsFor(`${TYPES.release}::ollama-operator`, `${TYPES.release}::observability-prometheus-operator-crds`));
+    assert.ok(!run.waitsFor(`${TYPES.release}::ollama-operator`, `${TYPES.release}::observability-kube-prometheus-stack`));
   });
 
   it("makes the fleet wait for Linkerd's control plane (its injector) alone of the mesh", () => {
@@ -235,7 +234,7 @@ describe("the dev dependency graph", () => {
   });
 
   it("installs the Gateway API CRDs before Linkerd's", () => {
-    assert.ok(run.waitsFor(`${REL}::mesh-linkerd-crds`, "kubernetes:yaml/v2:ConfigFile::mesh-gateway-api"));
-    assert.ok(run.waitsFor(`${REL}::mesh-linkerd-control-plane`, `${REL}::mesh-linkerd-crds`));
+    assert.ok(run.waitsFor(`${TYPES.release}::mesh-linkerd-crds`, "kubernetes:yaml/v2:ConfigFile::mesh-gateway-api"));
+    assert.ok(run.waitsFor(`${TYPES.release}::mesh-linkerd-control-plane`, `${TYPES.release}::mesh-linkerd-crds`));
   });
 });

@@ -83,7 +83,6 @@ export const RESOURCE_SECONDS: Record<string, number> = {
   default: 1,
 };
 
-const HELM_RELEASE = TYPES.release;
 const BY_CHART = new Map<string, ChartKey>(Object.entries(CHARTS).map(([k, p]) => [p.chart, k as ChartKey]));
 
 /** The figure of a release's chart (by its `chart` input), undefined where it has none. */
@@ -97,14 +96,14 @@ function releaseSeconds(chart: string): number | undefined {
  * {@link RELEASE_SECONDS} (so took {@link DEFAULT_RELEASE_SECONDS}): sorted, each once.
  */
 export function chartsAtDefault(resources: readonly { type: string; inputs: Record<string, any> }[]): string[] {
-  const charts = resources.filter((r) => r.type === HELM_RELEASE && releaseSeconds(String(r.inputs.chart)) === undefined).map((r) => String(r.inputs.chart));
+  const charts = resources.filter((r) => r.type === TYPES.release && releaseSeconds(String(r.inputs.chart)) === undefined).map((r) => String(r.inputs.chart));
   return [...new Set(charts)].sort();
 }
 
 /** Simulated seconds to create one resource. Components and providers take none. */
 export function simulatedSeconds(type: string, inputs: Record<string, any>): number {
   if (type.startsWith("pulumi:providers:") || !type.includes(":") || type.startsWith("platform:")) return 0;
-  if (type === HELM_RELEASE) return releaseSeconds(String(inputs.chart)) ?? DEFAULT_RELEASE_SECONDS;
+  if (type === TYPES.release) return releaseSeconds(String(inputs.chart)) ?? DEFAULT_RELEASE_SECONDS;
   if (type === "command:local:Command" && String(inputs.create ?? "").includes("kind create cluster")) return RESOURCE_SECONDS["kind:create"];
   if (type in RESOURCE_SECONDS) return RESOURCE_SECONDS[type];
   const kind = type.split(":").at(-1)!;

@@ -11,13 +11,12 @@ import { PROD_SECRETS } from "../../tools/stack-config";
 import { TYPES } from "../../tools/types";
 import { STACKS, type StackRelease } from "./charts-verify";
 
-const HELM_RELEASE = TYPES.release;
 
 async function main(stack: string, out: string): Promise<void> {
   const s = STACKS[stack];
   if (!s) throw new Error(`unknown stack "${stack}"; known: ${Object.keys(STACKS).join(", ")}`);
   const run = await runProgram({ stack: s.stackFile, config: s.config, secrets: s.prodSecrets ? PROD_SECRETS : undefined });
-  const releases: StackRelease[] = run.ofType(HELM_RELEASE).map((r) => {
+  const releases: StackRelease[] = run.ofType(TYPES.release).map((r) => {
     const i = unwrapSecrets(r.inputs) as { name?: string; namespace?: string; chart?: string; version?: string; repositoryOpts?: { repo?: string }; values?: Record<string, unknown> };
     return {
       resource: r.name,

@@ -8,9 +8,6 @@ import { fakeProvider } from "../helpers/layers";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
 
-const SA = TYPES.serviceAccount;
-const SECRET = TYPES.secret;
-const BINDING = TYPES.clusterRoleBinding;
 const READ_VERBS = new Set(["get", "list", "watch"]);
 
 describe("preview access (a read-only ServiceAccount for pull-request previews)", () => {
@@ -24,21 +21,21 @@ describe("preview access (a read-only ServiceAccount for pull-request previews)"
   });
 
   it("creates a ServiceAccount platform-preview in kube-system that mounts no token into pods", () => {
-    const sa = run.get(SA, "preview-access-sa");
+    const sa = run.get(TYPES.serviceAccount, "preview-access-sa");
     assert.equal(sa.inputs.metadata.name, "platform-preview");
     assert.equal(sa.inputs.metadata.namespace, "kube-system");
     assert.equal(sa.inputs.automountServiceAccountToken, false);
-    assert.equal(run.ofType(SA).length, 1);
+    assert.equal(run.ofType(TYPES.serviceAccount).length, 1);
   });
 
   it("binds it to the built-in view ClusterRole, and to nothing else", () => {
     const bindings = run.resources.filter((r) => /:(Cluster)?RoleBinding$/.test(r.type));
     assert.deepEqual(
       bindings.map((b) => b.type),
-      [BINDING],
+      [TYPES.clusterRoleBinding],
       "one ClusterRoleBinding, no RoleBinding",
     );
-    const b = run.get(BINDING, "preview-access-view");
+    const b = run.get(TYPES.clusterRoleBinding, "preview-access-view");
     assert.deepEqual(b.inputs.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" });
     assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: "platform-preview", namespace: "kube-system" }]);
   });
@@ -67,7 +64,7 @@ describe("preview access (a read-only ServiceAccount for pull-request previews)"
   });
 
   it("creates a long-lived token Secret for the account, with no data of its own", () => {
-    const s = run.get(SECRET, "preview-access-token");
+    const s = run.get(TYPES.secret, "preview-access-token");
     assert.equal(s.inputs.type, "kubernetes.io/service-account-token");
     assert.equal(s.inputs.metadata.name, "platform-preview-token");
     assert.equal(s.inputs.metadata.namespace, "kube-system");
@@ -75,7 +72,7 @@ describe("preview access (a read-only ServiceAccount for pull-request previews)"
     assert.equal(s.inputs.data, undefined);
     assert.equal(s.inputs.stringData, undefined);
     // The token controller deletes a token Secret whose account does not exist yet.
-    assert.ok(run.waitsFor(`${SECRET}::preview-access-token`, `${SA}::preview-access-sa`));
+    assert.ok(run.waitsFor(`${TYPES.secret}::preview-access-token`, `${TYPES.serviceAccount}::preview-access-sa`));
   });
 
   it("exposes the account's and the Secret's names, never the token", async () => {

@@ -21,10 +21,6 @@ import { configMapMarker, fakeCertificates, fakeCluster, fakeIngress, fakeNetwor
 import { recordResources, type ProgramRun } from "../helpers/program";
 import { unwrapSecrets, validateAll } from "../helpers/validate";
 
-const RELEASE = TYPES.release;
-const SECRET = TYPES.secret;
-const INGRESS = TYPES.ingress;
-const NETPOL = TYPES.networkPolicy;
 
 const CLIENT_SECRET = "client-secret-fixture-5d1e0c9a";
 // 32 letters and digits: 32 raw bytes, as a RandomPassword({ length: 32, special: false }) gives.
@@ -79,7 +75,7 @@ async function build(settings: OidcSettings = SETTINGS, extra: Partial<OidcProxy
 async function buildError(settings: OidcSettings): Promise<string> {
   const { error, run } = await build(settings);
   assert.ok(error !== undefined, "expected the component to throw");
-  assert.equal(run.ofType(RELEASE).length, 0, "nothing is installed with bad settings");
+  assert.equal(run.ofType(TYPES.release).length, 0, "nothing is installed with bad settings");
   return String(error);
 }
 
@@ -91,7 +87,7 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
   });
 
   it("installs the pinned chart as release oauth2-proxy in the namespace it is given", () => {
-    const r = built.run.get(RELEASE, "auth-oauth2-proxy");
+    const r = built.run.get(TYPES.release, "auth-oauth2-proxy");
     assert.equal(r.inputs.chart, "oauth2-proxy");
     assert.equal(r.inputs.version, CHARTS.oauth2Proxy.version);
     assert.equal(r.inputs.repositoryOpts.repo, "https://oauth2-proxy.github.io/manifests");
@@ -100,13 +96,13 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
     assert.equal(CHARTS.oauth2Proxy.namespace, "openhands");
     assert.equal(r.inputs.createNamespace, false);
     assert.equal(r.providerDep, "pulumi:providers:kubernetes::fake");
-    for (const dep of ["kubernetes:core/v1:ConfigMap::cni", "kubernetes:core/v1:Namespace::openhands-ns", `${SECRET}::auth-credentials`]) {
-      assert.ok(built.run.dependsOn(`${RELEASE}::auth-oauth2-proxy`, dep), `release waits for ${dep}`);
+    for (const dep of ["kubernetes:core/v1:ConfigMap::cni", "kubernetes:core/v1:Namespace::openhands-ns", `${TYPES.secret}::auth-credentials`]) {
+      assert.ok(built.run.dependsOn(`${TYPES.release}::auth-oauth2-proxy`, dep), `release waits for ${dep}`);
     }
   });
 
   it("runs the OIDC provider against the gateway, with hardened cookies and the identity in X-Forwarded-Email", () => {
-    const v = built.run.get(RELEASE, "auth-oauth2-proxy").inputs.values;
+    const v = built.run.get(TYPES.release, "auth-oauth2-proxy").inputs.values;
     assert.deepEqual(v.config, {
       existingSecret: OIDC_PROXY.secret.name,
       emailDomains: ["agents.example.org"],
@@ -132,7 +128,7 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
   });
 
   it("pins the image, runs 2 restricted replicas with a PDB, requests and a memory limit, and no chart Ingress or Redis", () => {
-    const v = built.run.get(RELEASE, "auth-oauth2-proxy").inputs.values;
+    const v = built.run.get(TYPES.release, "auth-oauth2-proxy").inputs.values;
     assert.deepEqual(v.image, { ...OAUTH2_PROXY_IMAGE, pullPolicy: "IfNotPresent" });
     assert.equal(v.image.tag, "v7.15.3");
     assert.notEqual(v.image.tag, "latest");
@@ -158,13 +154,13 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
   });
 
   it("keeps every secret out of the release's values: only the Secret holds them, as Pulumi secrets", () => {
-    const r = built.run.get(RELEASE, "auth-oauth2-proxy");
+    const r = built.run.get(TYPES.release, "auth-oauth2-proxy");
     const values = JSON.stringify(unwrapSecrets(r.inputs.values));
     for (const s of [CLIENT_SECRET, COOKIE_SECRET]) assert.ok(!values.includes(s), "a secret value is in the release's values");
     assert.deepEqual(unwrapSecrets(r.inputs.values), r.inputs.values, "the values carry no secret at all");
     for (const k of ["clientSecret", "cookieSecret", "clientID"]) assert.equal(r.inputs.values.config[k], undefined, `config.${k} is not set`);
 
-    const s = built.run.get(SECRET, "auth-credentials");
+    const s = built.run.get(TYPES.secret, "auth-credentials");
     assert.equal(s.inputs.metadata.name, OIDC_PROXY.secret.name);
     assert.equal(s.inputs.metadata.namespace, "openhands");
     const data = s.inputs.stringData;
@@ -173,13 +169,13 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
   });
 
   it("admits only the ingress controller to the proxy, and only the proxy to the gateway", () => {
-    const v = built.run.get(RELEASE, "auth-oauth2-proxy").inputs.values;
+    const v = built.run.get(TYPES.release, "auth-oauth2-proxy").inputs.values;
     assert.equal(v.networkPolicy.create, true);
     const chartPolicy: NetworkPolicy = {
       metadata: { name: "oauth2-proxy", namespace: "openhands" },
       spec: { podSelector: { matchLabels: OIDC_PROXY.podLabels }, policyTypes: ["Ingress"], ingress: v.networkPolicy.ingress },
     };
-    const p = built.run.get(NETPOL, "auth-upstream-policy");
+    const p = built.run.get(TYPES.networkPolicy, "auth-upstream-policy");
     assert.equal(p.inputs.metadata.namespace, "openhands");
     const upstream: NetworkPolicy = { metadata: { name: p.inputs.metadata.name, namespace: "openhands" }, spec: p.inputs.spec };
     const policies = [chartPolicy, upstream];
@@ -195,7 +191,7 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
   });
 
   it("serves https://<host> through the platform's Ingress to the chart's Service oauth2-proxy:80", async () => {
-    const i = built.run.get(INGRESS, "auth-ingress");
+    const i = built.run.get(TYPES.ingress, "auth-ingress");
     assert.equal(i.inputs.metadata.name, "openhands-oidc");
     assert.equal(i.inputs.metadata.namespace, "openhands");
     assert.equal(i.inputs.spec.ingressClassName, "contour");
@@ -205,8 +201,8 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
     const [rule] = i.inputs.spec.rules;
     assert.equal(rule.host, HOST);
     assert.deepEqual(rule.http.paths, [{ path: "/", pathType: "Prefix", backend: { service: { name: "oauth2-proxy", port: { number: 80 } } } }]);
-    assert.ok(built.run.dependsOn(`${INGRESS}::auth-ingress`, `${RELEASE}::auth-oauth2-proxy`));
-    assert.ok(built.run.dependsOn(`${INGRESS}::auth-ingress`, "kubernetes:core/v1:ConfigMap::issuer"));
+    assert.ok(built.run.dependsOn(`${TYPES.ingress}::auth-ingress`, `${TYPES.release}::auth-oauth2-proxy`));
+    assert.ok(built.run.dependsOn(`${TYPES.ingress}::auth-ingress`, "kubernetes:core/v1:ConfigMap::issuer"));
 
     const p = built.proxy!;
     assert.equal(p.url, `https://${HOST}`);
@@ -225,7 +221,7 @@ describe("the OIDC proxy (oauth2-proxy)", () => {
   it("adds no upstream NetworkPolicy when the upstream's pods are not given", async () => {
     const { run, error } = await build(SETTINGS, { upstream: { service: "openhands-gateway", port: 8080 } });
     assert.equal(error, undefined);
-    assert.equal(run.ofType(NETPOL).length, 0);
+    assert.equal(run.ofType(TYPES.networkPolicy).length, 0);
   });
 });
 

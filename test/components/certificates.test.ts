@@ -16,10 +16,6 @@ import { recordResources } from "../helpers/program";
 import { TYPES } from "../../tools/types";
 import { configMapMarker, fakeCluster, fakeIngress, fakeNetwork } from "../helpers/layers";
 
-const RELEASE = TYPES.release;
-const ISSUER = TYPES.clusterIssuer;
-const CERT = TYPES.certificate;
-const CONFIGMAP = TYPES.configMap;
 
 describe("cert-manager values and issuer specs", () => {
   it("installs CRDs with crds.enabled, not the deprecated installCRDs", () => {
@@ -67,7 +63,7 @@ describe("Certificates component", () => {
       new Certificates("certs", { ...layers(), settings: { issuer: "selfSigned", values: { replicaCount: 2 } } });
       return {};
     });
-    const r = run.get(RELEASE, "certs-cert-manager");
+    const r = run.get(TYPES.release, "certs-cert-manager");
     assert.equal(r.inputs.chart, CHARTS.certManager.chart);
     assert.equal(r.inputs.version, CHARTS.certManager.version);
     assert.equal(r.inputs.repositoryOpts.repo, CHARTS.certManager.repo);
@@ -75,7 +71,7 @@ describe("Certificates component", () => {
     assert.equal(r.inputs.values.crds.enabled, true);
     assert.equal(r.inputs.values.replicaCount, 2);
     assert.equal(r.inputs.skipAwait, false, "the release must wait for the webhook");
-    assert.ok(run.dependsOn(`${RELEASE}::certs-cert-manager`, `${CONFIGMAP}::cni`));
+    assert.ok(run.dependsOn(`${TYPES.release}::certs-cert-manager`, `${TYPES.configMap}::cni`));
     const ns = run.get("kubernetes:core/v1:Namespace", "certs-ns");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
   });
@@ -86,18 +82,18 @@ describe("Certificates component", () => {
       layer = new Certificates("certs", { ...layers(), settings: { issuer: "selfSigned", values: {} } });
       return {};
     });
-    const root = run.get(ISSUER, "certs-selfsigned-root");
-    const cert = run.get(CERT, "certs-root-ca");
-    const ca = run.get(ISSUER, "certs-ca-issuer");
+    const root = run.get(TYPES.clusterIssuer, "certs-selfsigned-root");
+    const cert = run.get(TYPES.certificate, "certs-root-ca");
+    const ca = run.get(TYPES.clusterIssuer, "certs-ca-issuer");
     assert.deepEqual(root.inputs.spec, { selfSigned: {} });
     assert.equal(cert.inputs.metadata.namespace, "cert-manager");
     assert.equal(ca.inputs.metadata.name, "platform-ca");
     for (const r of [root, cert, ca]) assert.equal(r.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
-    assert.ok(run.dependsOn(`${ISSUER}::certs-selfsigned-root`, `${RELEASE}::certs-cert-manager`));
-    assert.ok(run.dependsOn(`${CERT}::certs-root-ca`, `${ISSUER}::certs-selfsigned-root`));
-    assert.ok(run.dependsOn(`${ISSUER}::certs-ca-issuer`, `${CERT}::certs-root-ca`));
-    assert.equal(run.dependsOn(`${ISSUER}::certs-ca-issuer`, `${CONFIGMAP}::controller`), false, "a local CA needs no ingress controller");
-    assert.equal(run.ofType(ISSUER).some((r) => r.inputs.spec.acme), false);
+    assert.ok(run.dependsOn(`${TYPES.clusterIssuer}::certs-selfsigned-root`, `${TYPES.release}::certs-cert-manager`));
+    assert.ok(run.dependsOn(`${TYPES.certificate}::certs-root-ca`, `${TYPES.clusterIssuer}::certs-selfsigned-root`));
+    assert.ok(run.dependsOn(`${TYPES.clusterIssuer}::certs-ca-issuer`, `${TYPES.certificate}::certs-root-ca`));
+    assert.equal(run.dependsOn(`${TYPES.clusterIssuer}::certs-ca-issuer`, `${TYPES.configMap}::controller`), false, "a local CA needs no ingress controller");
+    assert.equal(run.ofType(TYPES.clusterIssuer).some((r) => r.inputs.spec.acme), false);
     assert.deepEqual(await validateAll(run.resources), [], "issuers and the CA certificate match cert-manager's schemas");
     assert.equal(layer!.clusterIssuer, "platform-ca");
     assert.deepEqual(layer!.caSecret, { namespace: "cert-manager", name: "platform-root-ca" });
@@ -115,12 +111,12 @@ describe("Certificates component", () => {
       layer = new Certificates("certs", { ...layers(), settings });
       return {};
     });
-    const acme = run.get(ISSUER, "certs-acme-issuer");
+    const acme = run.get(TYPES.clusterIssuer, "certs-acme-issuer");
     assert.equal(acme.inputs.metadata.name, "platform-acme");
     assert.equal(acme.inputs.spec.acme.solvers[0].http01.ingress.ingressClassName, "contour");
-    assert.ok(run.dependsOn(`${ISSUER}::certs-acme-issuer`, `${RELEASE}::certs-cert-manager`));
-    assert.ok(run.dependsOn(`${ISSUER}::certs-acme-issuer`, `${CONFIGMAP}::controller`));
-    assert.equal(run.ofType(CERT).length, 0, "no local CA in ACME mode");
+    assert.ok(run.dependsOn(`${TYPES.clusterIssuer}::certs-acme-issuer`, `${TYPES.release}::certs-cert-manager`));
+    assert.ok(run.dependsOn(`${TYPES.clusterIssuer}::certs-acme-issuer`, `${TYPES.configMap}::controller`));
+    assert.equal(run.ofType(TYPES.certificate).length, 0, "no local CA in ACME mode");
     assert.deepEqual(await validateAll(run.resources), []);
     assert.equal(layer!.clusterIssuer, "platform-acme");
     assert.equal(layer!.caSecret, undefined);

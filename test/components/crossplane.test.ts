@@ -14,10 +14,6 @@ import { TYPES } from "../../tools/types";
 import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources, type ProgramRun } from "../helpers/program";
 
-const RELEASE = TYPES.release;
-const PROVIDER = TYPES.crossplaneProvider;
-const FUNCTION = TYPES.crossplaneFunction;
-const SECRET = TYPES.secret;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 const off = { enabled: false };
@@ -81,18 +77,18 @@ describe("Crossplane packages", () => {
 describe("Crossplane component", () => {
   it("installs the pinned chart after the CNI and the function after Crossplane", async () => {
     const { run } = await build(settings({}));
-    const release = run.get(RELEASE, "crossplane-crossplane");
+    const release = run.get(TYPES.release, "crossplane-crossplane");
     assert.deepEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], ["crossplane", CHARTS.crossplane.version, "crossplane-system"]);
-    assert.ok(run.dependsOn(`${RELEASE}::crossplane-crossplane`, "test:network:Cni::cni"));
-    const fn = run.get(FUNCTION, "crossplane-crossplane-contrib-function-patch-and-transform");
+    assert.ok(run.dependsOn(`${TYPES.release}::crossplane-crossplane`, "test:network:Cni::cni"));
+    const fn = run.get(TYPES.crossplaneFunction, "crossplane-crossplane-contrib-function-patch-and-transform");
     assert.equal(fn.inputs.spec.package, "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.10.8");
-    assert.ok(run.dependsOn(`${FUNCTION}::${fn.name}`, `${RELEASE}::crossplane-crossplane`));
-    assert.equal(run.ofType(PROVIDER).length, 0);
+    assert.ok(run.dependsOn(`${TYPES.crossplaneFunction}::${fn.name}`, `${TYPES.release}::crossplane-crossplane`));
+    assert.equal(run.ofType(TYPES.crossplaneProvider).length, 0);
   });
 
   it("installs the family and the GPU node pool providers per enabled cloud, each awaited until Healthy", async () => {
     const { run } = await build(settings({ aws: { region: "us-east-1" }, gcp: { project: "agents-prod" }, azure: { region: "westeurope" } }));
-    assert.deepEqual(run.ofType(PROVIDER).map((p) => p.inputs.spec.package).sort(), [
+    assert.deepEqual(run.ofType(TYPES.crossplaneProvider).map((p) => p.inputs.spec.package).sort(), [
       "xpkg.crossplane.io/crossplane-contrib/provider-aws-ec2:v2.6.0",
       "xpkg.crossplane.io/crossplane-contrib/provider-aws-eks:v2.6.0",
       "xpkg.crossplane.io/crossplane-contrib/provider-azure-containerservice:v2.7.0",
@@ -101,21 +97,21 @@ describe("Crossplane component", () => {
       "xpkg.crossplane.io/crossplane-contrib/provider-family-gcp:v3.0.0",
       "xpkg.crossplane.io/crossplane-contrib/provider-gcp-container:v3.0.0",
     ]);
-    for (const p of [...run.ofType(PROVIDER), ...run.ofType(FUNCTION)]) {
+    for (const p of [...run.ofType(TYPES.crossplaneProvider), ...run.ofType(TYPES.crossplaneFunction)]) {
       assert.equal(p.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Healthy", p.name);
     }
   });
 
   it("orders crossplane -> family -> service providers -> ClusterProviderConfig", async () => {
     const { run } = await build(settings({ aws: { region: "us-east-1" } }));
-    const family = `${PROVIDER}::crossplane-crossplane-contrib-provider-family-aws`;
-    const eks = `${PROVIDER}::crossplane-crossplane-contrib-provider-aws-eks`;
+    const family = `${TYPES.crossplaneProvider}::crossplane-crossplane-contrib-provider-family-aws`;
+    const eks = `${TYPES.crossplaneProvider}::crossplane-crossplane-contrib-provider-aws-eks`;
     const config = "kubernetes:aws.m.upbound.io/v1beta1:ClusterProviderConfig::crossplane-aws-provider-config";
-    assert.ok(run.dependsOn(family, `${RELEASE}::crossplane-crossplane`));
+    assert.ok(run.dependsOn(family, `${TYPES.release}::crossplane-crossplane`));
     assert.ok(run.dependsOn(eks, family));
     assert.ok(run.dependsOn(config, eks));
     assert.ok(run.dependsOn(config, family));
-    assert.ok(run.dependsOn(config, `${SECRET}::crossplane-aws-credentials`));
+    assert.ok(run.dependsOn(config, `${TYPES.secret}::crossplane-aws-credentials`));
   });
 
   it("uses the v2 ClusterProviderConfig of namespaced managed resources per cloud", async () => {
@@ -129,10 +125,10 @@ describe("Crossplane component", () => {
 
   it("keeps credentials secret: only in Secrets, marked secret, never in release values", async () => {
     const { run } = await build(settings({ aws: { region: "us-east-1" }, azure: { region: "westeurope" } }));
-    const secret = run.get(SECRET, "crossplane-aws-credentials");
+    const secret = run.get(TYPES.secret, "crossplane-aws-credentials");
     assert.ok(SECRET_SIG in secret.inputs.stringData, "stringData is marked secret");
     assert.deepEqual(secret.inputs.stringData.value, { credentials: "aws-fixture-secret" });
-    const elsewhere = run.resources.filter((r) => r.type !== SECRET);
+    const elsewhere = run.resources.filter((r) => r.type !== TYPES.secret);
     assert.doesNotMatch(JSON.stringify(elsewhere.map((r) => r.inputs)), /fixture-secret/);
   });
 

@@ -20,10 +20,6 @@ import { recordResources, resolveOutput, type ProgramRun } from "../helpers/prog
 import { VALID_CLUSTER, validateCnpgCluster } from "../helpers/schemas/cnpg";
 import { toObject, validateAll } from "../helpers/validate";
 
-const RELEASE = TYPES.release;
-const CLUSTER = TYPES.postgresCluster;
-const CONFIGMAP = TYPES.configMap;
-const NAMESPACE = TYPES.namespace;
 const CALLER = "test:openhands:OpenHands";
 
 const SETTINGS: DatabaseSettings = { operatorReplicas: 2, monitoring: false };
@@ -96,14 +92,14 @@ describe("Database component", () => {
   it("installs the pinned chart as release cnpg in a restricted cnpg-system after the CNI", async () => {
     const { run, layer, error } = await build(SETTINGS, null);
     assert.equal(error, undefined);
-    const r = run.get(RELEASE, "database-cnpg");
+    const r = run.get(TYPES.release, "database-cnpg");
     assert.deepEqual([r.inputs.name, r.inputs.chart, r.inputs.version, r.inputs.repositoryOpts.repo, r.inputs.namespace], ["cnpg", "cloudnative-pg", CHARTS.cloudnativePg.version, CHARTS.cloudnativePg.repo, "cnpg-system"]);
     assert.equal(r.inputs.skipCrds, false);
     assert.equal(r.inputs.values.replicaCount, 2);
     assert.deepEqual(r.inputs.values.resources, OPERATOR_RESOURCES);
-    assert.ok(run.dependsOn(`${RELEASE}::database-cnpg`, `${CONFIGMAP}::cni`), "the operator waits for the CNI");
-    assert.ok(!run.dependsOn(`${RELEASE}::database-cnpg`, `${CONFIGMAP}::monitoring-crds`), "no PodMonitor, no wait for its CRDs");
-    const ns = run.get(NAMESPACE, "database-ns");
+    assert.ok(run.dependsOn(`${TYPES.release}::database-cnpg`, `${TYPES.configMap}::cni`), "the operator waits for the CNI");
+    assert.ok(!run.dependsOn(`${TYPES.release}::database-cnpg`, `${TYPES.configMap}::monitoring-crds`), "no PodMonitor, no wait for its CRDs");
+    const ns = run.get(TYPES.namespace, "database-ns");
     assert.equal(ns.inputs.metadata.name, "cnpg-system");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
     assert.equal(layer!.ready.length, 1);
@@ -112,14 +108,14 @@ describe("Database component", () => {
 
   it("waits for the Prometheus Operator CRDs when the PodMonitor is on, and refuses it without them", async () => {
     const { run } = await build({ ...SETTINGS, monitoring: true }, null);
-    assert.equal(run.get(RELEASE, "database-cnpg").inputs.values.monitoring.podMonitorEnabled, true);
-    assert.ok(run.dependsOn(`${RELEASE}::database-cnpg`, `${CONFIGMAP}::monitoring-crds`));
+    assert.equal(run.get(TYPES.release, "database-cnpg").inputs.values.monitoring.podMonitorEnabled, true);
+    assert.ok(run.dependsOn(`${TYPES.release}::database-cnpg`, `${TYPES.configMap}::monitoring-crds`));
     assert.match(await buildError({ ...SETTINGS, monitoring: true }, null, { monitoring: false }), /Database args\.settings\.monitoring: true, but args\.observability is undefined/);
   });
 
   it("merges the stack's values over the rendered ones", async () => {
     const { run } = await build({ ...SETTINGS, values: { config: { clusterWide: false } } }, null);
-    const v = run.get(RELEASE, "database-cnpg").inputs.values;
+    const v = run.get(TYPES.release, "database-cnpg").inputs.values;
     assert.equal(v.config.clusterWide, false);
     assert.equal(v.crds.create, true);
   });
@@ -133,11 +129,11 @@ describe("Database.postgres", () => {
   it("creates a Cluster in the caller's namespace, child of the caller, after the operator and storage", async () => {
     const { run, error } = await build();
     assert.equal(error, undefined);
-    const c = run.get(CLUSTER, "sandbox-db-postgres");
+    const c = run.get(TYPES.postgresCluster, "sandbox-db-postgres");
     assert.equal(c.parent, `${CALLER}::openhands`);
-    assert.ok(run.dependsOn(`${CLUSTER}::sandbox-db-postgres`, `${RELEASE}::database-cnpg`), "the Cluster needs the operator's CRD and webhook");
-    assert.ok(run.dependsOn(`${CLUSTER}::sandbox-db-postgres`, `${CONFIGMAP}::storage`));
-    assert.ok(run.waitsFor(`${CLUSTER}::sandbox-db-postgres`, `${NAMESPACE}::openhands-ns`), "the namespace exists first");
+    assert.ok(run.dependsOn(`${TYPES.postgresCluster}::sandbox-db-postgres`, `${TYPES.release}::database-cnpg`), "the Cluster needs the operator's CRD and webhook");
+    assert.ok(run.dependsOn(`${TYPES.postgresCluster}::sandbox-db-postgres`, `${TYPES.configMap}::storage`));
+    assert.ok(run.waitsFor(`${TYPES.postgresCluster}::sandbox-db-postgres`, `${TYPES.namespace}::openhands-ns`), "the namespace exists first");
     assert.deepEqual(c.inputs.metadata, { name: "sandbox-db", namespace: "openhands", annotations: { "pulumi.com/waitFor": "condition=Ready" } });
     assert.deepEqual(c.inputs.spec, {
       instances: 2,
@@ -156,12 +152,12 @@ describe("Database.postgres", () => {
   it("emits objects that pass their schemas (the Cluster's transcribed CRD and webhook checks)", async () => {
     const { run } = await build();
     assert.deepEqual(await validateAll(run.resources), []);
-    assert.deepEqual(validateCnpgCluster(toObject(run.get(CLUSTER, "sandbox-db-postgres"))!), []);
+    assert.deepEqual(validateCnpgCluster(toObject(run.get(TYPES.postgresCluster, "sandbox-db-postgres"))!), []);
   });
 
   it("drops the PDB for a single instance and honours a named StorageClass", async () => {
     const { run } = await build(SETTINGS, { instances: 1, storageClass: "longhorn" });
-    const spec = run.get(CLUSTER, "sandbox-db-postgres").inputs.spec;
+    const spec = run.get(TYPES.postgresCluster, "sandbox-db-postgres").inputs.spec;
     assert.equal(spec.enablePDB, false);
     assert.equal(spec.instances, 1);
     assert.equal(spec.storage.storageClass, "longhorn");
@@ -176,7 +172,7 @@ describe("Database.postgres", () => {
     assert.equal(db!.user, "sandbox_server");
     assert.equal(db!.secretName, "sandbox-db-app");
     assert.ok(db!.resource instanceof k8s.apiextensions.CustomResource);
-    assert.equal(run.ofType(CLUSTER).length, 1);
+    assert.equal(run.ofType(TYPES.postgresCluster).length, 1);
   });
 
   const bad: [string, Partial<PostgresSpec>, RegExp, string?][] = [

@@ -18,12 +18,8 @@ import { componentMarker, fakeCluster, fakeCrossplane, fakeNetwork, fakeObservab
 import { recordResources, type ProgramRun } from "../helpers/program";
 import { SCHEMAS } from "../helpers/schemas";
 
-const RELEASE = TYPES.release;
 const XRD = "kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition";
 const COMPOSITION = "kubernetes:apiextensions.crossplane.io/v1:Composition";
-const POOL = TYPES.gpuNodePool;
-const PROVIDER = TYPES.crossplaneProvider;
-const NS = TYPES.namespace;
 
 const base = { instanceType: "g6.xlarge", gpuType: "nvidia-l4", gpuCount: 1, minSize: 0, maxSize: 4, diskSizeGb: 100, labels: {} };
 const AWS: GpuPoolSettings = { ...base, name: "gpu-l4", cloud: "aws", aws: { clusterName: "platform-prod", region: "us-east-1" } };
@@ -171,20 +167,20 @@ describe("GPU pools: rendering", () => {
 describe("GPU layer under mocks", () => {
   it("installs the pinned GPU Operator in a privileged namespace after the CNI and Prometheus' CRDs", async () => {
     const { run } = await build({ pools: [AWS], values: {} });
-    const r = run.get(RELEASE, "gpu-operator");
+    const r = run.get(TYPES.release, "gpu-operator");
     assert.equal(r.inputs.chart, CHARTS.gpuOperator.chart);
     assert.equal(r.inputs.version, CHARTS.gpuOperator.version);
     assert.equal(r.inputs.namespace, "gpu-operator");
-    const ns = run.get(NS, "gpu-operator-ns");
+    const ns = run.get(TYPES.namespace, "gpu-operator-ns");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
-    assert.ok(run.dependsOn(`${RELEASE}::gpu-operator`, "test:network:Cni::cni"));
-    assert.ok(run.dependsOn(`${RELEASE}::gpu-operator`, "test:observability:Kps::kps"));
+    assert.ok(run.dependsOn(`${TYPES.release}::gpu-operator`, "test:network:Cni::cni"));
+    assert.ok(run.dependsOn(`${TYPES.release}::gpu-operator`, "test:observability:Kps::kps"));
   });
 
   it("does not wait for Prometheus when it is not installed", async () => {
     const { run } = await build({ pools: [AWS], values: {} }, false);
-    assert.ok(!run.dependsOn(`${RELEASE}::gpu-operator`, "test:observability:Kps::kps"));
-    assert.equal(run.get(RELEASE, "gpu-operator").inputs.values.dcgmExporter.serviceMonitor.enabled, false);
+    assert.ok(!run.dependsOn(`${TYPES.release}::gpu-operator`, "test:observability:Kps::kps"));
+    assert.equal(run.get(TYPES.release, "gpu-operator").inputs.values.dcgmExporter.serviceMonitor.enabled, false);
   });
 
   it("creates the XRD after Crossplane, a Composition per cloud in use and a composite per pool that Pulumi waits on", async () => {
@@ -196,13 +192,13 @@ describe("GPU layer under mocks", () => {
     }
     assert.deepEqual(run.ofType(COMPOSITION).map((c) => c.inputs.metadata.name).sort(), ["gpunodepools-aws", "gpunodepools-gcp"]);
     for (const p of [AWS, GCP]) {
-      const xr = run.get(POOL, `gpu-pool-${p.name}`);
+      const xr = run.get(TYPES.gpuNodePool, `gpu-pool-${p.name}`);
       assert.equal(xr.inputs.metadata.namespace, "gpu-node-pools");
       assert.equal(xr.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
-      assert.ok(run.dependsOn(`${POOL}::gpu-pool-${p.name}`, `${COMPOSITION}::gpu-composition-${p.cloud}`));
-      assert.ok(run.dependsOn(`${POOL}::gpu-pool-${p.name}`, `${XRD}::gpu-xrd`));
+      assert.ok(run.dependsOn(`${TYPES.gpuNodePool}::gpu-pool-${p.name}`, `${COMPOSITION}::gpu-composition-${p.cloud}`));
+      assert.ok(run.dependsOn(`${TYPES.gpuNodePool}::gpu-pool-${p.name}`, `${XRD}::gpu-xrd`));
       // Composing runs the function and names the provider config.
-      assert.ok(run.dependsOn(`${POOL}::gpu-pool-${p.name}`, "test:crossplane:Crossplane::xp"), p.name);
+      assert.ok(run.dependsOn(`${TYPES.gpuNodePool}::gpu-pool-${p.name}`, "test:crossplane:Crossplane::xp"), p.name);
     }
     assert.deepEqual(layer!.pools, ["gpu-l4", "gpu-gke"]);
     // GPU fleets wait for both pools' composites and the operator.
@@ -212,14 +208,14 @@ describe("GPU layer under mocks", () => {
 
   it("installs the AWS IAM provider, Healthy before AWS pools, only when an AWS pool exists", async () => {
     const aws = await build({ pools: [AWS], values: {} });
-    const iam = aws.run.get(PROVIDER, "gpu-crossplane-contrib-provider-aws-iam");
+    const iam = aws.run.get(TYPES.crossplaneProvider, "gpu-crossplane-contrib-provider-aws-iam");
     assert.equal(iam.inputs.spec.package, "xpkg.crossplane.io/crossplane-contrib/provider-aws-iam:v2.6.0");
     assert.equal(iam.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Healthy");
-    assert.ok(aws.run.dependsOn(`${POOL}::gpu-pool-gpu-l4`, `${PROVIDER}::gpu-crossplane-contrib-provider-aws-iam`));
+    assert.ok(aws.run.dependsOn(`${TYPES.gpuNodePool}::gpu-pool-gpu-l4`, `${TYPES.crossplaneProvider}::gpu-crossplane-contrib-provider-aws-iam`));
     // After its family (Crossplane's resolver then finds it), not after the provider configs.
-    assert.deepEqual(aws.run.directWaits(`${PROVIDER}::gpu-crossplane-contrib-provider-aws-iam`).filter((d) => d.startsWith("test:")), ["test:crossplane:Family::family-aws"]);
+    assert.deepEqual(aws.run.directWaits(`${TYPES.crossplaneProvider}::gpu-crossplane-contrib-provider-aws-iam`).filter((d) => d.startsWith("test:")), ["test:crossplane:Family::family-aws"]);
     const azure = await build({ pools: [AZURE], values: {} });
-    assert.equal(azure.run.ofType(PROVIDER).length, 0);
+    assert.equal(azure.run.ofType(TYPES.crossplaneProvider).length, 0);
   });
 
   it("refuses to build without pools", async () => {

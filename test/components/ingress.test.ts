@@ -16,9 +16,6 @@ import { recordResources } from "../helpers/program";
 import { TYPES } from "../../tools/types";
 import { configMapMarker, fakeCertificates, fakeCluster, fakeIngress, fakeNetwork, fakeProvider } from "../helpers/layers";
 
-const RELEASE = TYPES.release;
-const NAMESPACE = TYPES.namespace;
-const CONFIGMAP = TYPES.configMap;
 
 const contourOnly: IngressSettings = {
   contour: { enabled: true, default: true, values: {} },
@@ -154,9 +151,9 @@ describe("tlsIngress", () => {
       return {};
     });
     const from = `${TYPES.ingress}::grafana-ingress`;
-    for (const to of ["issuer", "controller", "grafana-release"]) assert.ok(run.dependsOn(from, `${CONFIGMAP}::${to}`), to);
+    for (const to of ["issuer", "controller", "grafana-release"]) assert.ok(run.dependsOn(from, `${TYPES.configMap}::${to}`), to);
     assert.deepEqual(await validateAll(run.resources), []);
-    assert.equal(run.get(TYPES.ingress, "grafana-ingress").parent, `${CONFIGMAP}::parent`);
+    assert.equal(run.get(TYPES.ingress, "grafana-ingress").parent, `${TYPES.configMap}::parent`);
   });
 });
 
@@ -169,17 +166,17 @@ describe("Ingress component", () => {
       layer = new Ingress("ingress", { cluster, network: fakeNetwork([cni]), clusterMode: "kind", settings: contourOnly });
       return {};
     });
-    const r = run.get(RELEASE, "ingress-contour");
+    const r = run.get(TYPES.release, "ingress-contour");
     assert.equal(r.inputs.chart, CHARTS.contour.chart);
     assert.equal(r.inputs.version, CHARTS.contour.version);
     assert.equal(r.inputs.namespace, "projectcontour");
     assert.equal(r.inputs.values.contour.ingressClass.default, true);
     assert.equal(r.inputs.values.envoy.useHostPort.http, true);
-    assert.ok(run.dependsOn(`${RELEASE}::ingress-contour`, `${CONFIGMAP}::cni`));
-    assert.ok(run.dependsOn(`${RELEASE}::ingress-contour`, `${NAMESPACE}::ingress-contour-ns`));
-    const ns = run.get(NAMESPACE, "ingress-contour-ns");
+    assert.ok(run.dependsOn(`${TYPES.release}::ingress-contour`, `${TYPES.configMap}::cni`));
+    assert.ok(run.dependsOn(`${TYPES.release}::ingress-contour`, `${TYPES.namespace}::ingress-contour-ns`));
+    const ns = run.get(TYPES.namespace, "ingress-contour-ns");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged", "kind's host ports need privileged");
-    assert.equal(run.ofType(RELEASE).length, 1, "ingress-nginx stays off unless enabled");
+    assert.equal(run.ofType(TYPES.release).length, 1, "ingress-nginx stays off unless enabled");
     assert.equal(layer!.className, "contour");
     assert.equal(layer!.ready.length, 1);
   });
@@ -190,14 +187,14 @@ describe("Ingress component", () => {
       layer = new Ingress("ingress", { cluster: fakeCluster(), network: fakeNetwork(), clusterMode: "existing", settings: both });
       return {};
     });
-    const nginx = run.get(RELEASE, "ingress-ingress-nginx");
+    const nginx = run.get(TYPES.release, "ingress-ingress-nginx");
     assert.equal(nginx.inputs.chart, CHARTS.ingressNginx.chart);
     assert.equal(nginx.inputs.version, CHARTS.ingressNginx.version);
     assert.equal(nginx.inputs.namespace, "ingress-nginx");
     assert.equal(nginx.inputs.values.controller.replicaCount, 2);
     assert.equal(nginx.inputs.values.controller.ingressClassResource.default, true);
-    assert.equal(run.get(RELEASE, "ingress-contour").inputs.values.contour.ingressClass.default, false);
-    assert.equal(run.get(NAMESPACE, "ingress-contour-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.equal(run.get(TYPES.release, "ingress-contour").inputs.values.contour.ingressClass.default, false);
+    assert.equal(run.get(TYPES.namespace, "ingress-contour-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
     assert.equal(layer!.className, "nginx");
     assert.equal(layer!.ready.length, 2);
   });

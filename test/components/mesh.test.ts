@@ -23,12 +23,6 @@ import { recordResources, resolveOutput } from "../helpers/program";
 import { TYPES } from "../../tools/types";
 import { configMapMarker, fakeCluster, fakeNetwork, fakeProvider } from "../helpers/layers";
 
-const RELEASE = TYPES.release;
-const NAMESPACE = TYPES.namespace;
-const CONFIGMAP = TYPES.configMap;
-const SECRET = TYPES.secret;
-const TELEMETRY = TYPES.telemetry;
-const CONFIGFILE = TYPES.configFile;
 
 const proxy = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } };
 const istioOn: MeshSettings = {
@@ -125,10 +119,10 @@ describe("Mesh component: Istio", () => {
       mesh = new Mesh("mesh", { ...layers(), clusterMode: "existing", kind: "istio", settings: istioOn });
       return {};
     });
-    const base = run.get(RELEASE, "mesh-istio-base");
-    const istiod = run.get(RELEASE, "mesh-istiod");
-    const ingress = run.get(RELEASE, "mesh-istio-ingress");
-    const egress = run.get(RELEASE, "mesh-istio-egress");
+    const base = run.get(TYPES.release, "mesh-istio-base");
+    const istiod = run.get(TYPES.release, "mesh-istiod");
+    const ingress = run.get(TYPES.release, "mesh-istio-ingress");
+    const egress = run.get(TYPES.release, "mesh-istio-egress");
     for (const [r, pin] of [
       [base, CHARTS.istioBase],
       [istiod, CHARTS.istiod],
@@ -147,7 +141,7 @@ describe("Mesh component: Istio", () => {
     assert.equal(istiod.inputs.values.profile, undefined);
     assert.equal(istiod.inputs.values.pilot.cni.enabled, true, "stack overrides keep the CNI setting");
 
-    const cni = run.get(RELEASE, "mesh-istio-cni");
+    const cni = run.get(TYPES.release, "mesh-istio-cni");
     assert.deepEqual([cni.inputs.chart, cni.inputs.version, cni.inputs.repositoryOpts.repo], [CHARTS.istioCni.chart, CHARTS.istioCni.version, CHARTS.istioCni.repo]);
     assert.equal(cni.inputs.chart, "cni");
     assert.equal(cni.inputs.version, CHARTS.istiod.version, "the CNI agent matches istiod's version");
@@ -155,28 +149,28 @@ describe("Mesh component: Istio", () => {
     assert.equal(cni.inputs.values.cniConfDir, "/var/lib/rancher/k3s/agent/etc/cni/net.d", "cniValues reach the CNI chart");
     assert.equal(cni.inputs.values.chained, undefined, "the chart's chained default (true) stays");
     assert.equal(
-      run.ofType(NAMESPACE).some((n) => n.inputs.metadata.name === "kube-system"),
+      run.ofType(TYPES.namespace).some((n) => n.inputs.metadata.name === "kube-system"),
       false,
       "kube-system is not created",
     );
 
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-cni`, `${CONFIGMAP}::cni`), "the CNI agent waits for the cluster's CNI");
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${RELEASE}::mesh-istio-cni`), "no pod is injected before the CNI agent runs");
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${RELEASE}::mesh-istio-base`));
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-istiod`, `${CONFIGMAP}::cni`));
-    assert.equal(run.dependsOn(`${RELEASE}::mesh-istio-cni`, `${RELEASE}::mesh-istio-base`), false, "the CNI agent and the CRDs install in parallel");
-    assert.equal(run.dependsOn(`${RELEASE}::mesh-istio-base`, `${RELEASE}::mesh-istio-cni`), false, "the CNI agent and the CRDs install in parallel");
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-ingress`, `${RELEASE}::mesh-istiod`));
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-istio-egress`, `${RELEASE}::mesh-istiod`));
-    assert.ok(run.dependsOn(`${TELEMETRY}::mesh-istio-telemetry`, `${RELEASE}::mesh-istiod`));
-    assert.equal(run.dependsOn(`${RELEASE}::mesh-istio-ingress`, `${RELEASE}::mesh-istio-egress`), false, "gateways install in parallel");
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-istio-cni`, `${TYPES.configMap}::cni`), "the CNI agent waits for the cluster's CNI");
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-istiod`, `${TYPES.release}::mesh-istio-cni`), "no pod is injected before the CNI agent runs");
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-istiod`, `${TYPES.release}::mesh-istio-base`));
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-istiod`, `${TYPES.configMap}::cni`));
+    assert.equal(run.dependsOn(`${TYPES.release}::mesh-istio-cni`, `${TYPES.release}::mesh-istio-base`), false, "the CNI agent and the CRDs install in parallel");
+    assert.equal(run.dependsOn(`${TYPES.release}::mesh-istio-base`, `${TYPES.release}::mesh-istio-cni`), false, "the CNI agent and the CRDs install in parallel");
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-istio-ingress`, `${TYPES.release}::mesh-istiod`));
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-istio-egress`, `${TYPES.release}::mesh-istiod`));
+    assert.ok(run.dependsOn(`${TYPES.telemetry}::mesh-istio-telemetry`, `${TYPES.release}::mesh-istiod`));
+    assert.equal(run.dependsOn(`${TYPES.release}::mesh-istio-ingress`, `${TYPES.release}::mesh-istio-egress`), false, "gateways install in parallel");
 
-    const tel = run.get(TELEMETRY, "mesh-istio-telemetry");
+    const tel = run.get(TYPES.telemetry, "mesh-istio-telemetry");
     assert.equal(tel.inputs.metadata.namespace, "istio-system");
     assert.equal(tel.inputs.spec.tracing[0].randomSamplingPercentage, 5);
 
     for (const n of ["mesh-istio-system-ns", "mesh-istio-ingress-ns", "mesh-istio-egress-ns"]) {
-      const labels = run.get(NAMESPACE, n).inputs.metadata.labels;
+      const labels = run.get(TYPES.namespace, n).inputs.metadata.labels;
       assert.equal(labels["pod-security.kubernetes.io/enforce"], "baseline", n);
       assert.equal(labels["istio-injection"], undefined, `${n} stays out of sidecar injection`);
     }
@@ -188,7 +182,7 @@ describe("Mesh component: Istio", () => {
     // Meshed workloads wait for the injector; Knative's net-istio for istiod and the ingress gateway.
     assert.deepEqual(mesh!.injector, [mesh!.istio!.istiod]);
     assert.deepEqual(mesh!.ingressGateway, [mesh!.istio!.istiod, mesh!.istio!.ingressGateway]);
-    assert.equal(run.ofType(CONFIGFILE).length, 0, "Istio does not install Gateway API CRDs");
+    assert.equal(run.ofType(TYPES.configFile).length, 0, "Istio does not install Gateway API CRDs");
     assert.deepEqual(await validateAll(run.resources), [], "the Telemetry and namespaces match their schemas");
   });
 
@@ -198,10 +192,10 @@ describe("Mesh component: Istio", () => {
       return {};
     });
     assert.deepEqual(
-      run.ofType(RELEASE).map((r) => r.name),
+      run.ofType(TYPES.release).map((r) => r.name),
       ["mesh-istio-cni", "mesh-istio-base", "mesh-istiod", "mesh-istio-ingress"],
     );
-    assert.equal(run.get(RELEASE, "mesh-istio-ingress").inputs.values.service.type, "NodePort");
+    assert.equal(run.get(TYPES.release, "mesh-istio-ingress").inputs.values.service.type, "NodePort");
   });
 });
 
@@ -212,10 +206,10 @@ describe("Mesh component: Linkerd", () => {
       mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", kind: "linkerd", settings: linkerdOn });
       return {};
     });
-    const gw = run.get(CONFIGFILE, "mesh-gateway-api");
+    const gw = run.get(TYPES.configFile, "mesh-gateway-api");
     assert.equal(gw.inputs.file, ARTIFACTS.gatewayApi.url);
-    const crds = run.get(RELEASE, "mesh-linkerd-crds");
-    const cp = run.get(RELEASE, "mesh-linkerd-control-plane");
+    const crds = run.get(TYPES.release, "mesh-linkerd-crds");
+    const cp = run.get(TYPES.release, "mesh-linkerd-control-plane");
     assert.equal(crds.inputs.chart, CHARTS.linkerdCrds.chart);
     assert.equal(crds.inputs.version, CHARTS.linkerdCrds.version);
     assert.equal(cp.inputs.chart, CHARTS.linkerdControlPlane.chart);
@@ -225,36 +219,36 @@ describe("Mesh component: Linkerd", () => {
     assert.equal(cp.inputs.values.identity.issuer.scheme, "kubernetes.io/tls");
     assert.equal(cp.inputs.values.identity.issuer.tls, undefined, "no issuer key in Helm values");
 
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-crds`, `${CONFIGFILE}::mesh-gateway-api`));
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${RELEASE}::mesh-linkerd-crds`));
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${SECRET}::mesh-linkerd-issuer`));
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${CONFIGMAP}::cni`));
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-cni`, `${CONFIGMAP}::cni`), "linkerd-cni waits for the cluster's CNI");
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-control-plane`, `${RELEASE}::mesh-linkerd-cni`), "no pod is injected before linkerd-cni runs");
-    assert.equal(run.dependsOn(`${RELEASE}::mesh-linkerd-cni`, `${RELEASE}::mesh-linkerd-crds`), false, "linkerd-cni and the CRDs install in parallel");
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-crds`, `${TYPES.configFile}::mesh-gateway-api`));
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-control-plane`, `${TYPES.release}::mesh-linkerd-crds`));
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-control-plane`, `${TYPES.secret}::mesh-linkerd-issuer`));
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-control-plane`, `${TYPES.configMap}::cni`));
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-cni`, `${TYPES.configMap}::cni`), "linkerd-cni waits for the cluster's CNI");
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-control-plane`, `${TYPES.release}::mesh-linkerd-cni`), "no pod is injected before linkerd-cni runs");
+    assert.equal(run.dependsOn(`${TYPES.release}::mesh-linkerd-cni`, `${TYPES.release}::mesh-linkerd-crds`), false, "linkerd-cni and the CRDs install in parallel");
     assert.equal(cp.inputs.values.cniEnabled, true);
 
-    const cni = run.get(RELEASE, "mesh-linkerd-cni");
+    const cni = run.get(TYPES.release, "mesh-linkerd-cni");
     assert.deepEqual([cni.inputs.chart, cni.inputs.version, cni.inputs.repositoryOpts.repo], [CHARTS.linkerdCni.chart, CHARTS.linkerdCni.version, CHARTS.linkerdCni.repo]);
     assert.equal(cni.inputs.version, CHARTS.linkerdControlPlane.version, "linkerd-cni matches the control plane's version");
     assert.equal(cni.inputs.namespace, "linkerd-cni");
     assert.equal(cni.inputs.values.destCNINetDir, "/var/lib/rancher/k3s/agent/etc/cni/net.d", "cniValues reach linkerd2-cni");
     assert.equal(cni.inputs.values.repairController.enabled, true);
-    assert.ok(run.dependsOn(`${RELEASE}::mesh-linkerd-cni`, `${NAMESPACE}::mesh-linkerd-cni-ns`));
-    const cniNs = run.get(NAMESPACE, "mesh-linkerd-cni-ns").inputs.metadata;
+    assert.ok(run.dependsOn(`${TYPES.release}::mesh-linkerd-cni`, `${TYPES.namespace}::mesh-linkerd-cni-ns`));
+    const cniNs = run.get(TYPES.namespace, "mesh-linkerd-cni-ns").inputs.metadata;
     assert.equal(cniNs.name, "linkerd-cni");
     assert.equal(cniNs.labels["pod-security.kubernetes.io/enforce"], "privileged", "the installer mounts the node's CNI directories");
     for (const [k, v] of Object.entries(LINKERD_CNI.labels)) assert.equal(cniNs.labels[k], v, k);
     assert.equal(cniNs.annotations["linkerd.io/inject"], undefined);
 
-    const secret = run.get(SECRET, "mesh-linkerd-issuer");
+    const secret = run.get(TYPES.secret, "mesh-linkerd-issuer");
     assert.equal(secret.inputs.type, "kubernetes.io/tls");
     assert.equal(secret.inputs.metadata.name, "linkerd-identity-issuer");
     // The mocks see the issuer key as Pulumi's secret envelope: it reaches the provider as a secret.
     const data = secret.inputs.stringData;
     assert.equal(data[specialSigKey], specialSecretSig, "the Secret's data is a Pulumi secret");
 
-    const ns = run.get(NAMESPACE, "mesh-linkerd-ns").inputs.metadata;
+    const ns = run.get(TYPES.namespace, "mesh-linkerd-ns").inputs.metadata;
     assert.equal(ns.name, "linkerd");
     assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "restricted", "no linkerd-init with NET_ADMIN: the CLI's level with cniEnabled");
     assert.equal(ns.labels["config.linkerd.io/admission-webhooks"], "disabled");
@@ -273,7 +267,7 @@ describe("Mesh component: Linkerd", () => {
     }
 
     // The Secret's data is a secret envelope under mocks (checked above); the rest must validate.
-    assert.deepEqual(await validateAll(run.resources.filter((r) => r.type !== SECRET)), []);
+    assert.deepEqual(await validateAll(run.resources.filter((r) => r.type !== TYPES.secret)), []);
     assert.equal(mesh!.kind, "linkerd");
     assert.deepEqual(mesh!.injection, MESH_INJECTION.linkerd);
     assert.equal(mesh!.meshedPodSecurity, "baseline");
@@ -298,8 +292,8 @@ describe("Mesh component: Linkerd", () => {
       mesh = new Mesh("mesh", { ...layers(), clusterMode: "kind", kind: "none", settings: { istio: { ...istioOn.istio, enabled: false }, linkerd: { ...linkerdOn.linkerd, enabled: false } } });
       return {};
     });
-    assert.equal(run.ofType(RELEASE).length, 0);
-    assert.equal(run.ofType(NAMESPACE).length, 0, "no CNI namespace either");
+    assert.equal(run.ofType(TYPES.release).length, 0);
+    assert.equal(run.ofType(TYPES.namespace).length, 0, "no CNI namespace either");
     assert.equal(mesh!.kind, "none");
     assert.equal(mesh!.injection, undefined);
     assert.deepEqual(mesh!.ready, []);
@@ -313,6 +307,6 @@ describe("Mesh component: Linkerd", () => {
       return {};
     });
     assert.equal(mesh!.kind, "linkerd");
-    assert.deepEqual(run.ofType(RELEASE).map((r) => r.inputs.chart).sort(), [CHARTS.linkerdCni.chart, CHARTS.linkerdControlPlane.chart, CHARTS.linkerdCrds.chart].sort());
+    assert.deepEqual(run.ofType(TYPES.release).map((r) => r.inputs.chart).sort(), [CHARTS.linkerdCni.chart, CHARTS.linkerdControlPlane.chart, CHARTS.linkerdCrds.chart].sort());
   });
 });

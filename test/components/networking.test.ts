@@ -9,8 +9,6 @@ import { recordResources } from "../helpers/program";
 import { TYPES } from "../../tools/types";
 import * as layers from "../helpers/layers";
 
-const RELEASE = TYPES.release;
-const INGRESS = TYPES.ingress;
 
 const settings: CiliumSettings = {
   enabled: true,
@@ -168,7 +166,7 @@ describe("Networking component", () => {
       });
       return {};
     });
-    const r = run.get(RELEASE, "network-cilium");
+    const r = run.get(TYPES.release, "network-cilium");
     assert.equal(r.inputs.chart, CHARTS.cilium.chart);
     assert.equal(r.inputs.version, CHARTS.cilium.version);
     assert.equal(r.inputs.repositoryOpts.repo, CHARTS.cilium.repo);
@@ -193,7 +191,7 @@ describe("Networking component", () => {
       });
       return {};
     });
-    const v = run.get(RELEASE, "network-cilium").inputs.values;
+    const v = run.get(TYPES.release, "network-cilium").inputs.values;
     assert.equal(v.k8sServiceHost, "ABCDEF.gr7.us-east-1.eks.amazonaws.com");
     assert.equal(v.k8sServicePort, 443);
     assert.equal(v.cni.chainingMode, "aws-cni");
@@ -220,7 +218,7 @@ describe("Networking component", () => {
       return {};
     });
     assert.deepEqual(layer!.ready, []);
-    assert.equal(run.ofType(RELEASE).length, 0);
+    assert.equal(run.ofType(TYPES.release).length, 0);
   });
 });
 
@@ -236,15 +234,15 @@ describe("Hubble UI ingress", () => {
       hubble = new HubbleUiIngress("hubble", { cluster, network, ingress, certificates, domain: "agents.example.org" });
       return {};
     });
-    const ing = run.get(INGRESS, "hubble-ingress");
+    const ing = run.get(TYPES.ingress, "hubble-ingress");
     assert.equal(ing.inputs.metadata.namespace, "kube-system");
     assert.equal(ing.inputs.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
     assert.equal(ing.inputs.spec.ingressClassName, "contour");
     assert.deepEqual(ing.inputs.spec.tls, [{ hosts: ["hubble.agents.example.org"], secretName: "hubble-ui-tls" }]);
     assert.deepEqual(ing.inputs.spec.rules[0].http.paths[0].backend, { service: { name: "hubble-ui", port: { number: 80 } } });
-    assert.ok(run.dependsOn(`${INGRESS}::hubble-ingress`, `${RELEASE}::network-cilium`));
-    assert.ok(run.dependsOn(`${INGRESS}::hubble-ingress`, "kubernetes:core/v1:ConfigMap::issuer"));
-    assert.ok(run.dependsOn(`${INGRESS}::hubble-ingress`, "kubernetes:core/v1:ConfigMap::controller"));
+    assert.ok(run.dependsOn(`${TYPES.ingress}::hubble-ingress`, `${TYPES.release}::network-cilium`));
+    assert.ok(run.dependsOn(`${TYPES.ingress}::hubble-ingress`, "kubernetes:core/v1:ConfigMap::issuer"));
+    assert.ok(run.dependsOn(`${TYPES.ingress}::hubble-ingress`, "kubernetes:core/v1:ConfigMap::controller"));
     assert.deepEqual(await validateAll(run.resources), []);
     assert.equal(hubble!.url, "https://hubble.agents.example.org");
   });

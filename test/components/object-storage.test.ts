@@ -18,11 +18,6 @@ import { TYPES } from "../../tools/types";
 import { componentMarker, fakeCluster, fakeNetwork, fakeStorage } from "../helpers/layers";
 import { mockPassword, recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 
-const RELEASE = TYPES.release;
-const SECRET = TYPES.secret;
-const NAMESPACE = TYPES.namespace;
-const OBC = TYPES.objectBucketClaim;
-const USER = TYPES.cephObjectStoreUser;
 
 const DEV = stackConfig("dev");
 const minio: MinioSettings = { ...DEV.objectStorage.minio, enabled: true, buckets: ["agent-artifacts", "loki-chunks"] };
@@ -60,7 +55,7 @@ function secretInput(v: any): { secret: boolean; value: any } {
 
 /** Every registered input, as text, with the mocked random results in it if they leaked. */
 function releaseText(run: ProgramRun): string {
-  return JSON.stringify(run.ofType(RELEASE).map((r) => r.inputs));
+  return JSON.stringify(run.ofType(TYPES.release).map((r) => r.inputs));
 }
 
 describe("MinIO tenant values", () => {
@@ -120,36 +115,36 @@ describe("Ceph RGW specs", () => {
 describe("ObjectStorage with MinIO", () => {
   it("installs the operator, then the tenant, both pinned", async () => {
     const { run } = await build(minioOnly);
-    const operator = run.get(RELEASE, "objects-operator");
-    const tenant = run.get(RELEASE, "objects-tenant");
+    const operator = run.get(TYPES.release, "objects-operator");
+    const tenant = run.get(TYPES.release, "objects-tenant");
     assert.deepEqual([operator.inputs.chart, operator.inputs.version, operator.inputs.namespace], ["operator", CHARTS.minioOperator.version, "minio-operator"]);
     assert.deepEqual([tenant.inputs.chart, tenant.inputs.version, tenant.inputs.namespace], ["tenant", CHARTS.minioTenant.version, "minio-tenant"]);
-    assert.ok(run.dependsOn(`${RELEASE}::objects-tenant`, `${RELEASE}::objects-operator`));
-    assert.ok(run.dependsOn(`${RELEASE}::objects-operator`, "test:network:Cni::cni"));
+    assert.ok(run.dependsOn(`${TYPES.release}::objects-tenant`, `${TYPES.release}::objects-operator`));
+    assert.ok(run.dependsOn(`${TYPES.release}::objects-operator`, "test:network:Cni::cni"));
   });
 
   it("waits for the storage layer before the tenant's volumes, not before the operator", async () => {
     const { run } = await build(minioOnly);
-    assert.ok(run.dependsOn(`${RELEASE}::objects-tenant`, "test:storage:Blocks::blocks"));
-    assert.equal(run.dependsOn(`${RELEASE}::objects-operator`, "test:storage:Blocks::blocks"), false);
+    assert.ok(run.dependsOn(`${TYPES.release}::objects-tenant`, "test:storage:Blocks::blocks"));
+    assert.equal(run.dependsOn(`${TYPES.release}::objects-operator`, "test:storage:Blocks::blocks"), false);
   });
 
   it("labels the operator namespace restricted and the tenant namespace baseline", async () => {
     const { run } = await build(minioOnly);
-    assert.equal(run.get(NAMESPACE, "objects-operator-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-    assert.equal(run.get(NAMESPACE, "objects-tenant-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert.equal(run.get(TYPES.namespace, "objects-operator-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    assert.equal(run.get(TYPES.namespace, "objects-tenant-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
   });
 
   it("keeps the generated root credentials out of release values and in a Secret the tenant waits for", async () => {
     const { run } = await build(minioOnly);
-    const secret = run.get(SECRET, "objects-root");
+    const secret = run.get(TYPES.secret, "objects-root");
     assert.equal(secret.inputs.metadata.name, "platform-minio-root");
     const data = secretInput(secret.inputs.stringData);
     assert.equal(data.secret, true);
     assert.match(data.value["config.env"], new RegExp(`^export MINIO_ROOT_USER="${mockPassword("objects-access-key", 20)}"`));
     assert.doesNotMatch(releaseText(run), new RegExp(mockPassword("objects-access-key", 20)));
     assert.doesNotMatch(releaseText(run), /minio123/);
-    assert.ok(run.dependsOn(`${RELEASE}::objects-tenant`, `${SECRET}::objects-root`));
+    assert.ok(run.dependsOn(`${TYPES.release}::objects-tenant`, `${TYPES.secret}::objects-root`));
   });
 
   it("exposes the in-cluster endpoint and secret credentials", async () => {
@@ -165,27 +160,27 @@ describe("ObjectStorage with MinIO", () => {
 describe("ObjectStorage with Ceph RGW", () => {
   it("creates the user after the storage layer and one claim per bucket after the user", async () => {
     const { run } = await build(rgwOnly, true);
-    const user = run.get(USER, "objects-rgw-user");
+    const user = run.get(TYPES.cephObjectStoreUser, "objects-rgw-user");
     assert.equal(user.inputs.metadata.namespace, "rook-ceph");
     assert.equal(user.inputs.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.phase}=Ready");
-    assert.ok(run.dependsOn(`${USER}::objects-rgw-user`, "test:storage:Blocks::blocks"));
-    const claims = run.ofType(OBC);
+    assert.ok(run.dependsOn(`${TYPES.cephObjectStoreUser}::objects-rgw-user`, "test:storage:Blocks::blocks"));
+    const claims = run.ofType(TYPES.objectBucketClaim);
     assert.deepEqual(claims.map((c) => [c.inputs.metadata.name, c.inputs.spec.storageClassName]), [
       ["agent-artifacts", "ceph-bucket"],
       ["loki-chunks", "ceph-bucket"],
     ]);
-    for (const c of claims) assert.ok(run.dependsOn(`${OBC}::${c.name}`, `${USER}::objects-rgw-user`));
-    assert.equal(run.ofType(RELEASE).length, 0);
+    for (const c of claims) assert.ok(run.dependsOn(`${TYPES.objectBucketClaim}::${c.name}`, `${TYPES.cephObjectStoreUser}::objects-rgw-user`));
+    assert.equal(run.ofType(TYPES.release).length, 0);
   });
 
   it("stores the generated keys only in the Secret Rook reads, and exposes them as a secret", async () => {
     const { run, layer } = await build(rgwOnly, true);
-    const keys = run.get(SECRET, "objects-rgw-keys");
+    const keys = run.get(TYPES.secret, "objects-rgw-keys");
     assert.equal(keys.inputs.metadata.namespace, "rook-ceph");
     const data = secretInput(keys.inputs.stringData);
     assert.equal(data.secret, true);
     assert.deepEqual(data.value, { "access-key": mockPassword("objects-access-key", 20), "secret-key": mockPassword("objects-secret-key", 40) });
-    assert.doesNotMatch(JSON.stringify(run.ofType(USER).concat(run.ofType(OBC)).map((r) => r.inputs)), new RegExp(mockPassword("objects-access-key", 20)));
+    assert.doesNotMatch(JSON.stringify(run.ofType(TYPES.cephObjectStoreUser).concat(run.ofType(TYPES.objectBucketClaim)).map((r) => r.inputs)), new RegExp(mockPassword("objects-access-key", 20)));
     assert.deepEqual(await resolveOutput(layer.s3Endpoint), { value: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80", secret: false });
     assert.equal((await resolveOutput(layer.credentials)).secret, true);
   });

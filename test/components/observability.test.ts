@@ -11,10 +11,9 @@ import { componentMarker, fakeCertificates, fakeCluster, fakeIngress, fakeMesh, 
 import { mockPassword, recordResources, resolveOutput, SECRET_SIG, SECRET_VALUE as SECRET_VALUE_SIG, type ProgramRun } from "../helpers/program";
 import { TYPES } from "../../tools/types";
 
-const RELEASE = TYPES.release;
 const CR = (kind: string) => `kubernetes:grafana.integreatly.org/v1beta1:${kind}`;
 const FAKE = "test:fake:Layer";
-const rel = (n: string) => `${RELEASE}::obs-${n}`;
+const rel = (n: string) => `${TYPES.release}::obs-${n}`;
 const fake = (n: string) => `${FAKE}::${n}`;
 
 
@@ -70,11 +69,11 @@ describe("Observability (dev, everything on)", () => {
       "grafana-operator": CHARTS.grafanaOperator,
     };
     for (const [n, pin] of Object.entries(pins)) {
-      const r = run.get(RELEASE, `obs-${n}`);
+      const r = run.get(TYPES.release, `obs-${n}`);
       assert.deepEqual([r.inputs.chart, r.inputs.version, r.inputs.namespace], [pin.chart, pin.version, pin.namespace], n);
     }
-    assert.equal(run.get(RELEASE, "obs-otel-collector").inputs.name, "otel-collector");
-    assert.equal(run.ofType(RELEASE).length, 7);
+    assert.equal(run.get(TYPES.release, "obs-otel-collector").inputs.name, "otel-collector");
+    assert.equal(run.ofType(TYPES.release).length, 7);
   });
 
   it("keeps monitoring baseline and gives node-exporter a privileged namespace of its own", () => {
@@ -87,11 +86,11 @@ describe("Observability (dev, everything on)", () => {
   });
 
   it("makes every release that runs pods wait for the network", () => {
-    for (const r of run.ofType(RELEASE).filter((x) => x.name !== "obs-prometheus-operator-crds")) assert.ok(run.dependsOn(`${RELEASE}::${r.name}`, fake("network")), r.name);
+    for (const r of run.ofType(TYPES.release).filter((x) => x.name !== "obs-prometheus-operator-crds")) assert.ok(run.dependsOn(`${TYPES.release}::${r.name}`, fake("network")), r.name);
   });
 
   it("installs the Prometheus Operator's CRDs first, as a release of their own that waits for nothing but its namespace", () => {
-    const crds = run.get(RELEASE, "obs-prometheus-operator-crds");
+    const crds = run.get(TYPES.release, "obs-prometheus-operator-crds");
     assert.equal(crds.inputs.name, "prometheus-operator-crds");
     assert.deepEqual(run.directWaits(rel("prometheus-operator-crds")).sort(), ["kubernetes:core/v1:Namespace::obs-namespace", "pulumi:providers:kubernetes::cluster-provider"]);
     assert.ok(run.dependsOn(rel("kube-prometheus-stack"), rel("prometheus-operator-crds")));
@@ -101,12 +100,12 @@ describe("Observability (dev, everything on)", () => {
   });
 
   it("keeps one owner per CRD: kube-prometheus-stack installs none, the CRD release adopts those an earlier stack left", () => {
-    assert.deepEqual(run.get(RELEASE, "obs-kube-prometheus-stack").inputs.values.crds, { enabled: false });
-    const crds = run.get(RELEASE, "obs-prometheus-operator-crds").inputs;
+    assert.deepEqual(run.get(TYPES.release, "obs-kube-prometheus-stack").inputs.values.crds, { enabled: false });
+    const crds = run.get(TYPES.release, "obs-prometheus-operator-crds").inputs;
     assert.equal(crds.takeOwnership, true);
     // Uninstalling it must not delete every ServiceMonitor and Prometheus in the cluster.
     assert.deepEqual(crds.values.crds.annotations, { "helm.sh/resource-policy": "keep" });
-    for (const r of run.ofType(RELEASE).filter((x) => x.name !== "obs-prometheus-operator-crds")) assert.equal(r.inputs.takeOwnership, undefined, r.name);
+    for (const r of run.ofType(TYPES.release).filter((x) => x.name !== "obs-prometheus-operator-crds")) assert.equal(r.inputs.takeOwnership, undefined, r.name);
   });
 
   it("makes only the volume-claiming charts wait for storage", () => {
@@ -125,7 +124,7 @@ describe("Observability (dev, everything on)", () => {
   it("installs loki, jaeger, the collector and prometheus in parallel", () => {
     const parallel = ["kube-prometheus-stack", "otel-collector", "loki", "jaeger", "grafana-operator"];
     for (const a of parallel) for (const b of parallel) if (a !== b) assert.ok(!run.dependsOn(rel(a), rel(b)), `${a} waits for ${b}`);
-    for (const r of run.ofType(RELEASE)) assert.ok(!run.dependsOn(`${RELEASE}::${r.name}`, fake("mesh")), r.name);
+    for (const r of run.ofType(TYPES.release)) assert.ok(!run.dependsOn(`${TYPES.release}::${r.name}`, fake("mesh")), r.name);
   });
 
   it("applies Grafana CRs after the Grafana Operator, and the ServiceMonitor after the CRDs alone", () => {
@@ -227,13 +226,13 @@ describe("Observability toggles", () => {
   });
 
   it("installs only the enabled parts, with datasources for them alone", () => {
-    assert.deepEqual(run.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["grafana-operator", "kube-prometheus-stack", "opentelemetry-operator", "otel-collector", "prometheus-operator-crds"]);
+    assert.deepEqual(run.ofType(TYPES.release).map((r) => r.inputs.name).sort(), ["grafana-operator", "kube-prometheus-stack", "opentelemetry-operator", "otel-collector", "prometheus-operator-crds"]);
     assert.deepEqual(run.ofType(CR("GrafanaDatasource")).map((r) => r.inputs.spec.datasource.type), ["prometheus"]);
     assert.equal(obs.jaegerUrl, undefined);
   });
 
   it("keeps the collector from exporting to the missing backends", () => {
-    const exporters = Object.keys(run.get(RELEASE, "obs-otel-collector").inputs.values.config.exporters);
+    const exporters = Object.keys(run.get(TYPES.release, "obs-otel-collector").inputs.values.config.exporters);
     assert.deepEqual(exporters, ["prometheus"]);
   });
 });
@@ -253,7 +252,7 @@ describe("Observability without Prometheus or Grafana", () => {
 
   it("offers no CRDs, no ServiceMonitor, no Grafana and no password", () => {
     assert.deepEqual(obs.ready, []);
-    assert.throws(() => run.get(RELEASE, "obs-prometheus-operator-crds"));
+    assert.throws(() => run.get(TYPES.release, "obs-prometheus-operator-crds"));
     assert.equal(run.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor").length, 0);
     assert.equal(run.resources.filter((r) => r.type.startsWith("kubernetes:grafana.integreatly.org/")).length, 0);
     assert.equal(obs.grafanaAdminPassword, undefined);

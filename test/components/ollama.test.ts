@@ -28,9 +28,6 @@ import { componentMarker, fakeAutoscaling, fakeCluster, fakeGpu, fakeMesh, fakeN
 import { recordResources, resolveOutput, ROOT, type ProgramRun } from "../helpers/program";
 import { SCHEMAS } from "../helpers/schemas";
 
-const RELEASE = TYPES.release;
-const FLEET = TYPES.ollamaFleet;
-const NS = TYPES.namespace;
 const CMD = "command:local:Command";
 
 const storage = { size: "10Gi", retainPolicy: "Retain" as const };
@@ -185,7 +182,7 @@ describe("OllamaFleet rendering", () => {
 describe("the Ollama layer under mocks", () => {
   it("installs the operator from the local chart with the configured image in ollama-system", async () => {
     const { run, layer } = await build({ settings: settings([CPU], "registry.example.com/platform/ollama-fleet-operator:0.1.0") });
-    const r = run.get(RELEASE, "ollama-operator");
+    const r = run.get(TYPES.release, "ollama-operator");
     assert.equal(r.inputs.chart, "operator/chart");
     assert.equal(r.inputs.chart, CHARTS.ollamaFleetOperator.chart);
     assert.equal(r.inputs.namespace, "ollama-system");
@@ -195,17 +192,17 @@ describe("the Ollama layer under mocks", () => {
     assert.equal(r.inputs.values.serviceMonitor.enabled, true);
     assert.equal(run.ofType(CMD).length, 0, "a configured image is pulled, not built");
     assert.equal(layer!.operatorImage, "registry.example.com/platform/ollama-fleet-operator:0.1.0");
-    assert.ok(run.dependsOn(`${RELEASE}::ollama-operator`, "test:network:Cni::cni"));
-    assert.ok(run.dependsOn(`${RELEASE}::ollama-operator`, "test:observability:Kps::kps"));
+    assert.ok(run.dependsOn(`${TYPES.release}::ollama-operator`, "test:network:Cni::cni"));
+    assert.ok(run.dependsOn(`${TYPES.release}::ollama-operator`, "test:observability:Kps::kps"));
   });
 
   it("puts the fleets in a meshed baseline namespace and the operator outside the mesh", async () => {
     const { run } = await build({ settings: settings([CPU], "r.example.com/op:0.1.0") });
-    const fleets = run.get(NS, "ollama-fleets-ns").inputs.metadata;
+    const fleets = run.get(TYPES.namespace, "ollama-fleets-ns").inputs.metadata;
     assert.equal(fleets.name, "ollama");
     assert.equal(fleets.labels["pod-security.kubernetes.io/enforce"], "baseline");
     assert.equal(fleets.labels["istio-injection"], "enabled");
-    const op = run.get(NS, "ollama-operator-ns").inputs.metadata;
+    const op = run.get(TYPES.namespace, "ollama-operator-ns").inputs.metadata;
     assert.equal(op.name, "ollama-system");
     assert.equal(op.labels["pod-security.kubernetes.io/enforce"], "baseline");
     assert.equal(op.labels["istio-injection"], undefined);
@@ -213,7 +210,7 @@ describe("the Ollama layer under mocks", () => {
 
   it("runs Linkerd's proxy as a native sidecar, so the model pull in the init container has network", async () => {
     const { run } = await build({ settings: settings([CPU], "r.example.com/op:0.1.0"), mesh: "linkerd" });
-    const md = run.get(NS, "ollama-fleets-ns").inputs.metadata;
+    const md = run.get(TYPES.namespace, "ollama-fleets-ns").inputs.metadata;
     assert.equal(md.annotations["linkerd.io/inject"], "enabled");
     assert.equal(md.annotations["config.linkerd.io/proxy-enable-native-sidecar"], "true");
   });
@@ -227,8 +224,8 @@ describe("the Ollama layer under mocks", () => {
     assert.equal(cmd.inputs.environment.IMAGE, `${DEV_REPOSITORY}:${tag}`);
     assert.equal(cmd.inputs.environment.CLUSTER, "local-hands");
     assert.deepEqual(cmd.inputs.triggers, [`${DEV_REPOSITORY}:${tag}`]);
-    assert.ok(run.dependsOn(`${RELEASE}::ollama-operator`, `${CMD}::ollama-operator-image`));
-    assert.deepEqual(run.get(RELEASE, "ollama-operator").inputs.values.image, { repository: DEV_REPOSITORY, tag, pullPolicy: "IfNotPresent" });
+    assert.ok(run.dependsOn(`${TYPES.release}::ollama-operator`, `${CMD}::ollama-operator-image`));
+    assert.deepEqual(run.get(TYPES.release, "ollama-operator").inputs.values.image, { repository: DEV_REPOSITORY, tag, pullPolicy: "IfNotPresent" });
     assert.doesNotMatch(layer!.operatorImage, /:latest$/);
   });
 
@@ -236,7 +233,7 @@ describe("the Ollama layer under mocks", () => {
     const { run, layer } = await build({ settings: settings([CPU]) });
     const chartImage = (parse(fs.readFileSync(path.join(ROOT, "operator", "chart", "values.yaml"), "utf8")) as { image: { repository: string; tag: string } }).image;
     assert.equal(layer!.operatorImage, `${chartImage.repository}:${chartImage.tag}`);
-    assert.equal(run.get(RELEASE, "ollama-operator").inputs.values.image.repository, chartImage.repository);
+    assert.equal(run.get(TYPES.release, "ollama-operator").inputs.values.image.repository, chartImage.repository);
     assert.equal(run.ofType(CMD).length, 0, "nothing is built outside kind");
     assert.doesNotMatch(layer!.operatorImage, /ghcr\.io\/openhands\//, "not a namespace this project does not publish to");
   });
@@ -260,9 +257,9 @@ describe("the Ollama layer under mocks", () => {
   it("creates one fleet per configured fleet after the operator, the mesh and storage; no KEDA or GPU wait for a plain CPU fleet", async () => {
     const { run } = await build({ settings: settings([CPU], "r.example.com/op:0.1.0") });
     const name = modelSlug(CPU.model);
-    const key = `${FLEET}::ollama-fleet-${name}`;
-    assert.equal(run.get(FLEET, `ollama-fleet-${name}`).inputs.metadata.name, name);
-    assert.ok(run.dependsOn(key, `${RELEASE}::ollama-operator`));
+    const key = `${TYPES.ollamaFleet}::ollama-fleet-${name}`;
+    assert.equal(run.get(TYPES.ollamaFleet, `ollama-fleet-${name}`).inputs.metadata.name, name);
+    assert.ok(run.dependsOn(key, `${TYPES.release}::ollama-operator`));
     assert.ok(run.dependsOn(key, "test:mesh:Injector::injector"));
     assert.ok(run.dependsOn(key, "test:storage:Storage::storage"));
     assert.ok(!run.dependsOn(key, "test:autoscaling:Keda::keda"));
@@ -271,17 +268,17 @@ describe("the Ollama layer under mocks", () => {
 
   it("makes scaled fleets wait for KEDA and GPU fleets for GPU capacity", async () => {
     const { run } = await build({ settings: settings([GPU_SCALED], "r.example.com/op:0.1.0") });
-    const key = `${FLEET}::ollama-fleet-${modelSlug(GPU_SCALED.model)}`;
+    const key = `${TYPES.ollamaFleet}::ollama-fleet-${modelSlug(GPU_SCALED.model)}`;
     assert.ok(run.dependsOn(key, "test:autoscaling:Keda::keda"));
     assert.ok(run.dependsOn(key, "test:gpu:Pool::pool"));
-    assert.ok(run.dependsOn(key, `${RELEASE}::ollama-operator`));
+    assert.ok(run.dependsOn(key, `${TYPES.release}::ollama-operator`));
   });
 
   for (const mesh of ["istio", "linkerd", "none"] as const) {
     it(`makes ${mesh === "none" ? "unmeshed" : `${mesh}-meshed`} fleets wait for the mesh's injector only, never the whole mesh`, async () => {
       const { run } = await build({ settings: settings([CPU, { ...GPU_SCALED, placement: undefined }], "r.example.com/op:0.1.0"), mesh });
-      for (const f of run.ofType(FLEET)) {
-        const key = `${FLEET}::${f.name}`;
+      for (const f of run.ofType(TYPES.ollamaFleet)) {
+        const key = `${TYPES.ollamaFleet}::${f.name}`;
         assert.equal(run.dependsOn(key, "test:mesh:Injector::injector"), true, f.name);
         assert.equal(run.dependsOn(key, "test:mesh:Mesh::mesh"), false, `${f.name} waits for the whole mesh`);
         assert.equal(run.dependsOn(key, "test:mesh:IngressGateway::ingress-gateway"), false, `${f.name} waits for the ingress gateway`);
@@ -292,7 +289,7 @@ describe("the Ollama layer under mocks", () => {
   it("makes a meshed request-scaled fleet wait for KEDA's ScaledObject CRDs, not the HTTP add-on", async () => {
     assert.equal(fleetScaler(GPU_SCALED, "istio"), "ScaledObject");
     const { run } = await build({ settings: settings([{ ...GPU_SCALED, placement: undefined }], "r.example.com/op:0.1.0") });
-    const key = `${FLEET}::ollama-fleet-${modelSlug(GPU_SCALED.model)}`;
+    const key = `${TYPES.ollamaFleet}::ollama-fleet-${modelSlug(GPU_SCALED.model)}`;
     assert.deepEqual(run.directWaits(key).filter((d) => d.startsWith("test:autoscaling:")), ["test:autoscaling:Keda::keda"]);
   });
 
@@ -301,7 +298,7 @@ describe("the Ollama layer under mocks", () => {
     const requestScaled: FleetSettings = { ...CPU, name: "request-scaled", scaling: { minReplicas: 0, maxReplicas: 2, metrics: [{ type: "requestsPerSecond", target: "1" }], cooldownSeconds: 300 } };
     assert.deepEqual([fleetScaler(cpuScaled, "none"), fleetScaler(requestScaled, "none"), fleetScaler(CPU, "none")], ["ScaledObject", "HTTPScaledObject", undefined]);
     const { run } = await build({ settings: settings([cpuScaled, requestScaled], "r.example.com/op:0.1.0"), mesh: "none" });
-    const waits = (fleet: string) => run.directWaits(`${FLEET}::ollama-fleet-${fleet}`).filter((d) => d.startsWith("test:autoscaling:"));
+    const waits = (fleet: string) => run.directWaits(`${TYPES.ollamaFleet}::ollama-fleet-${fleet}`).filter((d) => d.startsWith("test:autoscaling:"));
     assert.deepEqual(waits("cpu-scaled"), ["test:autoscaling:Keda::keda"]);
     assert.deepEqual(waits("request-scaled").sort(), ["test:autoscaling:HttpAddon::http-addon", "test:autoscaling:Keda::keda"]);
     const noAddon = await build({ settings: settings([requestScaled], "r.example.com/op:0.1.0"), mesh: "none", keda: "keda" });

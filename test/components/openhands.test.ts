@@ -13,11 +13,6 @@ import { validateAll } from "../helpers/validate";
 import { parseConfig } from "../../sandbox-runtime/src/config";
 import { desiredIngress } from "../../sandbox-runtime/src/desired";
 
-const REL = TYPES.release;
-const ROLE = TYPES.role;
-const BINDING = TYPES.roleBinding;
-const NETPOL = TYPES.networkPolicy;
-const NS = TYPES.namespace;
 
 /** Settings as validated config gives them, from a partial `platform:openhands`. */
 export function settings(o: NonNullable<PlatformConfigInput["openhands"]> = {}): OpenHandsSettings {
@@ -63,10 +58,10 @@ export async function build(s: OpenHandsSettings, over: Partial<OpenHandsArgs> =
 describe("the OpenHands layer", () => {
   it("installs no chart: the sandbox contract and the agent platform's own workloads", async () => {
     const { run } = await build(settings());
-    assert.equal(run.ofType(REL).length, 0);
-    assert.deepEqual(run.ofType(NS).map((n) => n.inputs.metadata.name).sort(), ["openhands", "openhands-sandboxes"]);
-    assert.equal(run.ofType(ROLE).length, 1, "only the runtime's Role");
-    assert.ok(run.ofType(NETPOL).length >= 5);
+    assert.equal(run.ofType(TYPES.release).length, 0);
+    assert.deepEqual(run.ofType(TYPES.namespace).map((n) => n.inputs.metadata.name).sort(), ["openhands", "openhands-sandboxes"]);
+    assert.equal(run.ofType(TYPES.role).length, 1, "only the runtime's Role");
+    assert.ok(run.ofType(TYPES.networkPolicy).length >= 5);
     assert.equal(run.ofType("kubernetes:core/v1:ResourceQuota").length, 1);
     assert.equal(run.ofType("kubernetes:core/v1:LimitRange").length, 1);
     assert.deepEqual(run.ofType("kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.name).sort(), ["openhands-app", "openhands-gateway", "openhands-sandbox-runtime"]);
@@ -150,7 +145,7 @@ describe("the sandbox RBAC", () => {
 
   it("grants exactly what sandbox-runtime/README.md lists, in the sandbox namespace: no exec, port-forward or NetworkPolicies", async () => {
     const { run } = await build(settings());
-    const role = run.get(ROLE, "openhands-sandbox-role");
+    const role = run.get(TYPES.role, "openhands-sandbox-role");
     assert.equal(role.inputs.metadata.namespace, "openhands-sandboxes");
     const verbs = ["create", "delete", "get", "list", "patch", "update"];
     const expected = [
@@ -169,7 +164,7 @@ describe("the sandbox RBAC", () => {
 
   it("binds it to the dedicated ServiceAccount, never to default", async () => {
     const { run } = await build(settings());
-    const b = run.get(BINDING, "openhands-sandbox-role-binding");
+    const b = run.get(TYPES.roleBinding, "openhands-sandbox-role-binding");
     assert.equal(b.inputs.metadata.namespace, "openhands-sandboxes");
     assert.deepEqual(b.inputs.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "openhands-sandbox-runtime" });
     assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: RUNTIME_SERVICE_ACCOUNT, namespace: "openhands" }]);
@@ -178,7 +173,7 @@ describe("the sandbox RBAC", () => {
 
 describe("sandbox namespace isolation", () => {
   it("enforces restricted Pod Security; privileged lifts it", async () => {
-    const labels = async (privileged: boolean) => (await build(settings({ sandbox: { privileged } }))).run.get(NS, "openhands-sandbox-ns").inputs.metadata.labels;
+    const labels = async (privileged: boolean) => (await build(settings({ sandbox: { privileged } }))).run.get(TYPES.namespace, "openhands-sandbox-ns").inputs.metadata.labels;
     const off = await labels(false);
     assert.equal(off["pod-security.kubernetes.io/enforce"], "restricted");
     assert.equal(off["pod-security.kubernetes.io/warn"], "restricted");
@@ -220,7 +215,7 @@ describe("sandbox namespace isolation", () => {
       defaults = policiesOf((await build(settings())).run);
     });
     const policiesOf = (run: ProgramRun): NetworkPolicy[] =>
-      run.ofType(NETPOL).map((r) => ({ metadata: { name: r.inputs.metadata.name, namespace: r.inputs.metadata.namespace }, spec: r.inputs.spec }));
+      run.ofType(TYPES.networkPolicy).map((r) => ({ metadata: { name: r.inputs.metadata.name, namespace: r.inputs.metadata.namespace }, spec: r.inputs.spec }));
     const table: [string, Parameters<typeof evaluateFlow>[1], boolean][] = [
       ["DNS over UDP to kube-dns", { from: sandbox, to: { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, port: 53, protocol: "UDP" }, true],
       ["DNS over TCP to kube-dns", { from: sandbox, to: { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, port: 53, protocol: "TCP" }, true],

@@ -9,9 +9,6 @@ import { configMapMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources } from "../helpers/program";
 import { packConfig, stackConfig } from "../policies/self-consistency";
 
-const RELEASE = TYPES.release;
-const NAMESPACE = TYPES.namespace;
-const VPOL = TYPES.validatingPolicy;
 
 const settings = (enforcement: "Audit" | "Deny"): PolicyConfig => ({ ...DEFAULT_POLICY_SETTINGS, enforcement });
 
@@ -92,22 +89,22 @@ describe("ValidatingPolicy rendering", () => {
 describe("Policy component", () => {
   it("installs the pinned Kyverno chart into a baseline namespace after the CNI", async () => {
     const run = await build(settings("Deny"));
-    const release = run.get(RELEASE, "policy-kyverno");
+    const release = run.get(TYPES.release, "policy-kyverno");
     assert.equal(release.inputs.chart, CHARTS.kyverno.chart);
     assert.equal(release.inputs.version, CHARTS.kyverno.version);
     assert.equal(release.inputs.namespace, "kyverno");
     assert.equal(release.inputs.values.admissionController.replicas, 3);
-    const ns = run.get(NAMESPACE, "policy-namespace");
+    const ns = run.get(TYPES.namespace, "policy-namespace");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
-    assert.ok(run.dependsOn(`${RELEASE}::policy-kyverno`, "kubernetes:core/v1:ConfigMap::cni"));
+    assert.ok(run.dependsOn(`${TYPES.release}::policy-kyverno`, "kubernetes:core/v1:ConfigMap::cni"));
   });
 
   it("creates one ValidatingPolicy per rule, each after the Kyverno release", async () => {
     const run = await build(settings("Deny"));
-    const vpols = run.ofType(VPOL);
+    const vpols = run.ofType(TYPES.validatingPolicy);
     assert.deepEqual(vpols.map((v) => v.inputs.metadata.name), RULES.map((r) => r.name));
     for (const v of vpols) {
-      assert.ok(run.dependsOn(`${VPOL}::${v.name}`, `${RELEASE}::policy-kyverno`), v.name);
+      assert.ok(run.dependsOn(`${TYPES.validatingPolicy}::${v.name}`, `${TYPES.release}::policy-kyverno`), v.name);
       assert.ok(v.provider?.includes("fake"), `${v.name} has the cluster's provider`);
     }
   });
@@ -117,7 +114,7 @@ describe("Policy component", () => {
       const cfg = packConfig(stack);
       const pack = Object.fromEntries(RULES.map((r) => [r.name, packPolicyObject(r, cfg[r.name])]));
       const run = await build(stackConfig(stack).policy);
-      for (const v of run.ofType(VPOL)) {
+      for (const v of run.ofType(TYPES.validatingPolicy)) {
         const evaluated = pack[v.inputs.metadata.name].spec;
         const deployed = v.inputs.spec;
         for (const field of ["matchConstraints", "matchConditions", "autogen", "variables", "validations"] as const) {

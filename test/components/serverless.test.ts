@@ -7,8 +7,6 @@ import { TYPES } from "../../tools/types";
 import { componentMarker, fakeCluster, fakeMesh, fakeNetwork } from "../helpers/layers";
 import { recordResources, type ProgramRun } from "../helpers/program";
 
-const RELEASE = TYPES.release;
-const SERVING = TYPES.knativeServing;
 
 const kourier: ServerlessSettings = { enabled: true, networking: "kourier" };
 const istio: ServerlessSettings = { enabled: true, networking: "istio" };
@@ -75,34 +73,34 @@ describe("KnativeServing spec", () => {
 describe("Serverless component", () => {
   it("installs the pinned operator after the CNI, then KnativeServing after the operator", async () => {
     const { run } = await build(kourier, "linkerd");
-    const operator = run.get(RELEASE, "serverless-operator");
+    const operator = run.get(TYPES.release, "serverless-operator");
     assert.deepEqual([operator.inputs.chart, operator.inputs.version, operator.inputs.namespace], ["knative-operator", CHARTS.knativeOperator.version, "knative-operator"]);
-    assert.ok(run.dependsOn(`${RELEASE}::serverless-operator`, "test:network:Cni::cni"));
-    const serving = run.get(SERVING, "serverless-serving");
+    assert.ok(run.dependsOn(`${TYPES.release}::serverless-operator`, "test:network:Cni::cni"));
+    const serving = run.get(TYPES.knativeServing, "serverless-serving");
     assert.equal(serving.inputs.metadata.namespace, "knative-serving");
-    assert.ok(run.dependsOn(`${SERVING}::serverless-serving`, `${RELEASE}::serverless-operator`));
+    assert.ok(run.dependsOn(`${TYPES.knativeServing}::serverless-serving`, `${TYPES.release}::serverless-operator`));
   });
 
   it("waits for KnativeServing to be Ready and exposes it as ready", async () => {
     const { run, layer } = await build(kourier, "none");
-    assert.equal(run.get(SERVING, "serverless-serving").inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+    assert.equal(run.get(TYPES.knativeServing, "serverless-serving").inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
     assert.equal(layer!.ready.length, 1);
     assert.equal(layer!.ingressClass, "kourier.ingress.networking.knative.dev");
   });
 
   it("waits for Istio only with Istio networking", async () => {
     const withKourier = await build(kourier, "istio");
-    assert.equal(withKourier.run.dependsOn(`${SERVING}::serverless-serving`, "test:mesh:Istiod::istiod"), false);
+    assert.equal(withKourier.run.dependsOn(`${TYPES.knativeServing}::serverless-serving`, "test:mesh:Istiod::istiod"), false);
     const withIstio = await build(istio, "istio");
-    assert.ok(withIstio.run.dependsOn(`${SERVING}::serverless-serving`, "test:mesh:Istiod::istiod"));
-    assert.equal(withIstio.run.dependsOn(`${RELEASE}::serverless-operator`, "test:mesh:Istiod::istiod"), false);
+    assert.ok(withIstio.run.dependsOn(`${TYPES.knativeServing}::serverless-serving`, "test:mesh:Istiod::istiod"));
+    assert.equal(withIstio.run.dependsOn(`${TYPES.release}::serverless-operator`, "test:mesh:Istiod::istiod"), false);
   });
 
   it("makes Serving on Istio wait for istiod and the ingress gateway, not the rest of the mesh", async () => {
     const { run } = await build(istio, "istio");
-    const mesh = run.directWaits(`${SERVING}::serverless-serving`).filter((d) => d.startsWith("test:mesh:"));
+    const mesh = run.directWaits(`${TYPES.knativeServing}::serverless-serving`).filter((d) => d.startsWith("test:mesh:"));
     assert.deepEqual(mesh.sort(), ["test:mesh:IngressGateway::ingress-gateway", "test:mesh:Istiod::istiod"]);
-    assert.equal(run.dependsOn(`${SERVING}::serverless-serving`, "test:mesh:Rest::rest"), false);
+    assert.equal(run.dependsOn(`${TYPES.knativeServing}::serverless-serving`, "test:mesh:Rest::rest"), false);
   });
 
   it("labels both namespaces baseline", async () => {

@@ -18,8 +18,6 @@ import { TYPES } from "../../tools/types";
 import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources } from "../helpers/program";
 
-const RELEASE = TYPES.release;
-const NAMESPACE = TYPES.namespace;
 
 const PROD = stackConfig("prod");
 const DEV = stackConfig("dev");
@@ -164,7 +162,7 @@ describe("Storage component", () => {
     });
     assert.equal(storage!.defaultStorageClass, "standard");
     assert.deepEqual(storage!.ready, []);
-    assert.equal(run.ofType(RELEASE).length, 0);
+    assert.equal(run.ofType(TYPES.release).length, 0);
   });
 
   it("installs the Rook operator, then the cluster, after the CNI, in a privileged namespace", async () => {
@@ -172,20 +170,20 @@ describe("Storage component", () => {
       new Storage("storage", { ...fakeLayers(), settings: PROD.storage, protectData: true });
       return {};
     });
-    const operator = run.get(RELEASE, "storage-rook-operator");
-    const cluster = run.get(RELEASE, "storage-rook-cluster");
+    const operator = run.get(TYPES.release, "storage-rook-operator");
+    const cluster = run.get(TYPES.release, "storage-rook-cluster");
     assert.deepEqual([operator.inputs.chart, operator.inputs.version], [CHARTS.rookCeph.chart, CHARTS.rookCeph.version]);
     assert.deepEqual([cluster.inputs.chart, cluster.inputs.version], [CHARTS.rookCephCluster.chart, CHARTS.rookCephCluster.version]);
     assert.equal(cluster.inputs.namespace, "rook-ceph");
-    assert.ok(run.dependsOn(`${RELEASE}::storage-rook-cluster`, `${RELEASE}::storage-rook-operator`));
+    assert.ok(run.dependsOn(`${TYPES.release}::storage-rook-cluster`, `${TYPES.release}::storage-rook-operator`));
     // The CSI drivers' CRs need the operator's CRDs, and come before the cluster (Rook's Helm order).
-    const drivers = run.get(RELEASE, "storage-ceph-csi-drivers");
+    const drivers = run.get(TYPES.release, "storage-ceph-csi-drivers");
     assert.deepEqual([drivers.inputs.chart, drivers.inputs.version, drivers.inputs.namespace], [CHARTS.cephCsiDrivers.chart, CHARTS.cephCsiDrivers.version, "rook-ceph"]);
-    assert.ok(run.dependsOn(`${RELEASE}::storage-ceph-csi-drivers`, `${RELEASE}::storage-rook-operator`));
-    assert.ok(run.dependsOn(`${RELEASE}::storage-rook-cluster`, `${RELEASE}::storage-ceph-csi-drivers`));
-    assert.ok(run.dependsOn(`${RELEASE}::storage-rook-operator`, "test:network:Cni::cni"));
-    assert.equal(run.dependsOn(`${RELEASE}::storage-rook-operator`, `${RELEASE}::storage-rook-cluster`), false);
-    const ns = run.get(NAMESPACE, "storage-rook-ns");
+    assert.ok(run.dependsOn(`${TYPES.release}::storage-ceph-csi-drivers`, `${TYPES.release}::storage-rook-operator`));
+    assert.ok(run.dependsOn(`${TYPES.release}::storage-rook-cluster`, `${TYPES.release}::storage-ceph-csi-drivers`));
+    assert.ok(run.dependsOn(`${TYPES.release}::storage-rook-operator`, "test:network:Cni::cni"));
+    assert.equal(run.dependsOn(`${TYPES.release}::storage-rook-operator`, `${TYPES.release}::storage-rook-cluster`), false);
+    const ns = run.get(TYPES.namespace, "storage-rook-ns");
     assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
     assert.equal(cluster.inputs.values.cephClusterSpec.storage.store.type, "bluestore");
   });
@@ -229,7 +227,7 @@ describe("Storage component", () => {
       bucketStorageClass: "ceph-bucket",
       endpoint: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
     });
-    assert.equal(run.get(RELEASE, "storage-rook-cluster").inputs.values.cephObjectStores[0].name, "ceph-objectstore");
+    assert.equal(run.get(TYPES.release, "storage-rook-cluster").inputs.values.cephObjectStores[0].name, "ceph-objectstore");
   });
 
   it("merges the stack's clusterValues into the cluster release only", async () => {
@@ -238,9 +236,9 @@ describe("Storage component", () => {
       new Storage("storage", { ...fakeLayers(), settings });
       return {};
     });
-    assert.equal(run.get(RELEASE, "storage-rook-cluster").inputs.values.toolbox.enabled, true);
-    assert.equal(run.get(RELEASE, "storage-rook-cluster").inputs.values.logLevel, undefined);
-    assert.equal(run.get(RELEASE, "storage-rook-operator").inputs.values.logLevel, "DEBUG");
+    assert.equal(run.get(TYPES.release, "storage-rook-cluster").inputs.values.toolbox.enabled, true);
+    assert.equal(run.get(TYPES.release, "storage-rook-cluster").inputs.values.logLevel, undefined);
+    assert.equal(run.get(TYPES.release, "storage-rook-operator").inputs.values.logLevel, "DEBUG");
   });
 
   it("installs Longhorn after the CNI with its class as the default", async () => {
@@ -249,11 +247,11 @@ describe("Storage component", () => {
       storage = new Storage("storage", { ...fakeLayers(), settings: longhornOnly });
       return {};
     });
-    const release = run.get(RELEASE, "storage-longhorn");
+    const release = run.get(TYPES.release, "storage-longhorn");
     assert.deepEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], [CHARTS.longhorn.chart, CHARTS.longhorn.version, "longhorn-system"]);
-    assert.ok(run.dependsOn(`${RELEASE}::storage-longhorn`, "test:network:Cni::cni"));
+    assert.ok(run.dependsOn(`${TYPES.release}::storage-longhorn`, "test:network:Cni::cni"));
     assert.equal(storage!.defaultStorageClass, "longhorn");
-    assert.equal(run.ofType(RELEASE).length, 1);
+    assert.equal(run.ofType(TYPES.release).length, 1);
   });
 
   it("refuses an object store without Rook-Ceph", async () => {

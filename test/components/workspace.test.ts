@@ -6,8 +6,6 @@ import { componentMarker, fakeCluster, fakeNetwork } from "../helpers/layers";
 import { recordResources, resolveOutput, type ProgramRun } from "../helpers/program";
 import { validateAll } from "../helpers/validate";
 
-const DEPLOYMENT = TYPES.deployment;
-const SERVICE = TYPES.service;
 
 describe("the ubuntu-dev workspace (kubernetesx on @pulumi/kubernetes v4)", () => {
   let run: ProgramRun;
@@ -22,7 +20,7 @@ describe("the ubuntu-dev workspace (kubernetesx on @pulumi/kubernetes v4)", () =
   });
 
   it("runs one pinned container on port 3000 with requests and a memory limit", () => {
-    const d = run.get(DEPLOYMENT, "workspace-deployment");
+    const d = run.get(TYPES.deployment, "workspace-deployment");
     assert.equal(d.inputs.metadata.name, "ubuntu-dev");
     assert.equal(d.inputs.metadata.namespace, "openhands");
     assert.equal(d.inputs.spec.replicas, 1);
@@ -34,8 +32,8 @@ describe("the ubuntu-dev workspace (kubernetesx on @pulumi/kubernetes v4)", () =
   });
 
   it("serves port 8099 to the container's 3000 and selects the Deployment's pods", () => {
-    const d = run.get(DEPLOYMENT, "workspace-deployment");
-    const s = run.get(SERVICE, "workspace-service");
+    const d = run.get(TYPES.deployment, "workspace-deployment");
+    const s = run.get(TYPES.service, "workspace-service");
     assert.equal(s.inputs.metadata.name, "ubuntu-dev");
     assert.equal(s.inputs.spec.type, "ClusterIP");
     assert.deepEqual(s.inputs.spec.ports, [{ name: "http", port: 8099, targetPort: 3000 }]);
@@ -43,8 +41,8 @@ describe("the ubuntu-dev workspace (kubernetesx on @pulumi/kubernetes v4)", () =
   });
 
   it("waits for the CNI, uses the cluster's provider and emits valid objects", async () => {
-    assert.ok(run.dependsOn(`${DEPLOYMENT}::workspace-deployment`, "test:layer:Marker::cni"));
-    for (const r of [run.get(DEPLOYMENT, "workspace-deployment"), run.get(SERVICE, "workspace-service")]) {
+    assert.ok(run.dependsOn(`${TYPES.deployment}::workspace-deployment`, "test:layer:Marker::cni"));
+    for (const r of [run.get(TYPES.deployment, "workspace-deployment"), run.get(TYPES.service, "workspace-service")]) {
       assert.equal(r.providerDep, "pulumi:providers:kubernetes::fake", r.name);
     }
     assert.deepEqual(await validateAll(run.resources), []);
