@@ -74,13 +74,13 @@ const crossplane = crossplaneEnabled(config)
 const certificates = new Certificates("certificates", { cluster, network, ingress, settings: config.certificates });
 const objectStorage = objectStorageEnabled(config)
   ? new ObjectStorage("object-storage", { cluster, network, storage, settings: config.objectStorage, protectData })
-    : undefined;
+  : undefined;
 const serverless = serverlessEnabled(config)
   ? new Serverless("serverless", { cluster, network, mesh, settings: config.serverless.knative, domain: config.domain, istioGatewaySelector: { ...ISTIO_INGRESS_GATEWAY_LABELS } })
   : undefined;
 const hubbleUi = hubbleUiEnabled(config)
   ? new HubbleUiIngress("hubble-ui", { cluster, network, ingress, certificates, domain: config.domain })
-    : undefined;
+  : undefined;
 const observability = new Observability("observability", {
   cluster,
   network,

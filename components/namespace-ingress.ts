@@ -70,10 +70,9 @@ export const PROMETHEUS_PEER: PolicyPeer = {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-function peers(source: FlowSource): PolicyPeer[] | undefined {
-  if (source === "any") return undefined;
-  if ("namespace" in source) return [{ namespaceSelector: namespaceSelector(source.namespace), ...(source.pods ? { podSelector: source.pods } : {}) }];
-  return [{ podSelector: source.pods }];
+function peer(source: Exclude<FlowSource, "any">): PolicyPeer {
+  if ("namespace" in source) return { namespaceSelector: namespaceSelector(source.namespace), ...(source.pods ? { podSelector: source.pods } : {}) };
+  return { podSelector: source.pods };
 }
 
 const isEmpty = (s: LabelSelector) => Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0;
@@ -94,21 +93,29 @@ export function namespaceIngressPolicies(namespace: string, ingress: NamespaceIn
   }
   const seen = new Set<string>();
   for (const f of ingress.flows ?? []) {
-    const where = `namespace ${namespace}, flow ${JSON.stringify(f.name)}`;
-    if (!DNS_LABEL.test(f.name) || f.name.length > 57) throw new Error(`${where}: the name must be a lower-case DNS label of at most 57 characters`);
-    if (seen.has(f.name)) throw new Error(`${where}: declared twice`);
+    if (seen.has(f.name)) throw new Error(`namespace ${namespace}, flow ${JSON.stringify(f.name)}: declared twice`);
     seen.add(f.name);
-    if (f.ports.length === 0) throw new Error(`${where}: no ports (a flow names the ports it opens)`);
-    const sources = Array.isArray(f.from) ? f.from : [f.from];
-    if (sources.length === 0) throw new Error(`${where}: no sources`);
-    if (sources.includes("any") && isEmpty(f.to)) throw new Error(`${where}: from any source to every pod of the namespace; select the pods that serve it`);
-    if (f.why.trim() === "") throw new Error(`${where}: say why it is open`);
-    const rules = sources.includes("any")
-      ? [{ ports: f.ports.map((p) => ({ ...p })) }]
-      : [{ from: sources.flatMap((s) => peers(s) ?? []), ports: f.ports.map((p) => ({ ...p })) }];
-    out.push(np(`allow-${f.name}`, f.why, { podSelector: f.to, policyTypes: ["Ingress"], ingress: rules }));
+    out.push(flowPolicy(namespace, f));
   }
   return out;
+}
+
+/**
+ * The NetworkPolicy `allow-<name>` of one flow. Pure; throws on a flow that would open more
+ * than it says (from any source to every pod, no ports or sources, a malformed name, no reason).
+ */
+export function flowPolicy(namespace: string, f: IngressFlow): ExplainedPolicy {
+  const where = `namespace ${namespace}, flow ${JSON.stringify(f.name)}`;
+  if (!DNS_LABEL.test(f.name) || f.name.length > 57) throw new Error(`${where}: the name must be a lower-case DNS label of at most 57 characters`);
+  if (f.ports.length === 0) throw new Error(`${where}: no ports (a flow names the ports it opens)`);
+  const sources = Array.isArray(f.from) ? f.from : [f.from];
+  if (sources.length === 0) throw new Error(`${where}: no sources`);
+  const any = sources.includes("any");
+  if (any && isEmpty(f.to)) throw new Error(`${where}: from any source to every pod of the namespace; select the pods that serve it`);
+  if (f.why.trim() === "") throw new Error(`${where}: say why it is open`);
+  const ports = f.ports.map((p) => ({ ...p }));
+  const rule = any ? { ports } : { from: sources.filter((s) => s !== "any").map(peer), ports };
+  return { metadata: { name: `allow-${f.name}`, namespace }, spec: { podSelector: f.to, policyTypes: ["Ingress"], ingress: [rule] }, why: f.why };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { CHARTS, checkKubeVersion } from "../components/catalog";
 import { kindNodeVersion } from "../components/cluster/kind";
+import { enabled as hubbleUiEnabled } from "../components/networking/hubble-ui";
 import { selectedPins } from "../components/selection";
 import { compareQuantities } from "../lib/quantity";
 import { agentSignIn, agentWorkloads, openHandsLlm, openHandsRemovedChart, sandboxIsolation, sandboxPolicy } from "./checks/agents";
@@ -115,8 +116,7 @@ function kindHostPorts(c: PlatformConfig): string[] {
 
 /** Hubble UI has no login: a public route only on kind, whose host ports are bound to 127.0.0.1. */
 function checkHubbleUi(c: PlatformConfig): string[] {
-  const h = c.networking.cilium.hubble;
-  if (!c.networking.cilium.enabled || c.cluster.mode === "kind" || !(h.enabled && h.ui && h.uiIngress)) return [];
+  if (c.cluster.mode === "kind" || !hubbleUiEnabled(c)) return [];
   return [
     `platform:networking.cilium.hubble.uiIngress: true on cluster.mode "${c.cluster.mode}", but Hubble UI has no login and shows every flow of the cluster; it gets no public route there. Set uiIngress false and open it with: kubectl -n ${CHARTS.cilium.namespace} port-forward svc/hubble-ui 12000:80`,
   ];

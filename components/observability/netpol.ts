@@ -2,7 +2,7 @@ import type { LabelSelector, PolicyPort } from "../../lib/netpol";
 import { tcpPort as tcp } from "../../lib/netpol";
 import { OIDC_PROXY } from "../auth";
 import type { IngressFlow, NamespaceIngress } from "../namespace-ingress";
-import { acmeSolverFlow } from "../namespace-ingress";
+import { acmeSolverFlow, apiServerFlow } from "../namespace-ingress";
 import { GRAFANA_POD_LABELS } from "./grafana";
 import { ENDPOINTS, PROMETHEUS_POD_LABELS } from "./settings";
 
@@ -141,13 +141,12 @@ export function monitoringIngress(n: MonitoringNetwork): NamespaceIngress {
       : []),
     ...(n.prometheusOperatorWebhook
       ? [
-          {
-            name: "prometheus-operator-webhook",
-            to: sel(P.prometheusOperator),
-            from: "any" as const,
-            ports: ports(PROMETHEUS_OPERATOR_WEBHOOK_PORT),
-            why: "The API server calls the Prometheus Operator's admission webhook (PrometheusRule and Alertmanager config validation).",
-          },
+          apiServerFlow(
+            "prometheus-operator-webhook",
+            P.prometheusOperator,
+            [PROMETHEUS_OPERATOR_WEBHOOK_PORT],
+            "The API server calls the Prometheus Operator's admission webhook (PrometheusRule and Alertmanager config validation).",
+          ),
         ]
       : []),
     acmeSolverFlow(n.ingressNamespace),
@@ -161,13 +160,5 @@ export function monitoringIngress(n: MonitoringNetwork): NamespaceIngress {
 
 /** The OpenTelemetry Operator's namespace: the API server calls its webhook (collector and instrumentation CRs, pod injection). */
 export const OTEL_OPERATOR_INGRESS: NamespaceIngress = {
-  flows: [
-    {
-      name: "webhook",
-      to: sel({ "app.kubernetes.io/name": "opentelemetry-operator" }),
-      from: "any",
-      ports: [tcp(9443)],
-      why: "The API server calls the OpenTelemetry Operator's admission and conversion webhooks.",
-    },
-  ],
+  flows: [apiServerFlow("webhook", { "app.kubernetes.io/name": "opentelemetry-operator" }, [9443], "The API server calls the OpenTelemetry Operator's admission and conversion webhooks.")],
 };

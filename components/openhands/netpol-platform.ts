@@ -1,6 +1,6 @@
 import type { CiliumNetworkPolicy, LabelSelector, NetworkPolicy, PolicyPeer } from "../../lib/netpol";
 import { kubeDnsEgress, namespaceSelector as nsSelector, NON_PUBLIC_CIDRS, tcpPort as tcp } from "../../lib/netpol";
-import { ACME_SOLVER } from "../namespace-ingress";
+import { acmeSolverFlow, flowPolicy } from "../namespace-ingress";
 import { AGENT_SERVER_PORT } from "./isolation";
 import { SERVICES } from "./workloads";
 
@@ -119,11 +119,7 @@ export function platformNetworkPolicies(n: PlatformNetwork): PlatformPolicies {
       egress: [{ to: [sandboxes], ports: [tcp(AGENT_SERVER_PORT)] }, ...apiServerRule],
     }),
     // cert-manager starts them here while it issues an ACME certificate for this namespace's Ingresses.
-    np("allow-acme-http01-solver", {
-      podSelector: { matchLabels: { ...ACME_SOLVER.labels } },
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: nsSelector(n.ingressNamespace) }], ports: [tcp(ACME_SOLVER.port)] }],
-    }),
+    flowPolicy(ns, acmeSolverFlow(n.ingressNamespace)),
   ];
   if (pg && n.postgres) {
     networkPolicies.push(

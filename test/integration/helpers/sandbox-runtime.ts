@@ -129,19 +129,13 @@ export function standInWorkspaceFree(): boolean {
  * there before the run is never touched.
  */
 export function removeStandInWorkspace(): void {
-  if (!fs.existsSync("/workspace") && !isDanglingLink("/workspace")) return;
-  if (fs.lstatSync("/workspace").isSymbolicLink()) fs.rmSync("/workspace");
+  // lstat, not exists: a symlink whose target is gone is still ours to remove.
+  const entry = fs.lstatSync("/workspace", { throwIfNoEntry: false });
+  if (!entry) return;
+  if (entry.isSymbolicLink()) fs.rmSync("/workspace");
   else if (workspaceAbsentAtStart === true) {
     process.stderr.write("sandbox stand-in: removing /workspace, which an agent server created during this run\n");
     fs.rmSync("/workspace", { recursive: true, force: true });
-  }
-}
-
-function isDanglingLink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 
