@@ -11,42 +11,37 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadPlatformConfig } from "../config/load";
+import type { PlatformConfig } from "../config/schema";
 import { renderPackConfig } from "../policies/pack";
-import { PROD_SECRETS, ROOT, stackFileConfig } from "../tools/stack-config";
+import { ROOT, stackConfig } from "../tools/stack-config";
 import { STACKS } from "./lib/charts-verify";
 
 /** The command that rewrites the pack configs, for messages. */
 export const POLICY_CONFIG_COMMAND = "npm run policy:config";
 
 /**
- * The stacks with a pack config of their own: the stacks charts:verify checks whose pack
- * is their own name, with the secrets it runs them with. The secrets only satisfy the
- * config rules that require them; no policy setting reads a secret.
+ * The stacks with a pack config of their own: the stacks charts:verify checks whose pack is
+ * their own name. Each is loaded as the program loads it (tools/stack-config.ts: the prod
+ * stack with its test secrets, which only satisfy the config rules that require them; no
+ * policy setting reads a secret).
  */
-export const PACK_STACKS: readonly { stack: string; secrets: Readonly<Record<string, string>> }[] = Object.entries(STACKS)
+export const PACK_STACKS: readonly string[] = Object.entries(STACKS)
   .filter(([name, s]) => s.pack === name && s.stackFile === name && s.config === undefined)
-  .map(([name, s]) => ({ stack: name, secrets: s.prodSecrets ? PROD_SECRETS : {} }));
+  .map(([name]) => name);
 
 /** Path of a stack's pack config, relative to the project root. */
 export function packConfigPath(stack: string): string {
   return path.join("policies", "config", `${stack}.json`);
 }
 
-/**
- * The text of a pack config for a stack's raw config (as `pulumi.runtime.allConfig()`
- * returns it) and its secrets (keys without namespace), validated as the program loads it.
- */
-export function renderPackConfigText(raw: Readonly<Record<string, string>>, secrets: Readonly<Record<string, string>>): string {
-  const all: Record<string, string> = { ...raw };
-  for (const [k, v] of Object.entries(secrets)) all[`platform:${k}`] = v;
-  const { policy } = loadPlatformConfig(all, new Set(Object.keys(secrets).map((k) => `platform:${k}`))).config;
-  return `${JSON.stringify(renderPackConfig(policy, policy.enforcement), null, 2)}\n`;
+/** The text of the pack config of a validated config: its `policy` section, rule by rule. */
+export function packConfigText(c: PlatformConfig): string {
+  return `${JSON.stringify(renderPackConfig(c.policy, c.policy.enforcement), null, 2)}\n`;
 }
 
 /** Every pack config: its path and the text it should have, from the stack files. */
 export function packConfigFiles(): { file: string; text: string }[] {
-  return PACK_STACKS.map((s) => ({ file: packConfigPath(s.stack), text: renderPackConfigText(stackFileConfig(s.stack), s.secrets) }));
+  return PACK_STACKS.map((stack) => ({ file: packConfigPath(stack), text: packConfigText(stackConfig(stack)) }));
 }
 
 function main(args: readonly string[]): number {

@@ -3,17 +3,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { RULES } from "../../policies/rules";
-import { PACK_STACKS, packConfigFiles, packConfigPath, POLICY_CONFIG_COMMAND, renderPackConfigText } from "../../scripts/policy-config";
-import { ROOT, stackFileConfig } from "../helpers/program";
+import { PACK_STACKS, packConfigFiles, packConfigPath, POLICY_CONFIG_COMMAND, packConfigText } from "../../scripts/policy-config";
+import { ROOT, stackConfig } from "../../tools/stack-config";
 
 type PackConfig = Record<string, Record<string, unknown>>;
-const render = (raw: Record<string, string>): PackConfig => JSON.parse(renderPackConfigText(raw, {})) as PackConfig;
+/** The dev stack's pack config with `overrides` over its stack file. */
+const render = (overrides: Record<string, unknown>): PackConfig => JSON.parse(packConfigText(stackConfig("dev", overrides))) as PackConfig;
 
 describe("policy pack config files (npm run policy:config)", () => {
   it("writes one for each stack the workflows preview, dev and prod, and policies/config/ holds no other", () => {
-    assert.deepEqual(PACK_STACKS.map((s) => s.stack), ["dev", "prod"]);
+    assert.deepEqual(PACK_STACKS, ["dev", "prod"]);
     const committed = fs.readdirSync(path.join(ROOT, "policies", "config")).sort();
-    assert.deepEqual(committed, PACK_STACKS.map((s) => `${s.stack}.json`).sort(), `policies/config/ holds a file no stack writes, or misses one; run ${POLICY_CONFIG_COMMAND}`);
+    assert.deepEqual(committed, PACK_STACKS.map((stack) => `${stack}.json`).sort(), `policies/config/ holds a file no stack writes, or misses one; run ${POLICY_CONFIG_COMMAND}`);
     assert.equal(packConfigPath("prod"), path.join("policies", "config", "prod.json"));
   });
 
@@ -25,25 +26,25 @@ describe("policy pack config files (npm run policy:config)", () => {
   }
 
   it("renders every rule with its level and exactly its settings", () => {
-    for (const { stack, secrets } of PACK_STACKS) {
-      const config = JSON.parse(renderPackConfigText(stackFileConfig(stack), secrets)) as PackConfig;
+    for (const stack of PACK_STACKS) {
+      const config = JSON.parse(packConfigText(stackConfig(stack))) as PackConfig;
       assert.deepEqual(Object.keys(config), RULES.map((r) => r.name), stack);
       for (const r of RULES) assert.deepEqual(Object.keys(config[r.name]), ["enforcementLevel", ...r.settings], `${stack} ${r.name}`);
     }
   });
 
   it("takes a platform:policy setting of the stack file over the profile's", () => {
-    const config = render({ ...stackFileConfig("dev"), "platform:policy": JSON.stringify({ pvcQuota: "200Gi", enforcement: "Deny" }) });
+    const config = render({ policy: { pvcQuota: "200Gi", enforcement: "Deny" } });
     assert.deepEqual(config["pvc-storage-quota"], { enforcementLevel: "mandatory", pvcQuota: "200Gi", pvcQuotaExceptions: {} });
     assert.equal(config["disallow-latest-tag"].enforcementLevel, "mandatory");
   });
 
   it("carries the settings the loader derives: the sandbox namespace's RuntimeClass", () => {
-    const config = render({ ...stackFileConfig("dev"), "platform:openhands": JSON.stringify({ sandbox: { runtimeClass: "gvisor" } }) });
+    const config = render({ openhands: { sandbox: { runtimeClass: "gvisor" } } });
     assert.deepEqual(config["require-runtime-class"], { enforcementLevel: "mandatory", runtimeClasses: { "openhands-sandboxes": "gvisor" } });
   });
 
   it("refuses a stack config the program would refuse, with the loader's message", () => {
-    assert.throws(() => render({ ...stackFileConfig("dev"), "platform:policy": JSON.stringify({ pvcQuota: 5 }) }), /platform:policy\.pvcQuota/);
+    assert.throws(() => render({ policy: { pvcQuota: 5 } }), /platform:policy\.pvcQuota/);
   });
 });
