@@ -1,7 +1,8 @@
 import { loadConfig } from "../../operator/src/config";
 import { desiredPdb, desiredService, desiredStatefulSet, type DesiredOptions } from "../../operator/src/desired";
 import { FIELD_MANAGER, type OllamaFleet } from "../../operator/src/types";
-import { api, waitUntil } from "../../test/integration/helpers/kube";
+import { api, watchUntil } from "../../test/integration/helpers/kube";
+import { type ControlPlaneCost, costBetween, sampleControlPlane } from "./control-plane";
 import { createFleet, deleteNamespace, deleteScratchVolumes, ensureNamespace, provisionVolumes, SMALL_SPEC } from "../../test/integration/helpers/operator";
 import { pool } from "./pool";
 
@@ -21,6 +22,8 @@ export interface BaselineResult {
   appliedS: number;
   /** Seconds until every StatefulSet had all its replicas Ready. */
   readyS: number;
+  /** What the control plane spent from the first create until all were Ready. */
+  cost: ControlPlaneCost;
 }
 
 /** The API path of a child the desired functions return. */
@@ -47,6 +50,7 @@ export async function runBaseline(ns: string, names: string[], timeoutS: number)
   await ensureNamespace(ns);
   await pool(names, 16, (f) => provisionVolumes(ns, f, 1));
   try {
+    const before = await sampleControlPlane();
     const t0 = performance.now();
     await pool(names, 16, async (name) => {
       const fleet = (await createFleet(ns, name, SMALL_SPEC)) as OllamaFleet;
@@ -56,9 +60,9 @@ export async function runBaseline(ns: string, names: string[], timeoutS: number)
     let readyS = NaN;
     let last = "";
     try {
-      await waitUntil(`${names.length} StatefulSets Ready`, timeoutS * 1000, async () => {
-        const items = ((await api("GET", `/apis/apps/v1/namespaces/${ns}/statefulsets`)).body.items ?? []) as Record<string, any>[];
-        const ready = items.filter(isReady).length;
+      await watchUntil(`${names.length} StatefulSets Ready`, `/apis/apps/v1/namespaces/${ns}/statefulsets`, timeoutS * 1000, (items) => {
+        let ready = 0;
+        for (const s of items.values()) if (isReady(s)) ready++;
         last = `${ready} of ${names.length} Ready`;
         if (ready < names.length) return false;
         readyS = (performance.now() - t0) / 1000;
@@ -67,7 +71,7 @@ export async function runBaseline(ns: string, names: string[], timeoutS: number)
     } catch (e) {
       console.error(`  baseline N=${names.length}: ${(e as Error).message} (${last})`);
     }
-    return { appliedS, readyS };
+    return { appliedS, readyS, cost: costBetween(before, await sampleControlPlane()) };
   } finally {
     await deleteNamespace(ns, 180_000).catch((e: Error) => console.error(`  cleanup: ${e.message}`));
     await deleteScratchVolumes(ns);

@@ -13,7 +13,11 @@
  *      runs the pods: init container Completed, server container Ready); ratio = steady s /
  *      baseline Ready s;
  *    - peak RSS (VmHWM of the operator process) and the largest VmRSS sampled every 250 ms;
- *    - reconcile passes, mean pass, passes by result and errors from the operator's /metrics.
+ *    - reconcile passes, mean pass, passes by result and errors from the operator's /metrics;
+ *  - for both phases, what the control plane spent (control-plane.ts): CPU seconds of each of
+ *    its processes (and of the operator) and the API server's requests by verb and resource.
+ * Both phases wait by one list and a watch (helpers/kube.ts watchUntil), not by polling: a
+ * list of 500 fleets every 250 ms was load of its own on the API server they measure.
  * Targets (report.ts): at 500, steady within 1.25x of the baseline, observed within 20 s,
  * peak RSS under 150 MiB. `formatOperatorBench` (report.ts) makes the table, which also goes
  * to results/bench-operator.md (bench/results.ts).
@@ -23,7 +27,8 @@
  * BENCH_OPERATOR_TIMEOUT (seconds per N and phase, 300).
  */
 import * as path from "node:path";
-import { api, waitUntil } from "../../test/integration/helpers/kube";
+import { watchUntil } from "../../test/integration/helpers/kube";
+import { costBetween, processCpuSeconds, sampleControlPlane } from "./control-plane";
 import {
   createFleet,
   deleteNamespace,
@@ -42,7 +47,7 @@ import { machineInfo, writeResults } from "../results";
 import { runBaseline } from "./baseline";
 import { addNodes, clusterLimits, ensureCluster, PODS_PER_NODE, removeNodes } from "./cluster";
 import { pool } from "./pool";
-import { formatOperatorBench, type OperatorBenchResult } from "./report";
+import { formatControlPlaneCost, formatOperatorBench, type OperatorBenchResult } from "./report";
 
 const MiB = 1024 * 1024;
 const TIMEOUT_S = Number(process.env.BENCH_OPERATOR_TIMEOUT ?? 300);
@@ -50,7 +55,7 @@ const EXTRA_FLAGS = (process.env.BENCH_OPERATOR_FLAGS ?? "").split(/\s+/).filter
 const NODE_OPTIONS = process.env.BENCH_OPERATOR_NODE_OPTIONS;
 const LEASE_NS = "bench-operator-system";
 
-type OperatorRun = Omit<OperatorBenchResult, "baselineReadyS" | "baselineAppliedS">;
+type OperatorRun = Omit<OperatorBenchResult, "baselineReadyS" | "baselineAppliedS" | "baselineCost">;
 
 async function runOperator(n: number, names: string[]): Promise<OperatorRun> {
   const ns = `bench-operator-${n}`;
@@ -64,6 +69,8 @@ async function runOperator(n: number, names: string[]): Promise<OperatorRun> {
   }, 250);
   try {
     await op.waitForLog("started leading", (l) => l.msg === "started leading", 30_000);
+    const before = await sampleControlPlane();
+    const cpu0 = processCpuSeconds(op.pid);
     const t0 = performance.now();
     await pool(names, 16, async (f) => void (await createFleet(ns, f, SMALL_SPEC)));
     const createdS = (performance.now() - t0) / 1000;
@@ -71,10 +78,13 @@ async function runOperator(n: number, names: string[]): Promise<OperatorRun> {
     let steadyS = NaN;
     let last = "";
     try {
-      await waitUntil(`${n} fleets steady`, TIMEOUT_S * 1000, async () => {
-        const items = ((await api("GET", fleetPath(ns))).body.items ?? []) as Record<string, any>[];
-        const observed = items.filter((f) => f.status?.observedGeneration === f.metadata.generation).length;
-        const steady = items.filter(isSteady).length;
+      await watchUntil(`${n} fleets steady`, fleetPath(ns), TIMEOUT_S * 1000, (fleets) => {
+        let observed = 0;
+        let steady = 0;
+        for (const f of fleets.values()) {
+          if (f.status?.observedGeneration === f.metadata.generation) observed++;
+          if (isSteady(f)) steady++;
+        }
         last = `${observed} observed, ${steady} steady of ${n}`;
         if (observed === n && Number.isNaN(observedS)) observedS = (performance.now() - t0) / 1000;
         if (steady === n) steadyS = (performance.now() - t0) / 1000;
@@ -83,6 +93,8 @@ async function runOperator(n: number, names: string[]): Promise<OperatorRun> {
     } catch (e) {
       console.error(`  N=${n}: ${(e as Error).message} (${last})`);
     }
+    const cost = costBetween(before, await sampleControlPlane());
+    const operatorCpuS = processCpuSeconds(op.pid) - cpu0;
     const metrics = await op.metrics();
     const byResult: Record<string, number> = {};
     let passes = 0;
@@ -105,6 +117,8 @@ async function runOperator(n: number, names: string[]): Promise<OperatorRun> {
       meanPassMs: (1000 * (metrics.get("ollama_fleet_reconcile_duration_seconds_sum") ?? NaN)) / (metrics.get("ollama_fleet_reconcile_duration_seconds_count") ?? NaN),
       byResult,
       errors: metrics.get("ollama_fleet_reconcile_errors_total") ?? 0,
+      cost,
+      operatorCpuS,
     };
   } finally {
     clearInterval(sampler);
@@ -133,7 +147,7 @@ async function main(): Promise<void> {
       const baseline = await runBaseline(`bench-baseline-${n}`, names, TIMEOUT_S);
       console.error(`bench:operator: N=${n} operator ...`);
       const op = await runOperator(n, names);
-      results.push({ ...op, baselineReadyS: baseline.readyS, baselineAppliedS: baseline.appliedS });
+      results.push({ ...op, baselineReadyS: baseline.readyS, baselineAppliedS: baseline.appliedS, baselineCost: baseline.cost });
     }
   } finally {
     await removeNodes().catch(() => undefined);
@@ -141,7 +155,7 @@ async function main(): Promise<void> {
     undoCluster();
   }
   const title = `OllamaFleet operator against the local control plane (Node ${process.versions.node}; operator flags: ${EXTRA_FLAGS.join(" ") || "defaults"}; NODE_OPTIONS: ${NODE_OPTIONS ?? (imageNodeOptions() || "none")}; ${limits})`;
-  const table = formatOperatorBench(results);
+  const table = `${formatOperatorBench(results)}\n\ncontrol plane during each phase (first create until all Ready / steady; CPU of each process; the API server's requests from every client, watches not counted):\n\n${formatControlPlaneCost(results)}`;
   console.log(`${title}\n\n${table}`);
   console.log(`\nwrote ${path.relative(process.cwd(), writeResults("bench-operator.md", "npm run bench:operator", machine, [`${title}\n\n${table}`]))}`);
 }

@@ -15,7 +15,8 @@ import { WorkQueue } from "./workqueue";
  * Watches, never polls: informers on OllamaFleets and on the StatefulSets and pods the
  * operator made (selected by the managed-by label, so the caches hold only those) feed
  * fleet keys into the work queue. A StatefulSet maps to its controlling fleet, a pod to the
- * fleet named by its `openhands.ai/fleet` label. Workers run only while this replica leads;
+ * fleet named by its `openhands.ai/fleet` label; their events queue the fleet a moment later
+ * (CHILD_EVENT_COALESCE_MS), so a burst becomes one pass. Workers run only while this replica leads;
  * standbys keep their caches warm. An informer that fails restarts after a pause.
  * `stopWorkers` (the lease lost) stops them at once: no key is taken any more, and the API
  * calls of passes in flight are aborted (the workers' AbortSignal), so no write of this
@@ -34,6 +35,26 @@ export interface ControllerOptions {
 }
 
 const INFORMER_RESTART_MS = 5_000;
+
+/**
+ * How long a fleet's key waits after an event of one of its children (StatefulSet, pod)
+ * before its pass. A pod's start is a burst of events (created, bound, initialised, ready)
+ * and the StatefulSet's status follows each; one pass after the burst writes one status
+ * instead of one per event, and the first event's delay is the longest wait (later events
+ * of the same burst do not push the pass back). Fleet events are not delayed.
+ */
+export const CHILD_EVENT_COALESCE_MS = 1_000;
+
+/** How an informer's events become work queue keys. */
+interface WatchOptions<T> {
+  readonly labelSelector?: string;
+  /** Keys of objects for which this holds go before all others. */
+  readonly urgent?: (o: T) => boolean;
+  /** Updates for which this holds queue nothing. */
+  readonly ignoreUpdate?: (o: T, old: T) => boolean;
+  /** Queue the key this long after the event (see CHILD_EVENT_COALESCE_MS); 0: at once. */
+  readonly coalesceMs?: number;
+}
 /** After the drain deadline, how long passes whose calls were aborted get to settle. */
 const ABORT_SETTLE_MS = 1_000;
 
@@ -63,19 +84,17 @@ export class Controller {
     });
     const scopes = o.namespaces.length > 0 ? [...o.namespaces] : [undefined];
     const fleets = scopes.map((ns) =>
-      this.watch<OllamaFleet>(
-        collectionPath(`${GROUP}/${VERSION}`, PLURAL, ns),
-        (f) => (f.metadata?.name && f.metadata.namespace ? fleetKey(f.metadata.namespace, f.metadata.name) : undefined),
-        undefined,
+      this.watch<OllamaFleet>(collectionPath(`${GROUP}/${VERSION}`, PLURAL, ns), (f) => (f.metadata?.name && f.metadata.namespace ? fleetKey(f.metadata.namespace, f.metadata.name) : undefined), {
         // A spec no pass has acted on yet goes before status refreshes of fleets already applied.
-        (f) => f.status?.observedGeneration !== f.metadata?.generation,
+        urgent: (f) => f.status?.observedGeneration !== f.metadata?.generation,
         // The operator's own status writes: the pass that wrote it already saw this fleet.
-        (f, old) => sameButStatus(f, old),
-      ),
+        ignoreUpdate: (f, old) => sameButStatus(f, old),
+      }),
     );
-    const statefulSets = scopes.map((ns) => this.watch<V1StatefulSet>(collectionPath("apps/v1", "statefulsets", ns), (s) => owningFleet(s.metadata), MANAGED));
+    const children = { labelSelector: MANAGED, coalesceMs: CHILD_EVENT_COALESCE_MS };
+    const statefulSets = scopes.map((ns) => this.watch<V1StatefulSet>(collectionPath("apps/v1", "statefulsets", ns), (s) => owningFleet(s.metadata), children));
     const pods = scopes.map((ns) =>
-      this.watch<V1Pod>(collectionPath("v1", "pods", ns), (p) => (p.metadata?.namespace && p.metadata.labels?.[FLEET_LABEL] ? fleetKey(p.metadata.namespace, p.metadata.labels[FLEET_LABEL]) : undefined), MANAGED),
+      this.watch<V1Pod>(collectionPath("v1", "pods", ns), (p) => (p.metadata?.namespace && p.metadata.labels?.[FLEET_LABEL] ? fleetKey(p.metadata.namespace, p.metadata.labels[FLEET_LABEL]) : undefined), children),
     );
     this.fleetCaches.push(...fleets);
     const byNamespace = <T extends KubernetesObject>(caches: ObjectCache<T>[]): ObjectCache<T> => ({
@@ -108,11 +127,14 @@ export class Controller {
     );
   }
 
-  private watch<T extends KubernetesObject>(path: string, keyOf: (o: T) => string | undefined, labelSelector?: string, urgent: (o: T) => boolean = () => false, ignoreUpdate: (o: T, old: T) => boolean = () => false) {
+  private watch<T extends KubernetesObject>(path: string, keyOf: (o: T) => string | undefined, how: WatchOptions<T> = {}) {
+    const { labelSelector, urgent = () => false, ignoreUpdate = () => false, coalesceMs = 0 } = how;
     const informer = new Informer<T>(this.o.client, path, labelSelector);
     const enqueue = (obj: T) => {
       const key = keyOf(obj);
-      if (key) this.queue.add(key, urgent(obj));
+      if (!key) return;
+      if (coalesceMs > 0) this.queue.addAfter(key, coalesceMs);
+      else this.queue.add(key, urgent(obj));
     };
     informer.on("add", enqueue);
     informer.on("update", (obj, old) => {

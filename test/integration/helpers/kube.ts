@@ -89,6 +89,70 @@ export function api(method: string, urlPath: string, body?: unknown, contentType
   });
 }
 
+/**
+ * Lists the collection at `collectionPath` and then watches it (bookmarks on, relisting after
+ * 410 Gone), keeping every object by namespace/name; `done` is asked after the list and after
+ * every event, and the watch ends when it returns true. Throws `what` after `timeoutMs`.
+ * One list and one stream instead of polling: a poll of a large collection every 250 ms is
+ * load of its own on a small API server.
+ */
+export async function watchUntil(what: string, collectionPath: string, timeoutMs: number, done: (objects: Map<string, Record<string, any>>) => boolean): Promise<void> {
+  const c = credentials();
+  const end = Date.now() + timeoutMs;
+  const objects = new Map<string, Record<string, any>>();
+  const keyOf = (o: Record<string, any>) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+  for (;;) {
+    const list = await api("GET", collectionPath);
+    if (list.status !== 200) throw new Error(`list ${collectionPath}: ${list.status} ${list.body.message}`);
+    objects.clear();
+    for (const o of list.body.items ?? []) objects.set(keyOf(o), o);
+    if (done(objects)) return;
+    let rv: string = list.body.metadata?.resourceVersion ?? "";
+    // Watch until done (true), the deadline (throws), or 410 Gone (false: list again).
+    const finished = await new Promise<boolean>((resolve, reject) => {
+      const left = end - Date.now();
+      if (left <= 0) return reject(new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`));
+      const q = new URLSearchParams({ watch: "1", allowWatchBookmarks: "true", resourceVersion: rv, timeoutSeconds: String(Math.ceil(left / 1000)) });
+      const sep = collectionPath.includes("?") ? "&" : "?";
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        f();
+      };
+      const timer = setTimeout(() => settle(() => reject(new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`))), left);
+      const req = https.request({ host: c.server.hostname, port: c.server.port, path: `${collectionPath}${sep}${q}`, method: "GET", ca: c.ca, cert: c.cert, key: c.key, headers: { accept: "application/json" } }, (res) => {
+        if (res.statusCode !== 200) return settle(() => reject(new Error(`watch ${collectionPath}: HTTP ${res.statusCode}`)));
+        let buf = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buf += chunk;
+          for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim()) continue;
+            const ev = JSON.parse(line) as { type: string; object: Record<string, any> };
+            if (ev.type === "ERROR") return settle(() => (ev.object?.code === 410 ? resolve(false) : reject(new Error(`watch ${collectionPath}: ${ev.object?.message}`))));
+            rv = ev.object?.metadata?.resourceVersion ?? rv;
+            if (ev.type === "BOOKMARK") continue;
+            if (ev.type === "DELETED") objects.delete(keyOf(ev.object));
+            else objects.set(keyOf(ev.object), ev.object);
+            if (done(objects)) return settle(() => resolve(true));
+          }
+        });
+        // The server closed the stream (its timeout): watch again from the last version.
+        res.on("end", () => settle(() => resolve(false)));
+      });
+      req.on("error", (e) => settle(() => reject(e)));
+      req.end();
+    });
+    if (finished) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+  }
+}
+
 /** A kind the API server serves. */
 export interface ServedKind {
   /** Plural resource name in the URL. */

@@ -165,7 +165,7 @@ start() {
     --api-audiences https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --authorization-mode Node,RBAC --allow-privileged=true \
-    --cert-dir "$STATE_DIR/apiserver-certs" --profiling=false --v=1
+    --cert-dir "$STATE_DIR/apiserver-certs" --profiling="${APISERVER_PROFILING:-false}" --v=1
   wait_for "kube-apiserver /readyz" "$START_TIMEOUT" curl_api -f "$API/readyz" ||
     { tail -n 30 "$LOGS/kube-apiserver.log" >&2; die "kube-apiserver did not become ready"; }
   local t_api=$((SECONDS - t0))
