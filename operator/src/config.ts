@@ -109,7 +109,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     mesh,
     prometheusUrl,
     watchNamespaces: [...new Set(watchNamespaces)].sort(),
-    concurrency: int("concurrency", 8, 1, 64),
+    concurrency: int("concurrency", 16, 1, 64),
     metricsPort: int("metrics-port", 8080, 1, 65535),
     healthPort: int("health-port", 8081, 1, 65535),
     logLevel,

@@ -17,7 +17,8 @@ import { validateFleet } from "./validate";
  *   1. load the fleet (gone or being deleted: nothing to do, owner references clean up);
  *   2. validate the spec (a problem skips step 3 and 4 and makes the fleet Degraded);
  *   3. apply the children with server-side apply (concurrently);
- *   4. delete children no longer wanted (the scaler of the other kind, or of removed scaling);
+ *   4. delete children no longer wanted (the scaler of the other kind, or of removed scaling,
+ *      and the PodDisruptionBudget of a fleet that no longer runs more than one replica);
  *      3 and 4 are skipped when this process applied the very same children lately and the
  *      StatefulSet is still what that left (applied.ts);
  *   5. observe the StatefulSet, its pods and, while its controller cannot create pods, its events;
@@ -27,6 +28,9 @@ import { validateFleet } from "./validate";
  * for the work queue to retry the key later with per-key backoff. Once `signal` aborts (this
  * replica stopped leading), the pass ends at the next call or step with the signal's reason.
  */
+
+/** The kind of desiredPdb's budget, deleted when a fleet no longer wants one. */
+const PDB_KIND = { apiVersion: "policy/v1", kind: "PodDisruptionBudget" } as const;
 
 /** What a pass concluded, for the work queue and the metrics. */
 export interface ReconcileResult {
@@ -109,7 +113,8 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   else {
     // 3. Apply the children.
     const scaling = desiredScaling(fleet, options);
-    const children: KubernetesObject[] = [desiredStatefulSet(fleet, options), desiredService(fleet, options), desiredPdb(fleet, options), ...(scaling ? [scaling] : [])];
+    const pdb = desiredPdb(fleet, options);
+    const children: KubernetesObject[] = [desiredStatefulSet(fleet, options), desiredService(fleet, options), ...(pdb ? [pdb] : []), ...(scaling ? [scaling] : [])];
     const digest = deps.applied ? digestOf(children) : "";
     if (!deps.applied?.isCurrent(key, digest, await retry(() => api.getStatefulSet(namespace, name)))) {
       // At once: they do not depend on each other, and a pass costs one round trip, not four.
@@ -125,9 +130,10 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
         problem ??= p;
       }
 
-      // 4. Delete the scalers no longer wanted (only those this fleet controls).
+      // 4. Delete the children no longer wanted (only those this fleet controls).
+      const unwanted = [...SCALING_KINDS.filter((k) => scaling?.kind !== k.kind), ...(pdb ? [] : [PDB_KIND])];
       await Promise.all(
-        SCALING_KINDS.filter((k) => scaling?.kind !== k.kind).map(async (k) => {
+        unwanted.map(async (k) => {
           const ref = { ...k, namespace, name };
           const existing = await retry(() => api.get(ref));
           const owned = existing?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === fleet.metadata.uid);

@@ -79,7 +79,7 @@ describe("the OllamaFleet operator against the local cluster", { timeout: 600_00
     assert.equal(m.get("ollama_fleet_fleets"), 0);
   });
 
-  it("creates a CPU fleet: StatefulSet, Service and PodDisruptionBudget owned by it, then Ready with its endpoint", async () => {
+  it("creates a CPU fleet: StatefulSet and Service owned by it (one replica: no PodDisruptionBudget), then Ready with its endpoint", async () => {
     await provisionVolumes(NS, "cpu", 3);
     await createFleet(NS, "cpu", { ...SMALL_SPEC, storage: { size: "1Gi", retainPolicy: "Delete" } });
     // What a user (or the Pulumi layer) waits on.
@@ -107,9 +107,7 @@ describe("the OllamaFleet operator against the local cluster", { timeout: 600_00
     assertOwnedBy(service, fleet);
     assert.equal(service.spec.type, "ClusterIP");
     assert.deepEqual(service.spec.ports.map((p: any) => [p.name, p.port]), [["http-ollama", 11434]]);
-    const budget = await get(pdb("cpu"));
-    assertOwnedBy(budget, fleet);
-    assert.equal(budget.spec.maxUnavailable, 1);
+    assert.equal(await exists(pdb("cpu")), false, "a budget of one replica keeps nothing up");
 
     // kwok ran the pod: the pull init container Completed with 0, which is what ModelPulled reads.
     const p = await get(`/api/v1/namespaces/${NS}/pods/cpu-0`);
@@ -141,7 +139,7 @@ describe("the OllamaFleet operator against the local cluster", { timeout: 600_00
     });
   });
 
-  it("scales through the scale subresource (kubectl scale) up to 3 and back to 1, dropping the scaled-down claims under retainPolicy Delete", async () => {
+  it("scales through the scale subresource (kubectl scale) up to 3 and back to 1, with a PodDisruptionBudget only while it runs more than one, dropping the scaled-down claims under retainPolicy Delete", async () => {
     await kubectl("scale", "of/cpu", "-n", NS, "--replicas=3");
     const fleet = await waitForFleet(NS, "cpu", "3 ready replicas", 90_000, (f) => isSteady(f) && f?.status.readyReplicas === 3);
     assert.deepEqual([fleet!.status.replicas, fleet!.status.readyReplicas, fleet!.status.desiredReplicas], [3, 3, 3]);
@@ -149,9 +147,13 @@ describe("the OllamaFleet operator against the local cluster", { timeout: 600_00
     const scale = await get(`${fleetPath(NS, "cpu")}/scale`);
     assert.deepEqual([scale.spec.replicas, scale.status.replicas, scale.status.selector], [3, 3, "app.kubernetes.io/name=ollama,openhands.ai/fleet=cpu"]);
     assert.match(await kubectl("get", "of/cpu", "-n", NS), /cpu\s+qwen2\.5-coder:0\.5b\s+3\s+3\s+True/);
+    const budget = await get(pdb("cpu"));
+    assertOwnedBy(budget, fleet!);
+    assert.equal(budget.spec.maxUnavailable, 1);
 
     await kubectl("scale", "of/cpu", "-n", NS, "--replicas=1");
     await waitForFleet(NS, "cpu", "back to 1 replica", 90_000, (f) => isSteady(f) && f?.status.replicas === 1 && f?.status.desiredReplicas === 1);
+    assert.equal(await exists(pdb("cpu")), false, "the budget goes with the second replica");
     await waitUntil("the claims of ordinals 1 and 2 to go (whenScaled: Delete)", 60_000, async () => !(await exists(pvc("models-cpu-1"))) && !(await exists(pvc("models-cpu-2"))));
     assert.ok(await exists(pvc("models-cpu-0")));
   });

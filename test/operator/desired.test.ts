@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { desiredPdb, desiredScaling, desiredService, desiredStatefulSet } from "../../operator/src/desired";
+import { selectorLabels } from "../../operator/src/labels";
 import { evaluatePolicy } from "../../policies/engine/evaluate";
 import { renderValidatingPolicy } from "../../policies/engine/kyverno";
 import { buildRules, DEFAULT_POLICY_SETTINGS } from "../../policies/rules";
@@ -87,7 +88,7 @@ describe("desired StatefulSet", () => {
 
   it("labels every child per the contract and makes the fleet their controlling owner", () => {
     const f = fleet({ scaling: { minReplicas: 1, maxReplicas: 2 } });
-    for (const o of [desiredStatefulSet(f, OPTS), desiredService(f, OPTS), desiredPdb(f, OPTS), desiredScaling(f, OPTS)!]) {
+    for (const o of [desiredStatefulSet(f, OPTS), desiredService(f, OPTS), desiredPdb(f, OPTS)!, desiredScaling(f, OPTS)!]) {
       assert.deepEqual(o.metadata!.labels, CONTRACT_LABELS, o.kind);
       assert.deepEqual(o.metadata!.ownerReferences, [OWNER], o.kind);
       assert.equal(o.metadata!.name, "coder");
@@ -104,8 +105,16 @@ describe("desired StatefulSet", () => {
   });
 
   it("produces objects the Kubernetes schemas accept", async () => {
-    const f = fleet({ resources: { gpu: 1, memory: "16Gi" }, placement: { gpuPool: "a10" }, storage: { class: "longhorn" } });
-    for (const o of [desiredStatefulSet(f, OPTS), desiredService(f, OPTS), desiredPdb(f, OPTS)]) assert.deepEqual(await problems(o), [], o.kind);
+    const f = fleet({ replicas: 2, resources: { gpu: 1, memory: "16Gi" }, placement: { gpuPool: "a10" }, storage: { class: "longhorn" } });
+    for (const o of [desiredStatefulSet(f, OPTS), desiredService(f, OPTS), desiredPdb(f, OPTS)!]) assert.deepEqual(await problems(o), [], o.kind);
+  });
+
+  it("gives a PodDisruptionBudget only to a fleet that may run more than one replica", () => {
+    assert.equal(desiredPdb(fleet(), OPTS), undefined, "one replica (the default)");
+    assert.equal(desiredPdb(fleet({ replicas: 0 }), OPTS), undefined, "none");
+    assert.equal(desiredPdb(fleet({ scaling: { minReplicas: 0, maxReplicas: 1 } }), OPTS), undefined, "scaling up to one");
+    assert.deepEqual(desiredPdb(fleet({ replicas: 2 }), OPTS)!.spec, { maxUnavailable: 1, selector: { matchLabels: selectorLabels("coder") } });
+    assert.ok(desiredPdb(fleet({ replicas: 1, scaling: { minReplicas: 1, maxReplicas: 3 } }), OPTS), "scaling up to three");
   });
 });
 

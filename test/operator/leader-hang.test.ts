@@ -219,7 +219,8 @@ describe("leader election with a hung API call", () => {
 
   it("the leader's workers stop at the renew deadline: its in-flight reconcile writes are aborted and nothing more is sent", each, async () => {
     const NSF = "ollama";
-    const f = fleet({}, { resourceVersion: "7" });
+    // Two replicas: StatefulSet, Service and PodDisruptionBudget, three applies per pass.
+    const f = fleet({ replicas: 2 }, { resourceVersion: "7" });
     const discovery: Record<string, { name: string; kind: string; namespaced: boolean }[]> = {
       "/apis/apps/v1": [{ name: "statefulsets", kind: "StatefulSet", namespaced: true }],
       "/api/v1": [{ name: "services", kind: "Service", namespaced: true }],

@@ -79,7 +79,7 @@ describe("operator settings", () => {
       mesh: "none",
       prometheusUrl: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
       watchNamespaces: [],
-      concurrency: 8,
+      concurrency: 16,
       metricsPort: 8080,
       healthPort: 8081,
       logLevel: "info",

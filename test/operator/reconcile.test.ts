@@ -21,12 +21,33 @@ const kinds = (api: FakeApi) => [...api.objects.values()].map((o) => o.kind).sor
 
 describe("reconcile", () => {
   it("applies the StatefulSet, Service and PodDisruptionBudget, then writes status once", async () => {
-    const { api, deps } = setup();
+    const { api, deps } = setup({ replicas: 2 });
     const r = await reconcile("ollama/coder", deps);
     assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
     assert.equal(api.statuses.length, 1);
     assert.equal(r.outcome, "progressing");
     assert.ok(r.requeueAfterMs! > 0);
+  });
+
+  it("gives a fleet that never runs more than one replica no PodDisruptionBudget, and deletes its own when scaled down to one", async () => {
+    const { api, deps } = setup();
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["Service", "StatefulSet"]);
+    api.fleets.get("ollama/coder")!.spec.replicas = 3;
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+    api.fleets.get("ollama/coder")!.spec.replicas = 1;
+    await reconcile("ollama/coder", deps);
+    assert.deepEqual(kinds(api), ["Service", "StatefulSet"]);
+    assert.ok(api.calls.includes("delete PodDisruptionBudget"));
+  });
+
+  it("leaves a PodDisruptionBudget it does not control alone", async () => {
+    const { api, deps } = setup();
+    api.objects.set("policy/v1/PodDisruptionBudget/ollama/coder", { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "coder", namespace: "ollama" } });
+    await reconcile("ollama/coder", deps);
+    assert.equal(api.calls.includes("delete PodDisruptionBudget"), false);
+    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
   });
 
   it("does not write an unchanged status on the next pass", async () => {
@@ -42,8 +63,10 @@ describe("reconcile", () => {
     assert.deepEqual(kinds(api), ["PodDisruptionBudget", "ScaledObject", "Service", "StatefulSet"]);
     delete api.fleets.get("ollama/coder")!.spec.scaling;
     await reconcile("ollama/coder", deps);
-    assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
+    // One replica without scaling: the budget goes with the scaler.
+    assert.deepEqual(kinds(api), ["Service", "StatefulSet"]);
     assert.ok(api.calls.includes("delete ScaledObject"));
+    assert.ok(api.calls.includes("delete PodDisruptionBudget"));
   });
 
   it("swaps the ScaledObject for an HTTPScaledObject when the mesh goes away", async () => {
@@ -89,7 +112,7 @@ describe("reconcile", () => {
   });
 
   it("retries conflicts, throttling and server errors within the pass", async () => {
-    const { api, deps } = setup();
+    const { api, deps } = setup({ replicas: 2 });
     api.failures.apply = [new ApiError(409, "conflict"), new ApiError(429, "slow down"), new ApiError(503, "unavailable")];
     await reconcile("ollama/coder", deps);
     assert.deepEqual(kinds(api), ["PodDisruptionBudget", "Service", "StatefulSet"]);
@@ -98,7 +121,7 @@ describe("reconcile", () => {
   });
 
   it("applies the children concurrently: a pass waits for one round trip, not one per child", async () => {
-    const { api, deps } = setup();
+    const { api, deps } = setup({ replicas: 2 });
     let inFlight = 0;
     let most = 0;
     const apply = api.apply.bind(api);
@@ -154,7 +177,8 @@ describe("reconcile with the applied-children memo", () => {
   function memoSetup() {
     let now = 1_000_000;
     const applied = new AppliedChildren(() => now);
-    const { api, deps } = setup();
+    // Two replicas: three children (the budget too), so each pass that applies makes three applies.
+    const { api, deps } = setup({ replicas: 2 });
     const applies = () => api.calls.filter((c) => c.startsWith("apply ")).length;
     return { api, deps: { ...deps, applied }, applied, applies, advance: (ms: number) => (now += ms) };
   }
@@ -169,7 +193,7 @@ describe("reconcile with the applied-children memo", () => {
   it("applies again when the spec changes", async () => {
     const { api, deps, applies } = memoSetup();
     await reconcile("ollama/coder", deps);
-    api.fleets.get("ollama/coder")!.spec.replicas = 2;
+    api.fleets.get("ollama/coder")!.spec.replicas = 3;
     await reconcile("ollama/coder", deps);
     assert.equal(applies(), 6);
   });
