@@ -8,9 +8,11 @@ import { CONTROL_PLANE, type ControlPlaneCost } from "./control-plane";
 /** One N of `npm run bench:operator`. */
 export interface OperatorBenchResult {
   n: number;
-  /** No operator: the fleets' StatefulSets, Services and PDBs applied directly, until all Ready. */
+  /** No operator: the fleets' StatefulSets, Services and PDBs applied directly, until all Ready (mean of the runs before and after the operator). */
   baselineReadyS: number;
-  /** No operator: until every fleet was created and its children applied. */
+  /** The same, of the run before the operator and of the run after it. */
+  baselineReadyRunsS: [number, number];
+  /** No operator: until every fleet was created and its children applied (mean of both runs). */
   baselineAppliedS: number;
   /** Operator: until the N fleets were created (the bench's own creates, the same in the baseline). */
   createdS: number;
@@ -27,7 +29,7 @@ export interface OperatorBenchResult {
   meanPassMs: number;
   byResult: Record<string, number>;
   errors: number;
-  /** No operator: the control plane's CPU and writes from the first create until all Ready. */
+  /** No operator (the run before it): the control plane's CPU and writes from the first create until all Ready. */
   baselineCost: ControlPlaneCost;
   /** Operator: the same, from the first create until steady. */
   cost: ControlPlaneCost;
@@ -68,16 +70,17 @@ export function formatControlPlaneCost(results: readonly OperatorBenchResult[]):
   ];
   return markdownTable(
     header,
-    results.flatMap((r) => [row(r.n, "baseline", r.baselineCost), row(r.n, "operator", r.cost, r.operatorCpuS)]),
+    results.flatMap((r) => [row(r.n, "baseline before", r.baselineCost), row(r.n, "operator", r.cost, r.operatorCpuS)]),
   ).join("\n");
 }
 
 /** The results as a Markdown table (one row per N), then one line per target. */
 export function formatOperatorBench(results: readonly OperatorBenchResult[]): string {
-  const header = ["N", "baseline Ready s", "operator steady s", "ratio", "observed s", "peak RSS MiB", "mean pass ms", "max sampled MiB", "fleets created s", "baseline applied s", "passes", "errors", "passes by result"];
+  const header = ["N", "baseline Ready s", "baseline before / after s", "operator steady s", "ratio", "observed s", "peak RSS MiB", "mean pass ms", "max sampled MiB", "fleets created s", "baseline applied s", "passes", "errors", "passes by result"];
   const rows = results.map((r) => [
     String(r.n),
     f1(r.baselineReadyS),
+    r.baselineReadyRunsS.map(f1).join(" / "),
     f1(r.steadyS),
     f2(ratioOf(r)),
     f1(r.observedS),
