@@ -179,7 +179,7 @@ export function desiredService(fleet: OllamaFleet, _opts: DesiredOptions): V1Ser
 }
 
 /** The most replicas a fleet may run: `spec.replicas`, or with scaling its `maxReplicas` when larger. */
-export function mostReplicas(fleet: OllamaFleet): number {
+function mostReplicas(fleet: OllamaFleet): number {
   const spec = withDefaults(fleet.spec);
   return Math.max(spec.replicas, spec.scaling?.maxReplicas ?? 0);
 }

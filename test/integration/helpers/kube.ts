@@ -89,6 +89,9 @@ export function api(method: string, urlPath: string, body?: unknown, contentType
   });
 }
 
+/** What waitUntil and watchUntil throw at their deadline. */
+const timedOut = (what: string, timeoutMs: number) => new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+
 /**
  * Lists the collection at `collectionPath` and then watches it (bookmarks on, relisting after
  * 410 Gone), keeping every object by namespace/name; `done` is asked after the list and after
@@ -111,7 +114,7 @@ export async function watchUntil(what: string, collectionPath: string, timeoutMs
     // Watch until done (true), the deadline (throws), or 410 Gone (false: list again).
     const finished = await new Promise<boolean>((resolve, reject) => {
       const left = end - Date.now();
-      if (left <= 0) return reject(new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`));
+      if (left <= 0) return reject(timedOut(what, timeoutMs));
       const q = new URLSearchParams({ watch: "1", allowWatchBookmarks: "true", resourceVersion: rv, timeoutSeconds: String(Math.ceil(left / 1000)) });
       const sep = collectionPath.includes("?") ? "&" : "?";
       let settled = false;
@@ -122,7 +125,7 @@ export async function watchUntil(what: string, collectionPath: string, timeoutMs
         req.destroy();
         f();
       };
-      const timer = setTimeout(() => settle(() => reject(new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`))), left);
+      const timer = setTimeout(() => settle(() => reject(timedOut(what, timeoutMs))), left);
       const req = https.request({ host: c.server.hostname, port: c.server.port, path: `${collectionPath}${sep}${q}`, method: "GET", ca: c.ca, cert: c.cert, key: c.key, headers: { accept: "application/json" } }, (res) => {
         if (res.statusCode !== 200) return settle(() => reject(new Error(`watch ${collectionPath}: HTTP ${res.statusCode}`)));
         let buf = "";
@@ -149,7 +152,7 @@ export async function watchUntil(what: string, collectionPath: string, timeoutMs
       req.end();
     });
     if (finished) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    if (Date.now() > end) throw timedOut(what, timeoutMs);
   }
 }
 
@@ -206,7 +209,7 @@ export async function waitUntil(what: string, timeoutMs: number, check: () => Pr
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    if (Date.now() > end) throw timedOut(what, timeoutMs);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
